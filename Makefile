@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh Debian 12 machine (as root):
+#   make demo   - the main job end to end on simulated drives
+#   make test   - the whole test suite
+# Both install what is missing first: Debian packages and a virtualenv.
+
+VENV        ?= .venv
+PYTHON      ?= python3
+PY          := $(VENV)/bin/python
+APT_PACKAGES := fio nvme-cli smartmontools nbdkit nbdkit-plugin-python libnbd-bin \
+                util-linux fdisk e2fsprogs python3-venv
+STAMP       := $(VENV)/.installed-stamp
+
+.PHONY: all deps system-deps venv test test-fast validate demo bench clean
+
+all: test
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 2; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+deps: system-deps venv
+
+test: deps
+	$(PY) -m pytest
+
+validate: deps
+	$(PY) -m pytest -m slow -p no:cacheprovider
+
+demo: deps
+	@img=$$(mktemp /tmp/nvmeprobe-demo.XXXXXX.img); truncate -s 1G $$img; \
+	dev=$$(losetup --find --show --direct-io=on --sector-size 4096 $$img); \
+	trap 'losetup -d '$$dev'; rm -f '$$img EXIT; \
+	$(VENV)/bin/nvmeprobe detect && $(VENV)/bin/nvmeprobe inspect $$dev
+
+bench: deps
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

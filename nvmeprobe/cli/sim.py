@@ -1,0 +1,64 @@
+"""`nvmeprobe sim`: serve a simulated drive over NBD, list the presets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.units import format_bytes
+
+
+@click.group("sim")
+def sim_group() -> None:
+    """Simulated drives with known ground truth, served over NBD."""
+
+
+@sim_group.command("serve")
+@click.argument("spec")
+@click.option("--socket", "socket_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Unix socket to serve NBD on; the control channel is SOCKET.ctl.")
+def serve_command(spec: str, socket_path: Path) -> None:
+    """Serve SPEC (a preset such as qlc-16k, or iu=16k,slc=64m,...) until Ctrl-C.
+
+    fio reaches it with --ioengine=nbd --uri=nbd+unix:///?socket=SOCKET.
+    """
+    from nvmeprobe.sim.server import serve
+    from nvmeprobe.sim.spec import parse_spec
+
+    serve(parse_spec(spec), socket_path.absolute(), announce=True)
+
+
+@sim_group.command("presets")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def presets_command(as_json: bool) -> None:
+    """List the built-in simulated drives with their parameters."""
+    from nvmeprobe.sim.presets import PRESETS
+    from nvmeprobe.sim.spec import parse_spec, preset_spec
+
+    rows = []
+    for name, (description, _) in PRESETS.items():
+        params = parse_spec(name)
+        rows.append({"name": name, "description": description, "spec": preset_spec(name),
+                     "params": params.to_dict(), "truth": params.truth()})
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("preset", "IU", "reported", "SLC cache", "in-cache write", "native write",
+                  "units", "scale", "description")
+    for row in rows:
+        truth, params = row["truth"], row["params"]
+        table.add_row(row["name"], format_bytes(truth["iu_bytes"]), format_bytes(truth["reported_iu_bytes"]),
+                      format_bytes(truth["slc_bytes"]) if truth["slc_bytes"] else "none",
+                      _rate(truth["in_cache_write_bw"]), _rate(truth["native_write_bw"]),
+                      str(params["units"]), f"{params['time_scale']:g}", row["description"])
+    console.print(table)
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{format_bytes(value)}/s"
+
+
+command = sim_group

@@ -1,0 +1,142 @@
+"""The `inspect` edge: gather every raw output about a target into a capture.
+
+A capture is a dict of file name -> raw bytes, named as `decode_capture`
+expects (`id-ns.json`, `smart-log.json`, `sysfs-queue.txt`, ...). A command
+that fails leaves `<name>.err` with what it said, so the report can explain
+the gap. `inspect --capture DIR` saves the dict; `inspect --from DIR` reads it
+back, so the same decoding runs on a machine without the drive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from nvmeprobe.discover.blockdev import BlockDevice, read_block_device
+from nvmeprobe.errors import InputError, ProbeError
+from nvmeprobe.targets import Target
+from nvmeprobe.tools import have_tool, run_tool
+
+Capture = dict[str, bytes]
+
+
+def _kv_lines(values: dict[str, object]) -> bytes:
+    return "".join(f"{k}={v}\n" for k, v in values.items() if v is not None).encode()
+
+
+def _sysfs_files(dev: BlockDevice) -> Capture:
+    files = {
+        "kind.txt": dev.kind.encode(),
+        "sysfs-queue.txt": _kv_lines(dev.queue),
+        "sysfs-identity.txt": _kv_lines({"model": dev.model, "serial": dev.serial,
+                                          "firmware": dev.firmware,
+                                          "backing_file": dev.backing_file}),
+    }
+    if dev.size_bytes is not None:
+        files["sysfs-size.txt"] = str(dev.size_bytes).encode()
+    return files
+
+
+def _run_into(capture: Capture, name: str, tool: str, args: list[str]) -> bytes | None:
+    """Run a tool; store stdout as `name` or its error as `name.err`."""
+    try:
+        out = run_tool(tool, args, binary=True)
+    except ProbeError as err:
+        capture[f"{name}.err"] = str(err).encode()
+        return None
+    capture[name] = out
+    return out
+
+
+def _controller_of(namespace: str, sys_root: str) -> str:
+    """/dev/nvme0 for nvme0n1: the controller sysfs links to, else the name's prefix."""
+    controller = os.path.basename(os.path.realpath(Path(sys_root) / "block" / namespace / "device"))
+    if not re.fullmatch(r"nvme\d+", controller):
+        controller = re.sub(r"n\d+$", "", namespace)
+    return "/dev/" + controller
+
+
+def _endurance_groups(id_ns_json: bytes | None) -> list[int]:
+    try:
+        endgid = json.loads(id_ns_json or b"{}").get("endgid")
+    except (json.JSONDecodeError, AttributeError):
+        return []
+    return [int(endgid)] if endgid else []
+
+
+def _collect_nvme(capture: Capture, dev: BlockDevice, sys_root: str) -> None:
+    if not have_tool("nvme"):
+        capture["nvme-cli.err"] = b"nvme-cli is not installed: identity and logs from smartctl and sysfs"
+        _collect_smartctl(capture, dev.path)
+        return
+    ctrl = _controller_of(dev.name, sys_root)
+    _run_into(capture, "id-ctrl.json", "nvme", ["id-ctrl", "-o", "json", ctrl])
+    id_ns = _run_into(capture, "id-ns.json", "nvme", ["id-ns", "-o", "json", dev.path])
+    _run_into(capture, "smart-log.json", "nvme", ["smart-log", "-o", "json", ctrl])
+    _run_into(capture, "ocp-smart-add-log.json", "nvme", ["ocp", "smart-add-log", "-o", "json", ctrl])
+    for group in _endurance_groups(id_ns):
+        _run_into(capture, f"endurance-log-{group}.json", "nvme",
+                  ["endurance-log", ctrl, "-g", str(group), "-o", "json"])
+
+
+def _collect_smartctl(capture: Capture, path: str) -> None:
+    if have_tool("smartctl"):
+        _run_into(capture, "smartctl.json", "smartctl", ["-j", "-a", path])
+    else:
+        capture["smartctl.err"] = b"smartctl is not installed"
+
+
+def collect_capture(target: Target, sys_root: str = "/sys",
+                    sim_capture: Callable[[Target], Capture] | None = None) -> Capture:
+    """Read everything knowable about `target` into a capture dict."""
+    capture: Capture = {"target.txt": target.text.encode()}
+    if target.kind == "sim":
+        if sim_capture is None:
+            raise InputError("simulated targets need a running simulator")
+        capture.update(sim_capture(target))
+        return capture
+    if target.kind == "nbd":
+        capture["kind.txt"] = b"nbd"
+        if have_tool("nbdinfo"):
+            info = _run_into(capture, "nbdinfo.json", "nbdinfo", ["--json", target.uri or ""])
+            if info:
+                try:
+                    size = json.loads(info)["exports"][0]["export-size"]
+                    capture["sysfs-size.txt"] = str(size).encode()
+                except (json.JSONDecodeError, KeyError, IndexError):
+                    capture["nbdinfo.json.err"] = b"nbdinfo printed malformed JSON"
+        return capture
+    if target.kind == "file":
+        capture["kind.txt"] = b"other"
+        capture["sysfs-size.txt"] = str(os.path.getsize(target.path or "")).encode()
+        return capture
+    dev = read_block_device(target.device_name or "", sys_root)
+    capture.update(_sysfs_files(dev))
+    if dev.kind == "nvme":
+        _collect_nvme(capture, dev, sys_root)
+    elif dev.kind in ("scsi", "virtio"):
+        _collect_smartctl(capture, dev.path)
+    return capture
+
+
+def save_capture(capture: Capture, directory: Path) -> None:
+    """Write each raw output to DIR/<name>."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, data in capture.items():
+            (directory / name).write_bytes(data)
+    except OSError as err:
+        raise InputError(f"cannot write capture to {directory}: {err.strerror}") from None
+
+
+def load_capture(directory: Path) -> Capture:
+    """Read every file of a capture directory."""
+    if not directory.is_dir():
+        raise InputError(f"capture directory not found: {directory}")
+    try:
+        return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+    except OSError as err:
+        raise InputError(f"cannot read capture {directory}: {err.strerror}") from None

@@ -1,0 +1,96 @@
+"""Is a block device in use? Mounted, partitioned, held, or carrying a signature.
+
+`in_use_reasons` is pure (it takes what the edge read); `check_in_use` is the
+edge that reads /proc and runs `wipefs --no-act`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nvmeprobe.discover.blockdev import BlockDevice, partition_devs
+from nvmeprobe.errors import ProbeError
+from nvmeprobe.tools import run_tool
+
+
+@dataclass
+class InUse:
+    """Verdict with reasons; `in_use` is None when it could not be decided."""
+
+    in_use: bool | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def mounted_devs(mountinfo: str) -> set[str]:
+    """major:minor of every mounted device, from /proc/self/mountinfo text."""
+    devs = set()
+    for line in mountinfo.splitlines():
+        parts = line.split()
+        if len(parts) > 2:
+            devs.add(parts[2])
+    return devs
+
+
+def swap_devices(proc_swaps: str) -> set[str]:
+    """Paths of active swap devices, from /proc/swaps text."""
+    return {line.split()[0] for line in proc_swaps.splitlines()[1:] if line.strip()}
+
+
+def parse_wipefs_json(text: str) -> list[str]:
+    """Signature types ('ext4', 'gpt', 'linux_raid_member') from `wipefs -n -J`."""
+    if not text.strip():
+        return []
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        raise ProbeError("wipefs printed malformed JSON") from None
+    return [sig.get("type") or "unknown" for sig in doc.get("signatures", [])]
+
+
+def in_use_reasons(device: BlockDevice, part_devs: list[str], mounted: set[str],
+                   swaps: set[str], signatures: list[str] | None) -> InUse:
+    """Decide from facts already read; signatures None means the probe failed."""
+    reasons = []
+    if device.dev in mounted or any(d in mounted for d in part_devs):
+        reasons.append("mounted")
+    if device.path in swaps:
+        reasons.append("active swap")
+    if device.partitions:
+        reasons.append("has partitions: " + ", ".join(device.partitions))
+    if device.holders:
+        reasons.append("held by: " + ", ".join(device.holders))
+    if signatures:
+        reasons.append("signature: " + ", ".join(signatures))
+    if reasons:
+        return InUse(True, reasons)
+    if signatures is None:
+        return InUse(None, ["could not probe for signatures (permission?)"])
+    return InUse(False, [])
+
+
+def _read_proc(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def probe_signatures(path: str) -> list[str] | None:
+    """Filesystem/RAID/partition-table signatures on a device; None if unreadable."""
+    try:
+        return parse_wipefs_json(run_tool("wipefs", ["--no-act", "--json", path]))
+    except ProbeError:
+        return None
+
+
+def check_in_use(device: BlockDevice, sys_root: str = "/sys") -> InUse:
+    """The edge: read mounts, swaps and signatures, then decide."""
+    return in_use_reasons(
+        device,
+        partition_devs(device, sys_root),
+        mounted_devs(_read_proc("/proc/self/mountinfo")),
+        swap_devices(_read_proc("/proc/swaps")),
+        probe_signatures(device.path),
+    )

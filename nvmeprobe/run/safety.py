@@ -1,0 +1,90 @@
+"""Safety rules for writing (DESIGN.md "Safety").
+
+A write plan never starts on a target that is mounted, partitioned, held or
+carries a signature, unless the user named that exact device (its resolved
+path, the name they typed, or an NVMe serial) in `--destroy-data`. A
+`--destroy-data` value that names something else is refused too: the user
+meant another device. Unknown state (the probe failed) counts as in use.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nvmeprobe.errors import InputError, SafetyRefusal
+from nvmeprobe.targets import Target
+
+
+@dataclass
+class WriteCheck:
+    """What the edge learned about a target before writing to it."""
+
+    in_use: bool | None
+    reasons: list[str] = field(default_factory=list)
+    serial: str | None = None
+
+
+def names_for(target: Target, serial: str | None) -> set[str]:
+    """Every name by which the user may legitimately mean this target."""
+    names = {target.text}
+    if target.path:
+        names.add(target.path)
+    if target.uri:
+        names.add(target.uri)
+    if serial:
+        names.add(serial.strip())
+    return names
+
+
+def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[str]) -> None:
+    """Raise SafetyRefusal unless writing to `target` is allowed."""
+    if target.kind == "sim":
+        return
+    names = names_for(target, check.serial)
+    wrong = [value for value in destroy_data if value not in names]
+    if wrong:
+        raise SafetyRefusal(
+            f"--destroy-data={wrong[0]} does not name {target.text}"
+            f" (accepted: {', '.join(sorted(names))}); refusing to write")
+    if destroy_data:
+        return
+    if target.kind == "nbd":
+        raise SafetyRefusal(f"{target.text} is a remote export whose contents cannot be checked;"
+                            f" name it in --destroy-data to write to it")
+    if check.in_use is None:
+        raise SafetyRefusal(f"cannot tell whether {target.text} is in use"
+                            f" ({'; '.join(check.reasons)}); name it in --destroy-data to write to it")
+    if check.in_use:
+        raise SafetyRefusal(f"{target.text} is in use ({'; '.join(check.reasons)});"
+                            f" name it in --destroy-data to overwrite it")
+
+
+LOCK_DIR = Path(os.environ.get("NVMEPROBE_LOCK_DIR", "/run/lock"))
+
+
+@contextmanager
+def device_lock(target: Target, lock_dir: Path = LOCK_DIR) -> Iterator[Path]:
+    """Hold an exclusive per-device lock for the duration of a run."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    key = (target.path or target.uri or target.text).strip("/").replace("/", "_")
+    path = lock_dir / f"nvmeprobe-{key}.lock"
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SafetyRefusal(f"another nvmeprobe run holds {target.text} (lock {path})") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield path
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()

@@ -1,0 +1,41 @@
+"""Shared fixtures: loop devices over sparse files (root), fixture paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for loop devices")
+needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+
+
+@pytest.fixture
+def make_loop(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Factory: make_loop(size_mib=256, sector_size=512) -> '/dev/loopN'; detached afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root for loop devices")
+    created: list[str] = []
+
+    def make(size_mib: int = 256, sector_size: int = 512) -> str:
+        backing = tmp_path / f"loop{len(created)}.img"
+        with open(backing, "wb") as handle:
+            handle.truncate(size_mib * 1024 * 1024)
+        args = ["losetup", "--find", "--show", "--direct-io=on"]
+        if sector_size != 512:
+            args += ["--sector-size", str(sector_size)]
+        device = subprocess.run(args + [str(backing)], check=True, capture_output=True,
+                                text=True).stdout.strip()
+        created.append(device)
+        return device
+
+    yield make
+    for device in created:
+        subprocess.run(["umount", device], capture_output=True)
+        subprocess.run(["losetup", "-d", device], capture_output=True)

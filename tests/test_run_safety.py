@@ -1,0 +1,49 @@
+import pytest
+
+from nvmeprobe.errors import EXIT_SAFETY, SafetyRefusal
+from nvmeprobe.run.safety import WriteCheck, check_write_allowed, device_lock
+from nvmeprobe.targets import Target
+
+DISK = Target(text="/dev/disk/by-id/nvme-X", kind="block", path="/dev/nvme0n1")
+
+
+def test_blank_device_needs_no_flag():
+    check_write_allowed(DISK, WriteCheck(False), [])
+
+
+@pytest.mark.parametrize("name", ["/dev/nvme0n1", "/dev/disk/by-id/nvme-X", "S5XYZ"])
+def test_in_use_device_named_by_path_link_or_serial(name):
+    check_write_allowed(DISK, WriteCheck(True, ["signature: ext4"], serial="S5XYZ"), [name])
+
+
+def test_in_use_device_refused_with_reason():
+    with pytest.raises(SafetyRefusal, match="in use \\(mounted\\)") as err:
+        check_write_allowed(DISK, WriteCheck(True, ["mounted"]), [])
+    assert err.value.exit_code == EXIT_SAFETY
+
+
+def test_wrong_destroy_data_refused_even_for_blank_device():
+    with pytest.raises(SafetyRefusal, match="does not name"):
+        check_write_allowed(DISK, WriteCheck(False, serial="S5XYZ"), ["/dev/nvme1n1"])
+
+
+def test_unknown_state_is_refused():
+    with pytest.raises(SafetyRefusal, match="cannot tell"):
+        check_write_allowed(DISK, WriteCheck(None, ["could not probe"]), [])
+
+
+def test_nbd_export_needs_naming_sim_does_not():
+    nbd = Target(text="nbd://127.0.0.1:10809/x", kind="nbd", uri="nbd://127.0.0.1:10809/x")
+    with pytest.raises(SafetyRefusal):
+        check_write_allowed(nbd, WriteCheck(None), [])
+    check_write_allowed(nbd, WriteCheck(None), [nbd.uri])
+    check_write_allowed(Target(text="sim:tlc-4k", kind="sim", sim_spec="tlc-4k"), WriteCheck(None), [])
+
+
+def test_lock_is_exclusive(tmp_path):
+    with device_lock(DISK, tmp_path):
+        with pytest.raises(SafetyRefusal, match="another nvmeprobe run"):
+            with device_lock(DISK, tmp_path):
+                pass
+    with device_lock(DISK, tmp_path):
+        pass
