@@ -1,0 +1,1 @@
+"""The run stage: safety checks, fio processes, manifests and resumable runs."""

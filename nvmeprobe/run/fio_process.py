@@ -1,0 +1,64 @@
+"""The edge that runs one fio process for one cell, with live status.
+
+fio runs on a pseudo-terminal so that it prints its status line twice a
+second; each line is parsed and handed to `on_status`. When `on_status`
+returns True (e.g. a confirmed bandwidth drop) fio gets SIGINT, which makes
+it stop its jobs and still write its JSON results.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sh
+
+from nvmeprobe.errors import ToolMissing
+from nvmeprobe.run.fio_status import FioStatus, parse_status
+from nvmeprobe.tools import have_tool
+
+
+@dataclass
+class FioOutcome:
+    """How a fio process ended."""
+
+    returncode: int
+    stderr: str
+    stopped_early: bool
+
+
+def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None = None,
+            timeout: float | None = None) -> FioOutcome:
+    """Run `fio args...`; returns its exit code and stderr, never raises on fio failure."""
+    if not have_tool("fio"):
+        raise ToolMissing("fio is not installed (apt-get install fio)")
+    pending = [""]
+    stopped = [False]
+    process: list[sh.RunningCommand] = []
+
+    def feed(chunk: str) -> None:
+        pending[0] += chunk
+        *lines, pending[0] = pending[0].replace("\n", "\r").split("\r")
+        for line in lines:
+            status = parse_status(line)
+            if status and on_status and on_status(status) and not stopped[0] and process:
+                stopped[0] = True
+                process[0].signal(signal.SIGINT)
+
+    proc = sh.fio(*[str(a) for a in args], "--eta=always", "--eta-interval=500ms",
+                  _out=feed, _tty_out=True, _out_bufsize=0, _bg=True, _ok_code=range(256),
+                  _timeout=timeout, _bg_exc=False)
+    process.append(proc)
+    try:
+        proc.wait()
+    except BaseException:
+        if proc.is_alive():
+            proc.signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - still alive: make sure it dies
+                proc.kill()
+        raise
+    stderr = proc.stderr.decode(errors="replace") if proc.stderr else ""
+    return FioOutcome(proc.exit_code, stderr.strip(), stopped[0])

@@ -1,0 +1,77 @@
+"""Parse fio's live status line (`--eta=always`) into numbers.
+
+fio prints, many times a second on a terminal, lines such as
+``Jobs: 1 (f=1): [w(1)][40.0%][w=159MiB/s][w=40.7k IOPS][eta 00m:03s]``
+(mixed jobs: ``[r=1MiB/s,w=2MiB/s][r=256,w=512 IOPS]``). The runner uses them
+for live progress and to stop a sustained write once its bandwidth drops.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BW_RE = re.compile(r"\[((?:[rwt]=[\d.]+[KMGT]?i?B/s,?)+)\]")
+_IOPS_RE = re.compile(r"\[((?:[rwt]=[\d.]+[kMG]?,?)+) IOPS\]")
+_ETA_RE = re.compile(r"\[eta (?:(\d+)d:)?(?:(\d+)h:)?(\d+)m:(\d+)s\]")
+_BW_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
+             "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
+_COUNT_UNITS = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3}
+
+
+@dataclass(frozen=True)
+class FioStatus:
+    """One status sample: rates in bytes/s and IO/s; None where fio printed none."""
+
+    read_bw: float | None = None
+    write_bw: float | None = None
+    read_iops: float | None = None
+    write_iops: float | None = None
+    eta_s: int | None = None
+
+    @property
+    def iops(self) -> float | None:
+        values = [v for v in (self.read_iops, self.write_iops) if v is not None]
+        return sum(values) if values else None
+
+
+def _pairs(text: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in text.split(",") if "=" in item)
+
+
+def _bw(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)([KMGT]?i?B)/s", value)
+    if not match:
+        raise ValueError(value)
+    return float(match.group(1)) * _BW_UNITS[match.group(2)]
+
+
+def _count(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)([kMG]?)", value)
+    if not match:
+        raise ValueError(value)
+    return float(match.group(1)) * _COUNT_UNITS[match.group(2)]
+
+
+def parse_status(line: str) -> FioStatus | None:
+    """A FioStatus from one status line, or None when it carries no rates."""
+    bw_match, iops_match = _BW_RE.search(line), _IOPS_RE.search(line)
+    if not bw_match and not iops_match:
+        return None
+    bw = _pairs(bw_match.group(1)) if bw_match else {}
+    iops = _pairs(iops_match.group(1)) if iops_match else {}
+    eta = _ETA_RE.search(line)
+    eta_s = None
+    if eta:
+        d, h, m, s = (int(x) if x else 0 for x in eta.groups())
+        eta_s = ((d * 24 + h) * 60 + m) * 60 + s
+    try:
+        return FioStatus(
+            read_bw=_bw(bw["r"]) if "r" in bw else None,
+            write_bw=_bw(bw["w"]) if "w" in bw else None,
+            read_iops=_count(iops["r"]) if "r" in iops else None,
+            write_iops=_count(iops["w"]) if "w" in iops else None,
+            eta_s=eta_s,
+        )
+    except ValueError:
+        return None

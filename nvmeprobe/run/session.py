@@ -1,0 +1,87 @@
+"""A target made ready for a command: simulators started, facts read, counters.
+
+`open_session` is a context manager: for `sim:` targets it starts the
+simulated drive and stops it on exit (Ctrl-C and SIGTERM included); for every
+target it reads the inspect facts once, and offers `counters()` to snapshot
+host and media bytes written around write cells where the target has them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from nvmeprobe.discover.collect import Capture, collect_capture
+from nvmeprobe.discover.decode import decode_capture
+from nvmeprobe.targets import Target, parse_target
+
+
+@dataclass
+class Counters:
+    """Cumulative bytes written as the drive counts them; None when not exposed."""
+
+    host_bytes_written: int | None
+    media_bytes_written: int | None
+
+
+@dataclass
+class Session:
+    """What commands need from a target while it is open."""
+
+    target: Target              # as the user named it
+    fio_target: Target          # what fio opens (the NBD export of a simulator)
+    facts: dict[str, Any]       # the `inspect --json` report
+    capture: Capture
+    read_counters: Callable[[], Counters] = field(repr=False, default=lambda: Counters(None, None))
+    sim_stats: Callable[[], dict[str, Any]] | None = field(repr=False, default=None)
+
+    def counters(self) -> Counters:
+        """Snapshot the drive's write counters now."""
+        return self.read_counters()
+
+
+def inspect_report(capture: Capture, target_text: str) -> dict[str, Any]:
+    """The `inspect --json` document decoded from a capture."""
+    return decode_capture(capture, target_text).to_dict()
+
+
+def _counters_from_report(report: dict[str, Any]) -> Counters:
+    endurance = report.get("endurance") or {}
+    return Counters(endurance.get("host_bytes_written"), endurance.get("media_bytes_written"))
+
+
+@contextmanager
+def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Session]:
+    """Open a target for inspect/plan/run; simulators live exactly as long as this."""
+    target = parse_target(target_text)
+    if target.kind == "sim":
+        from nvmeprobe.sim import running_sim  # the simulator is only needed here
+
+        with tempfile.TemporaryDirectory(prefix="nvmeprobe-sim-", dir=workdir) as tmp:
+            with running_sim(target.sim_spec or "", Path(tmp)) as handle:
+                def sim_capture(_: Target) -> Capture:
+                    return handle.capture_files()
+
+                capture = collect_capture(target, sim_capture=sim_capture)
+                report = inspect_report(capture, target.text)
+
+                def sim_counters() -> Counters:
+                    stats = handle.stats()
+                    return Counters(stats["host_bytes_written"], stats["media_bytes_written"])
+
+                yield Session(target, parse_target(handle.uri), report, capture,
+                              sim_counters, handle.stats)
+        return
+    capture = collect_capture(target)
+    report = inspect_report(capture, target.text)
+
+    def device_counters() -> Counters:
+        if report.get("kind") != "nvme":
+            return Counters(None, None)
+        return _counters_from_report(inspect_report(collect_capture(target), target.text))
+
+    yield Session(target, target, report, capture, device_counters)
