@@ -30,9 +30,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from nvmeprobe.cli import detect, inspect
+    from nvmeprobe.cli import detect, inspect, plan
 
-    for module in (detect, inspect):
+    for module in (detect, inspect, plan):
         main.add_command(module.command)
 
 
