@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from nvmeprobe.cli.output import console, print_json
@@ -46,14 +47,17 @@ def presets_command(as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table("preset", "IU", "reported", "SLC cache", "in-cache write", "native write",
-                  "units", "scale", "description")
+    table = Table(box=box.SIMPLE, caption="write rates: IU-aligned, all units busy, real time")
+    table.add_column("preset", no_wrap=True)
+    for header in ("IU", "reports", "SLC", "in cache", "native"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("description")
     for row in rows:
-        truth, params = row["truth"], row["params"]
+        truth = row["truth"]
         table.add_row(row["name"], format_bytes(truth["iu_bytes"]), format_bytes(truth["reported_iu_bytes"]),
                       format_bytes(truth["slc_bytes"]) if truth["slc_bytes"] else "none",
                       _rate(truth["in_cache_write_bw"]), _rate(truth["native_write_bw"]),
-                      str(params["units"]), f"{params['time_scale']:g}", row["description"])
+                      row["description"])
     console.print(table)
 
 

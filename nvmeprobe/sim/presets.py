@@ -1,0 +1,56 @@
+"""Built-in simulated drives, written in the spec syntax (`key=value`, times in modelled us).
+
+Relative behaviour follows FIELD-NOTES.md section 8: the TLC drive has a
+4 KiB IU and no SLC cache; the QLC drives have 16/64 KiB IUs, an SLC cache
+4x faster per byte than their native rate, a native rate 4x slower per byte
+than the TLC drive, and 1,000 rather than 3,000 P/E cycles. A partially
+covered IU costs a read of that IU on top of its program (`rmw_us` =
+`read_us`). Time scales put the shortest write service time at >= 1 ms of
+real time, where fio's measurements through NBD are repeatable
+(FIELD-NOTES.md section 6). Real-time rates at these scales:
+
+| preset | IU | reported | SLC cache | in-cache write | native write | 4K random write |
+|---|---|---|---|---|---|---|
+| tlc-4k | 4 KiB | 4 KiB | none | - | 31.2 MiB/s | 8,000 IOPS |
+| qlc-16k | 16 KiB | 16 KiB | 32 MiB | 31.2 MiB/s | 7.8 MiB/s | ~450 IOPS native |
+| qlc-64k | 64 KiB | 64 KiB | 64 MiB | 31.2 MiB/s | 7.8 MiB/s | ~120 IOPS native |
+| liar-16k | 16 KiB | 4 KiB | 32 MiB | 31.2 MiB/s | 7.8 MiB/s | ~450 IOPS native |
+
+A cache fill at 128 KiB takes 1-2 s and a 1 s cell holds >= 100 requests
+at the slowest point, so a full characterisation takes well under a minute.
+Folding starts after 60 ms of modelled idle (0.48 s real), so the short gaps
+between fio cells do not refill the cache, while a deliberate idle period does.
+"""
+
+from __future__ import annotations
+
+DEFAULTS: dict[str, str] = {
+    "capacity": "1g", "lba": "4096", "iu": "4k", "slc": "0", "fold": "16m",
+    "fold_delay_us": "60000", "slc_prog_us": "100", "prog_us": "250",
+    "rmw_us": "60", "read_us": "60", "units": "8", "scale": "4", "noise": "0",
+    "seed": "0", "eio_rate": "0", "pe": "3000",
+}
+"""Values for every parameter a spec does not give (a fast TLC-like drive)."""
+
+_QLC_16K = {
+    "capacity": "2g", "lba": "4096", "iu": "16k", "slc": "32m", "fold": "16m",
+    "slc_prog_us": "250", "prog_us": "1000", "rmw_us": "100", "read_us": "100",
+    "units": "4", "scale": "8", "pe": "1000",
+}
+
+PRESETS: dict[str, tuple[str, dict[str, str]]] = {
+    "tlc-4k": ("TLC, 512 B LBAs, no SLC cache", {
+        "capacity": "1g", "lba": "512", "iu": "4k", "slc": "0",
+        "prog_us": "250", "rmw_us": "60", "read_us": "60", "units": "8",
+        "scale": "4", "pe": "3000",
+    }),
+    "qlc-16k": ("QLC, native rate 4x below the cache", _QLC_16K),
+    "qlc-64k": ("QLC, native rate 4x below the cache", {
+        "capacity": "2g", "lba": "4096", "iu": "64k", "slc": "64m", "fold": "32m",
+        "slc_prog_us": "1000", "prog_us": "4000", "rmw_us": "250", "read_us": "250",
+        "units": "4", "scale": "8", "pe": "1000",
+    }),
+    "liar-16k": ("qlc-16k reporting a 4 KiB IU",
+                 {**_QLC_16K, "report_iu": "4k"}),
+}
+"""name -> (description, parameters over DEFAULTS)."""
