@@ -1,0 +1,10 @@
+"""Ingest: fio JSON / json+ results and fio logs -> tidy DataFrames (pure parsing, no subprocesses)."""
+
+from nvmeprobe.ingest.columns import CELL_FIELDS, CONTRACT_COLUMNS, cells_frame
+from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json, percentile_from_bins
+from nvmeprobe.ingest.fio_logs import bandwidth_vs_bytes, read_fio_log, series_from_log
+from nvmeprobe.ingest.tree import find_fio_results, ingest_paths
+
+__all__ = ["CELL_FIELDS", "CONTRACT_COLUMNS", "cells_frame", "cells_from_fio", "load_fio_json",
+           "percentile_from_bins", "bandwidth_vs_bytes", "read_fio_log", "series_from_log",
+           "find_fio_results", "ingest_paths"]

@@ -1,0 +1,200 @@
+"""Write and read profiles: one Parquet file per drive and run, schema v1 (schema.py).
+
+Writes are atomic: the table goes to a hidden temporary file in the same
+folder (not matched by `*.parquet` globs), is fsynced, then replaces the
+profile with os.replace. A crash or a full disk mid-write leaves the previous
+profile as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from nvmeprobe import __version__
+from nvmeprobe.errors import EXIT_FAILED, InputError, ProbeError
+from nvmeprobe.ingest.columns import STRING
+from nvmeprobe.profile.findings import findings_to_frame, to_json
+from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, IDENTITY, META_FACTS, META_MANIFEST,
+                                      META_RUN_ID, META_VERSION, SCHEMA, SCHEMA_VERSION)
+
+METADATA_KEYS = frozenset({"facts", "manifest", "run_id", "model", "serial", "target"})
+_PANDAS_TYPES = {pa.string(): STRING, pa.large_string(): STRING, pa.int64(): pd.Int64Dtype(),
+                 pa.bool_(): pd.BooleanDtype()}
+
+
+class ProfileWriteError(ProbeError):
+    """A profile could not be written (full disk, permissions); the previous file is intact."""
+
+    exit_code = EXIT_FAILED
+
+
+@dataclass
+class Profile:
+    """One profile read back: its three record types as DataFrames, and its metadata."""
+
+    cells: pd.DataFrame
+    series: pd.DataFrame
+    findings: pd.DataFrame
+    facts: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    run_id: str | None = None
+    schema_version: str = SCHEMA_VERSION
+
+
+def _column(values: pd.Series, target: pa.DataType, name: str) -> pa.Array:
+    try:
+        array = pa.array(values, from_pandas=True)
+        return array if array.type == target else array.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        raise InputError(f"profile column {name}: {str(err).splitlines()[0]}") from None
+
+
+def _identity(cells: pd.DataFrame, metadata: dict[str, Any]) -> dict[str, str | None]:
+    """run_id, model, serial, target: from metadata, else the cells' single value."""
+    result: dict[str, str | None] = {}
+    for name in IDENTITY:
+        value = metadata.get(name)
+        if value is None and name in cells:
+            values = cells[name].dropna().unique()
+            value = values[0] if len(values) == 1 else None
+        result[name] = None if value is None else str(value)
+    return result
+
+
+def _record_table(record: str, frame: pd.DataFrame | None, identity: dict[str, str | None]) -> pa.Table:
+    frame = frame if frame is not None else pd.DataFrame()
+    allowed = FIELDS_BY_RECORD[record]
+    unknown = sorted(set(frame.columns) - set(allowed) - {"record"})
+    if unknown:
+        raise InputError(f"{record} rows have columns outside profile schema v1: {unknown}")
+    rows = len(frame)
+    arrays = []
+    for schema_field in SCHEMA:
+        name, target = schema_field.name, schema_field.type
+        if name == "record":
+            array = pa.repeat(pa.scalar(record), rows)
+        elif name in frame.columns and name in allowed:
+            array = _column(frame[name], target, name)
+        else:
+            array = pa.nulls(rows, target)
+        if name in identity and identity[name] is not None and array.null_count:
+            array = pc.fill_null(array, pa.scalar(identity[name], target))
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+def _metadata(metadata: dict[str, Any], run_id: str | None) -> dict[bytes, bytes]:
+    return {META_VERSION: SCHEMA_VERSION.encode(),
+            META_FACTS: to_json(metadata.get("facts") or {}).encode(),
+            META_MANIFEST: to_json(metadata.get("manifest") or {}).encode(),
+            META_RUN_ID: (run_id or "").encode()}
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as err:
+        reason = ("no space left on device" if err.errno == errno.ENOSPC or "No space left" in str(err)
+                  else (err.strerror or str(err).splitlines()[0]))
+        raise ProfileWriteError(f"cannot write profile {path}: {reason}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def write_profile(path: str | Path, cells: pd.DataFrame | None, series: pd.DataFrame | None = None,
+                  findings: pd.DataFrame | dict[str, Any] | None = None, *,
+                  metadata: dict[str, Any]) -> Path:
+    """Write one profile atomically; returns its path.
+
+    `metadata` keys: facts (inspect report), manifest, run_id, and optionally
+    model, serial, target (else taken from the cells when they hold one value).
+    `findings` is a findings frame or a nested findings dict (flattened with
+    method_version = the nvmeprobe version). Columns outside schema v1 are an
+    InputError: every profile has the same columns.
+    """
+    path = Path(path)
+    unknown = sorted(set(metadata) - METADATA_KEYS)
+    if unknown:
+        raise InputError(f"unknown profile metadata {unknown}; allowed: {sorted(METADATA_KEYS)}")
+    if isinstance(findings, dict):
+        findings = findings_to_frame(findings, None, __version__)
+    cells = cells if cells is not None else pd.DataFrame()
+    identity = _identity(cells, metadata)
+    table = pa.concat_tables([_record_table("cell", cells, identity),
+                              _record_table("series", series, identity),
+                              _record_table("finding", findings, identity)])
+    table = table.replace_schema_metadata(_metadata(metadata, identity["run_id"]))
+    _write_atomically(table, path)
+    return path
+
+
+def _json_meta(meta: dict[bytes, bytes], key: bytes, path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(meta.get(key, b"{}") or b"{}")
+    except json.JSONDecodeError:
+        raise InputError(f"{path}: profile metadata {key.decode()} is not valid JSON") from None
+
+
+def _records(table: pa.Table, record: str) -> pd.DataFrame:
+    rows = table.filter(pc.equal(table.column("record"), record))
+    rows = rows.select(list(FIELDS_BY_RECORD[record]))
+    return rows.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+
+def read_profile(path: str | Path) -> Profile:
+    """Read a profile written by `write_profile`; InputError for other files or schema versions."""
+    path = Path(path)
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such profile") from None
+    except (pa.ArrowInvalid, OSError) as err:
+        raise InputError(f"{path}: not a Parquet profile ({str(err).splitlines()[0]})") from None
+    meta = table.schema.metadata or {}
+    version = meta.get(META_VERSION)
+    if version is None:
+        raise InputError(f"{path}: not an nvmeprobe profile (no nvmeprobe.schema_version metadata)")
+    if version.decode(errors="replace") != SCHEMA_VERSION:
+        raise InputError(f"{path}: profile schema version {version.decode(errors='replace')!r}"
+                         f" is not supported (this nvmeprobe reads version {SCHEMA_VERSION})")
+    missing = sorted(set(SCHEMA.names) - set(table.column_names))
+    if missing:
+        raise InputError(f"{path}: profile lacks schema v1 columns {missing}")
+    try:
+        table = table.select(SCHEMA.names).cast(SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise InputError(f"{path}: profile columns do not match schema v1 ({str(err).splitlines()[0]})") from None
+    return Profile(cells=_records(table, "cell"), series=_records(table, "series"),
+                   findings=_records(table, "finding"),
+                   facts=_json_meta(meta, META_FACTS, path),
+                   manifest=_json_meta(meta, META_MANIFEST, path),
+                   run_id=meta.get(META_RUN_ID, b"").decode() or None,
+                   schema_version=SCHEMA_VERSION)

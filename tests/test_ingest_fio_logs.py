@@ -1,0 +1,112 @@
+"""fio logs: the recorded fixture logs, column variants, bandwidth vs bytes written, bad logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nvmeprobe.errors import InputError
+from nvmeprobe.ingest import bandwidth_vs_bytes, read_fio_log
+from nvmeprobe.ingest.fio_logs import series_kind
+
+LOGS = Path(__file__).parent / "fixtures" / "real" / "fio-logs"
+PM883 = "louwrentius__fio-plot__SAMSUNG_PM883__randwrite-iodepth-32-numjobs-1_{}.1.log"
+KRIEN = LOGS / "Krien__NVMeBenchmarks__zns-a-long-finally_bw.1.log"
+FIXTURE_LOGS = sorted(LOGS.glob("*.log"))
+
+
+def _fields(path: Path) -> list[list[int]]:
+    return [[int(x) for x in line.split(",")] for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("path", FIXTURE_LOGS, ids=lambda p: p.name)
+def test_fixture_logs_read_as_written(path: Path) -> None:
+    lines = _fields(path)
+    log = read_fio_log(path)
+    assert list(log.columns) == ["t_s", "value", "direction", "bs", "offset"]
+    assert len(log) == len(lines)
+    for index in (0, -1):
+        row, line = log.iloc[index], lines[index]
+        assert row["t_s"] == line[0] / 1000
+        assert row["value"] == line[1]
+        assert row["direction"] == ["read", "write", "trim"][line[2]]
+        assert row["bs"] == line[3]
+    assert log["offset"].isna().all()  # averaged logs: no offsets
+
+
+def test_krien_log_counts() -> None:
+    log = read_fio_log(KRIEN)
+    assert len(log) == 5396
+    assert (log["t_s"].iloc[0], log["value"].iloc[0]) == (1.001, 123780)
+    assert (log["t_s"].iloc[-1], log["value"].iloc[-1]) == (5400.017, 87127)
+    assert (log["direction"] == "write").all()
+
+
+def test_bandwidth_vs_bytes_matches_the_runs_own_io_bytes() -> None:
+    """The PM883 bw log (log_avg_msec=250) and the JSON of the same run."""
+    curve = bandwidth_vs_bytes(read_fio_log(LOGS / PM883.format("bw")))
+    doc = json.loads((LOGS.parent / "fio-json" /
+                      "louwrentius__fio-plot__SAMSUNG_PM883__randwrite-32-1.json").read_text())
+    io_bytes = doc["jobs"][0]["write"]["io_bytes"]
+    assert curve["bytes_written"].iloc[-1] == pytest.approx(io_bytes, rel=0.01)
+    first = _fields(LOGS / PM883.format("bw"))[0]
+    assert curve["bw_bytes"].iloc[0] == first[1] * 1024
+    assert curve["bytes_written"].iloc[0] == pytest.approx(first[1] * 1024 * first[0] / 1000)
+    assert np.all(np.diff(curve["bytes_written"]) > 0)
+
+
+def test_bandwidth_vs_bytes_known_answer_per_direction() -> None:
+    log = pd.DataFrame({"t_s": [1.0, 1.0, 2.0, 2.0, 4.0], "value": [1.0, 2.0, 1.0, 2.0, 3.0],
+                        "direction": ["read", "write", "read", "write", "write"],
+                        "bs": [0, 0, 0, 0, 0]})
+    curve = bandwidth_vs_bytes(log)
+    assert list(curve["bw_bytes"]) == [1024, 2048, 1024, 2048, 3072]
+    assert list(curve["bytes_written"]) == [1024, 2048, 2048, 4096, 4096 + 3072 * 2]
+
+
+def _write(tmp_path: Path, text: str, name: str = "x_bw.1.log") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_five_columns_with_large_values_are_offsets(tmp_path: Path) -> None:
+    log = read_fio_log(_write(tmp_path, "0, 100, 1, 4096, 1048576\n1, 100, 1, 4096, 0\n"))
+    assert list(log["offset"]) == [1048576, 0]
+
+
+def test_five_columns_with_small_values_are_priorities(tmp_path: Path) -> None:
+    log = read_fio_log(_write(tmp_path, "0, 100, 0, 4096, 8196\n1, 100, 2, 4096, 0\n"))
+    assert log["offset"].isna().all()
+    assert list(log["direction"]) == ["read", "trim"]
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("1, 2, 1\n", "3 columns"),
+    ("1, 2, 1, 0\n2, 3, 1\n", "malformed fio log"),
+    ("1, abc, 1, 0\n", "malformed fio log"),
+    ("1, 2, 7, 0\n", "data direction 7"),
+    ("1, , 1, 0\n", "malformed fio log"),
+    ("1,,1,0\n", "empty value"),
+])
+def test_malformed_logs_are_one_line_input_errors(tmp_path: Path, text: str, reason: str) -> None:
+    with pytest.raises(InputError, match=reason) as caught:
+        read_fio_log(_write(tmp_path, text))
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_log_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        read_fio_log(tmp_path / "absent_bw.1.log")
+
+
+def test_series_kind_from_names() -> None:
+    assert series_kind("a/randwrite-iodepth-1-numjobs-1_bw.1.log") == "bw"
+    assert series_kind("job_clat.3.log.host-a.example") == "clat"
+    assert series_kind("job_iops.log") == "iops"
+    with pytest.raises(InputError):
+        series_kind("job.json")
