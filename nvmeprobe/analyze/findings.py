@@ -1,0 +1,38 @@
+"""`analyze_all`: every finding of `analyze --json` from tidy tables.
+
+Missing inputs degrade, never fail: no random-write cells -> `iu` with
+`inferred_bytes` None; no bandwidth series -> `slc.detected` None (not
+measured; a flat series measured gives False); no media counters -> `waf`
+`measured` None; no rounds -> `steady_state.measured` False.
+
+Series keys: "slc" (the sustained-write log; if it holds two bursts with
+idle time between them, the second is the recovery burst) and optionally
+"slc_recovery" (the second burst as its own log).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from nvmeprobe.analyze import iu, qos, slc, steady, waf
+from nvmeprobe.analyze._common import jsonable
+
+METHOD_VERSION = "analyze/1"
+
+
+def analyze_all(cells: pd.DataFrame, series: dict[str, pd.DataFrame] | None = None,
+                reported_iu: int | None = None, lba: int | None = None) -> dict:
+    """The `analyze --json` object: iu, slc, waf, steady_state, qos (+ method_version)."""
+    series = series or {}
+    if "slc" in series:
+        slc_result = slc.slc_cache(series["slc"], series.get("slc_recovery"))
+    else:
+        slc_result = slc.not_measured("no bandwidth series recorded")
+    return jsonable({
+        "iu": iu.analyze_iu(cells, reported_iu, lba).to_dict(),
+        "slc": slc_result.to_dict(),
+        "waf": waf.waf(cells).to_dict(),
+        "steady_state": steady.steady_by_group(cells),
+        "qos": qos.qos(cells),
+        "method_version": METHOD_VERSION,
+    })

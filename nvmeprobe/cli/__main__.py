@@ -1,0 +1,5 @@
+"""`python -m nvmeprobe.cli` runs the CLI."""
+
+from nvmeprobe.cli import main
+
+main()

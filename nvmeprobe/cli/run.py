@@ -1,0 +1,119 @@
+"""`nvmeprobe run`: run a plan on a target with live progress; resume after a crash."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+
+from nvmeprobe.cli.output import err_console, print_json
+from nvmeprobe.cli.plan import plan_option, set_option
+from nvmeprobe.errors import EXIT_FAILED, InputError
+from nvmeprobe.plan import Cell
+from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
+from nvmeprobe.run.fio_status import FioStatus
+from nvmeprobe.run.manifest import Manifest
+from nvmeprobe.units import format_bytes
+
+destroy_option = click.option(
+    "--destroy-data", "destroy_data", multiple=True, metavar="DEVICE|SERIAL",
+    help="Allow writing to this in-use target: its path, the name given, or its NVMe serial.")
+results_option = click.option("--results", "results_dir", type=click.Path(path_type=Path),
+                              default=Path("results"), show_default=True,
+                              help="Where raw fio results go (results/<run-id>/).")
+profiles_option = click.option("--profiles", "profiles_dir", type=click.Path(path_type=Path),
+                               default=Path("profiles"), show_default=True,
+                               help="Where the Parquet profile goes.")
+
+
+class RunProgress:
+    """A rich progress bar on stderr: cell, ETA by estimated seconds, live IOPS."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.fields[live]}"), TimeElapsedColumn(),
+                                 TimeRemainingColumn(), console=err_console, transient=False)
+        self.task = None
+        self.count = 0
+        self.total = 0
+
+    def start(self, manifest: Manifest, cells: list[Cell]) -> None:
+        pending = [c for c in cells if manifest.status(c.id) != "done"]
+        self.total = len(cells)
+        self.count = self.total - len(pending)
+        err_console.print(f"run {manifest.run_id}: {len(pending)} of {len(cells)} cells to run")
+        self.progress.start()
+        self.task = self.progress.add_task("starting", total=sum(c.est_seconds for c in pending) or 1,
+                                           live="")
+
+    def status(self, cell: Cell, status: FioStatus) -> None:
+        bw = (status.read_bw or 0) + (status.write_bw or 0)
+        iops = status.iops or 0
+        self.progress.update(self.task, description=f"[{self.count + 1}/{self.total}] {cell.id}",
+                             live=f"{iops:,.0f} IOPS {format_bytes(bw)}/s")
+
+    def cell_done(self, cell: Cell, state: str) -> None:
+        self.count += 1
+        self.progress.advance(self.task, cell.est_seconds)
+        if state != "done":
+            self.progress.console.print(f"[red]cell {cell.id} {state}[/]")
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.progress.stop()
+
+
+@click.command("run")
+@click.argument("target", required=False)
+@plan_option
+@set_option
+@destroy_option
+@results_option
+@profiles_option
+@click.option("--on-error", type=click.Choice(["stop", "continue"]), default="stop",
+              show_default=True, help="After a failed cell: stop the run, or record it and go on.")
+@click.option("--resume", "resume", metavar="RUN_ID",
+              help="Finish an interrupted run: only cells not yet done are run.")
+@click.option("--engine", type=click.Choice(["io_uring", "libaio"]), default=None,
+              help="fio engine for block devices and files (default io_uring).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def command(target: str | None, plan_name: str, overrides: tuple[str, ...],
+            destroy_data: tuple[str, ...], results_dir: Path, profiles_dir: Path,
+            on_error: str, resume: str | None, engine: str | None, as_json: bool) -> None:
+    """Run a plan on TARGET: one fio process per cell, a profile after every cell."""
+    if not target and not resume:
+        raise InputError("run needs a TARGET (or --resume RUN_ID)")
+    options = RunOptions(target=target or "", plan=plan_name, overrides=overrides,
+                         destroy_data=destroy_data, results_dir=results_dir,
+                         profiles_dir=profiles_dir, on_error=on_error, engine=engine,
+                         resume=resume)
+    display = RunProgress()
+    started: list[str] = []
+
+    def on_start(manifest: Manifest, cells: list[Cell]) -> None:
+        started.append(manifest.run_id)
+        display.start(manifest, cells)
+
+    try:
+        summary = execute_run(options, display.status, display.cell_done, on_start)
+    except KeyboardInterrupt:
+        display.stop()
+        run_id = started[0] if started else "?"
+        err_console.print(f"interrupted: finished cells are kept; resume with"
+                          f" nvmeprobe run --resume {run_id} --results {results_dir}")
+        sys.exit(EXIT_FAILED)
+    finally:
+        display.stop()
+    report(summary, as_json)
+
+
+def report(summary: RunSummary, as_json: bool) -> None:
+    """Print a run's outcome."""
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        err_console.print(f"run {summary.run_id}: {summary.cells_done} cells done;"
+                          f" results in {summary.run_dir}; profile {summary.profile}")

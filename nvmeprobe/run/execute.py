@@ -1,0 +1,129 @@
+"""Start or resume a run: the whole `run` command minus argument parsing.
+
+Order matters for safety: the target is resolved and opened, its facts read,
+the write check made against `--destroy-data`, the per-device lock taken, and
+only then does anything write. A resumed run repeats every check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nvmeprobe.discover.blockdev import read_block_device
+from nvmeprobe.discover.in_use import check_in_use, probe_signatures
+from nvmeprobe.errors import MeasurementFailed, ToolMissing
+from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan
+from nvmeprobe.run import layout
+from nvmeprobe.run.manifest import FAILED, Manifest, now_iso, read_manifest, write_manifest
+from nvmeprobe.run.runner import CellHook, Runner, StatusHook, sigterm_as_interrupt, tool_versions
+from nvmeprobe.run.safety import WriteCheck, check_write_allowed, device_lock
+from nvmeprobe.run.session import Session, open_session, plan_facts
+from nvmeprobe.targets import Target
+from nvmeprobe.tools import have_tool
+
+
+@dataclass
+class RunOptions:
+    """Everything `run` was asked to do."""
+
+    target: str
+    plan: str = "smoke"
+    overrides: tuple[str, ...] = ()
+    destroy_data: tuple[str, ...] = ()
+    results_dir: Path = Path("results")
+    profiles_dir: Path = Path("profiles")
+    on_error: str = "stop"
+    engine: str | None = None
+    resume: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """What a run produced, for printing and for `--json`."""
+
+    run_id: str
+    run_dir: Path
+    profile: Path
+    cells_done: int
+    cells_failed: list[str]
+    facts: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "results": str(self.run_dir), "profile": str(self.profile),
+                "cells_done": self.cells_done, "cells_failed": self.cells_failed,
+                "target": self.facts.get("target"),
+                "model": (self.facts.get("identity") or {}).get("model")}
+
+
+def write_check(target: Target, facts: dict[str, Any]) -> WriteCheck:
+    """The edge: is the target in use right now?"""
+    serial = (facts.get("identity") or {}).get("serial")
+    if target.kind == "block":
+        verdict = check_in_use(read_block_device(target.device_name or ""))
+        return WriteCheck(verdict.in_use, verdict.reasons, serial)
+    if target.kind == "file":
+        signatures = probe_signatures(target.path or "")
+        if signatures is None:
+            return WriteCheck(None, ["could not probe the file for signatures"], serial)
+        return WriteCheck(bool(signatures), [f"signature: {', '.join(signatures)}"] if signatures else [],
+                          serial)
+    return WriteCheck(None, [], serial)
+
+
+def _new_manifest(options: RunOptions, plan: Plan, cells: list[Cell], session: Session) -> Manifest:
+    run_id = layout.new_run_id(session.target.name)
+    return Manifest(run_id=run_id, target=options.target,
+                    plan={"name": plan.name, "source": options.plan,
+                          "overrides": list(options.overrides), "plan": plan.to_dict()},
+                    cells=[c.to_dict() for c in cells], facts=session.facts,
+                    versions=tool_versions(), host=layout.host_name())
+
+
+def execute_run(options: RunOptions, on_status: StatusHook | None = None,
+                on_cell: CellHook | None = None,
+                on_start: Callable[[Manifest, list[Cell]], None] | None = None) -> RunSummary:
+    """Run (or resume) a plan; raises MeasurementFailed if any cell failed."""
+    if not have_tool("fio"):
+        raise ToolMissing("fio is not installed (apt-get install fio)")
+    manifest = None
+    if options.resume:
+        run_dir = options.results_dir / options.resume
+        manifest = read_manifest(run_dir)
+        options.target = manifest.target
+        overrides = tuple(manifest.plan.get("overrides", ()))
+        plan = Plan.from_dict(manifest.plan["plan"])
+    else:
+        overrides = options.overrides
+        plan = load_plan(options.plan, list(overrides))
+    with open_session(options.target) as session:
+        facts = plan_facts(session.facts)
+        if manifest is None:
+            cells = expand_plan(plan, facts)
+            manifest = _new_manifest(options, plan, cells, session)
+            run_dir = options.results_dir / manifest.run_id
+        else:
+            cells = [Cell.from_dict(c) for c in manifest.cells]
+        if any(c.writes for c in cells):
+            check_write_allowed(session.target, write_check(session.target, session.facts),
+                                list(options.destroy_data))
+        with device_lock(session.target), sigterm_as_interrupt():
+            write_manifest(run_dir, manifest)
+            if on_start:
+                on_start(manifest, cells)
+            runner = Runner(session, manifest, run_dir, options.profiles_dir, plan, facts,
+                            options.on_error, options.engine, on_status, on_cell)
+            failed = runner.run(cells)
+            manifest.finished = now_iso()
+            write_manifest(run_dir, manifest)
+    failed_all = [cid for cid, entry in manifest.state.items() if entry.get("status") == FAILED]
+    done = sum(1 for entry in manifest.state.values() if entry.get("status") == "done")
+    summary = RunSummary(manifest.run_id, run_dir, runner.profile, done, failed_all or failed,
+                         session.facts)
+    if summary.cells_failed:
+        raise MeasurementFailed(f"{len(summary.cells_failed)} cell(s) failed:"
+                                f" {', '.join(summary.cells_failed)}; see {run_dir}/manifest.json")
+    return summary
+

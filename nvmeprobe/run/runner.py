@@ -1,0 +1,268 @@
+"""Run a plan's cells on a target: one fio process per cell, nothing lost.
+
+The loop: for each pending cell, snapshot the drive's counters, run fio,
+snapshot again, ingest the JSON and logs, rewrite the Parquet profile, then
+mark the cell done in the manifest. A crash, Ctrl-C or SIGTERM at any point
+leaves every finished cell in the profile and the manifest, and
+`run --resume RUN_ID` runs only what is left.
+
+Two plan features need the runner's eye while it works:
+- `stop_on_drop` cells (sustained writes) are watched live: fio's status
+  line feeds a `DropWatcher`, and fio is stopped once the bandwidth drop is
+  confirmed instead of filling the drive.
+- round-based stages (SNIA PTS) get another round until the tracked metric
+  is steady by the PTS rule or `rounds_max` is reached.
+"""
+
+from __future__ import annotations
+
+import platform
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nvmeprobe import __version__
+from nvmeprobe.analyze.slc import DropWatcher
+from nvmeprobe.analyze.steady import steady_state
+from nvmeprobe.errors import MeasurementFailed, ProbeError
+from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json
+from nvmeprobe.ingest.fio_logs import series_from_log
+from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_round, fio_args
+from nvmeprobe.profile import profile_path, read_profile, write_profile
+from nvmeprobe.run import layout
+from nvmeprobe.run.fio_process import run_fio
+from nvmeprobe.run.fio_status import FioStatus
+from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
+from nvmeprobe.run.session import Counters, Session
+from nvmeprobe.tools import run_tool
+
+StatusHook = Callable[[Cell, FioStatus], None]
+CellHook = Callable[[Cell, str], None]
+
+
+@dataclass
+class CellResult:
+    """What one finished cell produced."""
+
+    rows: pd.DataFrame
+    series: pd.DataFrame | None
+    stopped_early: bool = False
+
+
+@dataclass
+class RunState:
+    """Accumulated results of a run (rebuilt from the profile on resume)."""
+
+    cells: list[pd.DataFrame] = field(default_factory=list)
+    series: list[pd.DataFrame] = field(default_factory=list)
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        cells = pd.concat(self.cells, ignore_index=True) if self.cells else pd.DataFrame()
+        series = pd.concat(self.series, ignore_index=True) if self.series else None
+        return cells, series
+
+
+def tool_versions() -> dict[str, Any]:
+    """fio, kernel, Python and nvmeprobe versions for the manifest."""
+    try:
+        fio = str(run_tool("fio", ["--version"])).strip()
+    except ProbeError:
+        fio = None
+    return {"fio": fio, "kernel": platform.release(), "python": platform.python_version(),
+            "nvmeprobe": __version__}
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C so a run stops cleanly and keeps its cells."""
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _media_delta(before: Counters | None, after: Counters | None) -> int | None:
+    if before is None or after is None:
+        return None
+    if before.media_bytes_written is None or after.media_bytes_written is None:
+        return None
+    return after.media_bytes_written - before.media_bytes_written
+
+
+class _LiveBandwidth:
+    """Integrates fio's status-line write bandwidth into bytes written."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.last = self.start
+        self.bytes_written = 0.0
+
+    def sample(self, status: FioStatus) -> tuple[float, float, float]:
+        now = time.monotonic()
+        bw = status.write_bw or 0.0
+        self.bytes_written += bw * (now - self.last)
+        self.last = now
+        return now - self.start, bw, self.bytes_written
+
+
+class Runner:
+    """Runs the pending cells of one manifest against an open session."""
+
+    def __init__(self, session: Session, manifest: Manifest, run_dir: Path,
+                 profiles_dir: Path, plan: Plan, facts: TargetFacts,
+                 on_error: str = "stop", engine: str | None = None,
+                 on_status: StatusHook | None = None, on_cell: CellHook | None = None) -> None:
+        self.session = session
+        self.manifest = manifest
+        self.run_dir = run_dir
+        self.plan = plan
+        self.facts = facts
+        self.on_error = on_error
+        self.engine = engine
+        self.on_status = on_status
+        self.on_cell = on_cell
+        identity = session.facts.get("identity") or {}
+        self.model = identity.get("model") or session.target.name
+        self.serial = identity.get("serial")
+        self.profile = profile_path(profiles_dir, self.model, self.serial, manifest.run_id)
+        self.state = RunState()
+        if self.profile.exists():  # resuming: keep what earlier attempts measured
+            earlier = read_profile(self.profile)
+            if not earlier.cells.empty:
+                self.state.cells.append(earlier.cells)
+            if earlier.series is not None and not earlier.series.empty:
+                self.state.series.append(earlier.series)
+
+    # -- one cell -----------------------------------------------------------------
+    def _paths(self, cell: Cell) -> tuple[Path, Path]:
+        folder = layout.cell_dir(self.run_dir, self.session.target.name, cell.stage, cell.rw or "",
+                                 cell.bs or 0, cell.offset, cell.round, cell.rwmixread)
+        folder.mkdir(parents=True, exist_ok=True)
+        iodepth, numjobs = cell.iodepth or 1, cell.numjobs or 1
+        return (folder / layout.json_name(cell.rw or "", iodepth, numjobs),
+                folder / layout.log_prefix(cell.rw or "", iodepth, numjobs))
+
+    def _status_hook(self, cell: Cell) -> Callable[[FioStatus], bool]:
+        watcher = DropWatcher() if cell.stop_on_drop else None
+        live = _LiveBandwidth()
+
+        def hook(status: FioStatus) -> bool:
+            if self.on_status:
+                self.on_status(cell, status)
+            if watcher is None:
+                return False
+            return watcher.feed(*live.sample(status))
+        return hook
+
+    def run_cell(self, cell: Cell) -> CellResult:
+        """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""
+        out_json, logs = self._paths(cell)
+        out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
+        before = self.session.counters() if cell.writes else None
+        args = fio_args(cell, self.session.fio_target, out_json,
+                        logs if cell.logs else None, self.engine)
+        outcome = run_fio(args, self._status_hook(cell))
+        after = self.session.counters() if cell.writes else None
+        if not out_json.exists():
+            raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
+                                    f" (exit {outcome.returncode}: {outcome.stderr[:200]})")
+        try:
+            doc = load_fio_json(out_json.read_bytes(), str(out_json))
+        except ProbeError as err:
+            raise MeasurementFailed(f"cell {cell.id}: {err}") from None
+        rows = cells_from_fio(doc, run_id=self.manifest.run_id, cell=cell.id, model=self.model,
+                              serial=self.serial, target=self.session.target.text,
+                              media_bytes_written=_media_delta(before, after),
+                              stage=cell.stage, round=cell.round, steady=None)
+        rows["offset"] = cell.offset
+        fio_error = int(rows["error"].fillna(0).max()) if "error" in rows and len(rows) else 0
+        if fio_error or (outcome.returncode != 0 and not outcome.stopped_early):
+            detail = outcome.stderr.splitlines()[-1] if outcome.stderr else f"see {out_json}"
+            raise MeasurementFailed(f"cell {cell.id}: fio failed (exit {outcome.returncode},"
+                                    f" error {fio_error}): {detail[:200]}")
+        series = self._series(cell, logs) if cell.logs else None
+        return CellResult(rows, series, outcome.stopped_early)
+
+    def _series(self, cell: Cell, prefix: Path) -> pd.DataFrame | None:
+        logs = sorted(prefix.parent.glob(prefix.name + "_*.log"))
+        frames = [series_from_log(log, cell.id) for log in logs]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    # -- the loop -----------------------------------------------------------------
+    def save(self, findings: dict[str, Any] | None = None) -> Path:
+        """Rewrite the profile from every cell measured so far."""
+        cells, series = self.state.frames()
+        return write_profile(self.profile, cells, series, findings, metadata={
+            "facts": self.session.facts, "manifest": self.manifest.to_dict(),
+            "run_id": self.manifest.run_id})
+
+    def _record(self, cell: Cell, status: str, **details: Any) -> None:
+        self.manifest.mark(cell.id, status, **details)
+        write_manifest(self.run_dir, self.manifest)
+        if self.on_cell:
+            self.on_cell(cell, status)
+
+    def _next_round(self, cell: Cell) -> list[Cell]:
+        """Cells of the next round when `cell` closed a round that is not yet steady."""
+        if not cell.rounds_max or cell.round is None or cell.round >= cell.rounds_max:
+            return []
+        same_round = [c for c in self.manifest.cells
+                      if c["stage"] == cell.stage and c.get("round") == cell.round]
+        if same_round[-1]["id"] != cell.id:
+            return []
+        stage = self.plan.stage(cell.stage)
+        metric = stage.steady_metric or "iops"
+        tracked = {c["id"]: c["round"] for c in self.manifest.cells
+                   if c["stage"] == cell.stage and c.get("steady_track")}
+        cells, _ = self.state.frames()
+        rows = cells[cells["cell"].isin(tracked)]
+        per_round = rows.groupby(rows["cell"].map(tracked))[metric].sum().sort_index()
+        verdict = steady_state(per_round.tolist(), window=stage.steady_window or 5,
+                               max_rounds=cell.rounds_max)
+        if verdict.steady:
+            return []
+        return expand_round(self.plan, cell.stage, self.facts, cell.round + 1)
+
+    def run(self, cells: list[Cell]) -> list[str]:
+        """Run every pending cell in order (adding rounds as needed); returns failed ids."""
+        failed: list[str] = []
+        queue = list(cells)
+        while queue:
+            cell = queue.pop(0)
+            if self.manifest.status(cell.id) == DONE:
+                continue
+            started = time.time()
+            if cell.kind == "idle":
+                time.sleep(cell.idle_s or 0)
+                self._record(cell, DONE, seconds=round(time.time() - started, 3))
+                continue
+            try:
+                result = self.run_cell(cell)
+            except MeasurementFailed as err:
+                failed.append(cell.id)
+                self._record(cell, FAILED, error=str(err))
+                if self.on_error == "stop":
+                    raise
+                continue
+            self.state.cells.append(result.rows)
+            if result.series is not None:
+                self.state.series.append(result.series)
+            self.save()
+            self._record(cell, DONE, seconds=round(time.time() - started, 3),
+                         stopped_early=result.stopped_early)
+            more = self._next_round(cell)
+            if more:
+                self.manifest.cells.extend(c.to_dict() for c in more)
+                write_manifest(self.run_dir, self.manifest)
+                queue = more + queue
+        return failed

@@ -1,0 +1,192 @@
+"""`run` for real: fio on loop devices and simulated drives, refusals, faults, resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import needs_fio
+from nvmeprobe.cli import main
+from nvmeprobe.profile import read_profile
+
+pytestmark = needs_fio
+
+CONTRACT = ["run_id", "cell", "model", "serial", "target", "rw", "direction", "bs", "offset",
+            "iodepth", "numjobs", "runtime_s", "iops", "bw_bytes", "lat_mean_us", "lat_p50_us",
+            "lat_p99_us", "lat_p99_9_us", "lat_p99_99_us", "host_bytes_written",
+            "media_bytes_written", "steady"]
+
+
+def _run(tmp_path: Path, *args: str):
+    return CliRunner().invoke(main, ["run", *args, "--results", str(tmp_path / "results"),
+                                     "--profiles", str(tmp_path / "profiles"), "--json"])
+
+
+def _digest(device: str) -> str:
+    with open(device, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_smoke_on_loop_device_yields_a_profile(make_loop, tmp_path):
+    device = make_loop(512)
+    result = _run(tmp_path, device, "--plan", "smoke", "--set", "runtime=1s")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["cells_done"] == 5 and summary["cells_failed"] == []
+    profile = read_profile(Path(summary["profile"]))
+    assert profile.schema_version == "1"
+    assert list(profile.cells.columns[:0]) == [] and set(CONTRACT) <= set(profile.cells.columns)
+    assert sorted(profile.cells["rw"].unique()) == ["randread", "randwrite", "write"]
+    assert (profile.cells["iops"] > 0).all()
+    writes = profile.cells[profile.cells["direction"] == "write"]
+    assert (writes["host_bytes_written"] > 0).all()
+    manifest = json.loads((Path(summary["results"]) / "manifest.json").read_text())
+    assert manifest["versions"]["fio"].startswith("fio-")
+    assert all(v["status"] == "done" for v in manifest["state"].values())
+    # bench-fio layout, so fio-plot can chart it as it is
+    name = os.path.basename(device)
+    assert (Path(summary["results"]) / f"{name}-rand4k" / "randwrite" / "4k" / "randwrite-16-1.json").exists()
+
+
+def test_refusals_leave_the_device_untouched(make_loop, tmp_path):
+    with_fs = make_loop(64)
+    subprocess.run(["mkfs.ext4", "-q", with_fs], check=True)
+    before = _digest(with_fs)
+    result = _run(tmp_path, with_fs, "--set", "runtime=1s")
+    assert result.exit_code == 3, result.output
+    assert "in use" in result.output and "Traceback" not in result.output
+    mounted = make_loop(64)
+    subprocess.run(["mkfs.ext4", "-q", mounted], check=True)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    subprocess.run(["mount", mounted, str(mnt)], check=True)
+    try:
+        result = _run(tmp_path, mounted, "--set", "runtime=1s")
+        assert result.exit_code == 3 and "mounted" in result.output
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+    blank = make_loop(64)
+    blank_before = _digest(blank)
+    result = _run(tmp_path, blank, "--destroy-data", with_fs, "--set", "runtime=1s")
+    assert result.exit_code == 3 and "does not name" in result.output
+    assert _digest(with_fs) == before
+    assert _digest(blank) == blank_before
+
+
+def test_destroy_data_naming_the_device_allows_the_write(make_loop, tmp_path):
+    device = make_loop(128)
+    subprocess.run(["mkfs.ext4", "-q", device], check=True)
+    before = _digest(device)
+    result = _run(tmp_path, device, "--destroy-data", device, "--set", "runtime=1s",
+                  "--set", "stage.rand4k.rw=randwrite", "--set", "stage.rand4k.iodepth=4")
+    assert result.exit_code == 0, result.output
+    assert _digest(device) != before
+
+
+def test_missing_fio_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no fio on this PATH
+    target = tmp_path / "disk.img"
+    target.write_bytes(b"\0" * (64 << 20))
+    result = _run(tmp_path, str(target), "--set", "runtime=1s")
+    assert result.exit_code == 2
+    assert "fio is not installed" in result.output and "Traceback" not in result.output
+
+
+def test_eio_mid_run_is_recorded_and_other_cells_kept(tmp_path):
+    # the last LBAs of the drive fail: cells confined to the first half succeed,
+    # cells over the whole drive hit the injected EIO
+    plan = tmp_path / "plan.toml"
+    plan.write_text('''name = "faulty"
+[[stage]]
+kind = "matrix"
+name = "low"
+rw = "randwrite"
+bs = "4k"
+iodepth = 4
+region = "50%"
+runtime = "1s"
+[[stage]]
+kind = "matrix"
+name = "all"
+rw = "randread"
+bs = "4k"
+iodepth = 4
+runtime = "1s"
+''')
+    target = "sim:preset=tlc-4k,capacity=256m,eio_lba=400000-524287"
+    result = _run(tmp_path, target, "--plan", str(plan), "--on-error", "continue")
+    assert result.exit_code == 1, result.output
+    assert "1 cell(s) failed" in result.output and "all" in result.output
+    profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
+    assert list(profile.cells["stage"]) == ["low"]
+    manifest = json.loads(next((tmp_path / "results").glob("*/manifest.json")).read_text())
+    failed = [v for v in manifest["state"].values() if v["status"] == "failed"]
+    assert len(failed) == 1 and "error 5" in failed[0]["error"]
+
+
+def test_results_disk_full_is_one_line_and_keeps_profile(tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], check=True)
+    try:
+        (small / "filler").write_bytes(b"x" * (200 << 10))
+        target = tmp_path / "disk.img"
+        target.write_bytes(b"\0" * (64 << 20))
+        result = CliRunner().invoke(main, ["run", str(target), "--set", "runtime=1s",
+                                           "--results", str(small), "--profiles",
+                                           str(tmp_path / "profiles")])
+        assert result.exit_code in (1, 2), result.output
+        assert "Traceback" not in result.output
+        assert "No space left" in result.output or "space" in result.output
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
+
+
+def test_interrupted_run_resumes_without_remeasuring(tmp_path):
+    env = dict(os.environ)
+    target = tmp_path / "disk.img"
+    target.write_bytes(b"\0" * (64 << 20))
+    args = [sys.executable, "-m", "nvmeprobe.cli", "run", str(target), "--set", "runtime=1s",
+            "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles")]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    done: list[str] = []
+    while time.time() < deadline:
+        manifests = list((tmp_path / "results").glob("*/manifest.json"))
+        if manifests:
+            try:
+                state = json.loads(manifests[0].read_text())["state"]
+            except (json.JSONDecodeError, KeyError):
+                state = {}
+            done = [k for k, v in state.items() if v["status"] == "done"]
+            if len(done) >= 2:
+                break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1, err.decode()
+    assert b"resume with" in err
+    run_dir = manifests[0].parent
+    first = json.loads(manifests[0].read_text())
+    finished = {k: v["updated"] for k, v in first["state"].items() if v["status"] == "done"}
+    assert 2 <= len(finished) < 5
+    result = CliRunner().invoke(main, ["run", "--resume", run_dir.name, "--results",
+                                       str(tmp_path / "results"), "--profiles",
+                                       str(tmp_path / "profiles"), "--json"])
+    assert result.exit_code == 0, result.output
+    final = json.loads((run_dir / "manifest.json").read_text())
+    assert all(v["status"] == "done" for v in final["state"].values())
+    for cell_id, stamp in finished.items():  # finished cells were not measured again
+        assert final["state"][cell_id]["updated"] == stamp
+    profile = read_profile(Path(json.loads(result.stdout)["profile"]))
+    ids = sorted(profile.cells["cell"])
+    assert ids == sorted(c["id"] for c in final["cells"])  # every cell once, none twice
