@@ -30,9 +30,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from nvmeprobe.cli import detect, inspect, plan, run, sim
+    from nvmeprobe.cli import analyze, detect, inspect, plan, run, sim
 
-    for module in (detect, inspect, plan, run, sim):
+    for module in (detect, inspect, plan, run, analyze, sim):
         main.add_command(module.command)
 
 

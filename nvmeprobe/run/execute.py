@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nvmeprobe.analyze.store import analyze_and_store
 from nvmeprobe.discover.blockdev import read_block_device
 from nvmeprobe.discover.in_use import check_in_use, probe_signatures
 from nvmeprobe.errors import MeasurementFailed, ToolMissing
@@ -50,12 +51,14 @@ class RunSummary:
     cells_done: int
     cells_failed: list[str]
     facts: dict[str, Any]
+    findings: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "results": str(self.run_dir), "profile": str(self.profile),
                 "cells_done": self.cells_done, "cells_failed": self.cells_failed,
                 "target": self.facts.get("target"),
-                "model": (self.facts.get("identity") or {}).get("model")}
+                "model": (self.facts.get("identity") or {}).get("model"),
+                "findings": self.findings}
 
 
 def write_check(target: Target, facts: dict[str, Any]) -> WriteCheck:
@@ -118,10 +121,11 @@ def execute_run(options: RunOptions, on_status: StatusHook | None = None,
             failed = runner.run(cells)
             manifest.finished = now_iso()
             write_manifest(run_dir, manifest)
+    findings = analyze_and_store(runner.profile) if runner.profile.exists() else None
     failed_all = [cid for cid, entry in manifest.state.items() if entry.get("status") == FAILED]
     done = sum(1 for entry in manifest.state.values() if entry.get("status") == "done")
     summary = RunSummary(manifest.run_id, run_dir, runner.profile, done, failed_all or failed,
-                         session.facts)
+                         session.facts, findings)
     if summary.cells_failed:
         raise MeasurementFailed(f"{len(summary.cells_failed)} cell(s) failed:"
                                 f" {', '.join(summary.cells_failed)}; see {run_dir}/manifest.json")

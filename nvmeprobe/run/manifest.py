@@ -39,6 +39,7 @@ class Manifest:
     host: str = ""
     created: str = field(default_factory=now_iso)
     finished: str | None = None
+    profile: str | None = None
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def status(self, cell_id: str) -> str:

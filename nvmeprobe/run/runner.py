@@ -135,6 +135,7 @@ class Runner:
         self.model = identity.get("model") or session.target.name
         self.serial = identity.get("serial")
         self.profile = profile_path(profiles_dir, self.model, self.serial, manifest.run_id)
+        self.manifest.profile = str(self.profile.resolve())
         self.state = RunState()
         if self.profile.exists():  # resuming: keep what earlier attempts measured
             earlier = read_profile(self.profile)
