@@ -33,14 +33,14 @@ def test_relative_behaviour_of_presets_is_realistic():
     tlc, qlc16, qlc64, liar = (parse_spec(n).truth() for n in ("tlc-4k", "qlc-16k", "qlc-64k", "liar-16k"))
     assert tlc["iu_bytes"] == 4 * KIB and tlc["slc_bytes"] == 0
     for qlc, iu in ((qlc16, 16 * KIB), (qlc64, 64 * KIB)):
-        assert qlc["iu_bytes"] == iu and 32 * MIB <= qlc["slc_bytes"] <= 128 * MIB
+        assert qlc["iu_bytes"] == iu and 128 * MIB <= qlc["slc_bytes"] <= 256 * MIB
         assert 3 <= qlc["in_cache_write_bw"] / qlc["native_write_bw"] <= 5
         assert tlc["native_write_bw"] / qlc["native_write_bw"] >= 3
     assert liar["iu_bytes"] == 16 * KIB and liar["reported_iu_bytes"] == 4 * KIB
-    for name in PRESETS:  # a cache fill at 128 KiB takes a couple of seconds
+    for name in PRESETS:  # a cache fill at 128 KiB: long enough to watch live, still short
         truth = parse_spec(name).truth()
         if truth["slc_bytes"]:
-            assert truth["slc_bytes"] / truth["in_cache_write_bw"] < 5
+            assert 5 <= truth["slc_bytes"] / truth["in_cache_write_bw"] < 10
 
 
 def test_params_override_a_preset_and_custom_starts_from_defaults():

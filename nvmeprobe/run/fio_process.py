@@ -1,7 +1,7 @@
 """The edge that runs one fio process for one cell, with live status.
 
-fio runs on a pseudo-terminal so that it prints its status line twice a
-second; each line is parsed and handed to `on_status`. When `on_status`
+fio runs on a pseudo-terminal so that it prints its status line every
+250 ms (fio's minimum); each line is parsed and handed to `on_status`. When `on_status`
 returns True (e.g. a confirmed bandwidth drop) fio gets SIGINT, which makes
 it stop its jobs and still write its JSON results.
 """
@@ -17,6 +17,21 @@ import sh
 from nvmeprobe.errors import ToolMissing
 from nvmeprobe.run.fio_status import FioStatus, parse_status
 from nvmeprobe.tools import have_tool
+
+
+def _stop(proc: sh.RunningCommand) -> None:
+    """Ask fio to stop (SIGINT keeps its results), then make sure it is gone."""
+    try:
+        if proc.is_alive():
+            proc.signal(signal.SIGINT)
+            proc.wait(timeout=10)
+    except ProcessLookupError:
+        return  # it ended on its own meanwhile
+    except Exception:  # noqa: BLE001 - still running after 10 s: kill it
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            return
 
 
 @dataclass
@@ -44,21 +59,19 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
             status = parse_status(line)
             if status and on_status and on_status(status) and not stopped[0] and process:
                 stopped[0] = True
-                process[0].signal(signal.SIGINT)
+                try:
+                    process[0].signal(signal.SIGINT)
+                except ProcessLookupError:
+                    pass  # it had just finished
 
-    proc = sh.fio(*[str(a) for a in args], "--eta=always", "--eta-interval=500ms",
+    proc = sh.fio(*[str(a) for a in args], "--eta=always", "--eta-interval=250ms",
                   _out=feed, _tty_out=True, _out_bufsize=0, _bg=True, _ok_code=range(256),
                   _timeout=timeout, _bg_exc=False)
     process.append(proc)
     try:
         proc.wait()
     except BaseException:
-        if proc.is_alive():
-            proc.signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=10)
-            except Exception:  # noqa: BLE001 - still alive: make sure it dies
-                proc.kill()
+        _stop(proc)
         raise
     stderr = proc.stderr.decode(errors="replace") if proc.stderr else ""
     return FioOutcome(proc.exit_code, stderr.strip(), stopped[0])

@@ -154,7 +154,8 @@ class Runner:
                 folder / layout.log_prefix(cell.rw or "", iodepth, numjobs))
 
     def _status_hook(self, cell: Cell) -> Callable[[FioStatus], bool]:
-        watcher = DropWatcher() if cell.stop_on_drop else None
+        # fio prints a status line every 250 ms: 5 of them (3 low) confirm a drop
+        watcher = DropWatcher(confirm_samples=5, warmup_samples=1) if cell.stop_on_drop else None
         live = _LiveBandwidth()
 
         def hook(status: FioStatus) -> bool:

@@ -12,11 +12,13 @@ real time, where fio's measurements through NBD are repeatable
 | preset | IU | reported | SLC cache | in-cache write | native write | 4K random write |
 |---|---|---|---|---|---|---|
 | tlc-4k | 4 KiB | 4 KiB | none | - | 31.2 MiB/s | 8,000 IOPS |
-| qlc-16k | 16 KiB | 16 KiB | 32 MiB | 31.2 MiB/s | 7.8 MiB/s | ~450 IOPS native |
-| qlc-64k | 64 KiB | 64 KiB | 64 MiB | 31.2 MiB/s | 7.8 MiB/s | ~120 IOPS native |
-| liar-16k | 16 KiB | 4 KiB | 32 MiB | 31.2 MiB/s | 7.8 MiB/s | ~450 IOPS native |
+| qlc-16k | 16 KiB | 16 KiB | 192 MiB | 31.2 MiB/s | 7.8 MiB/s | ~450 IOPS native |
+| qlc-64k | 64 KiB | 64 KiB | 256 MiB | 31.2 MiB/s | 7.8 MiB/s | ~120 IOPS native |
+| liar-16k | 16 KiB | 4 KiB | 192 MiB | 31.2 MiB/s | 7.8 MiB/s | ~450 IOPS native |
 
-A cache fill at 128 KiB takes 1-2 s and a 1 s cell holds >= 100 requests
+A cache fill at 128 KiB takes 6-8 s: fio prints no rates in its first ~2 s,
+and the live drop detector needs a few in-cache status lines (250 ms each)
+before the drop and a 1 s cell holds >= 100 requests
 at the slowest point, so a full characterisation takes well under a minute.
 Folding starts after 60 ms of modelled idle (0.48 s real), so the short gaps
 between fio cells do not refill the cache, while a deliberate idle period does.
@@ -33,7 +35,7 @@ DEFAULTS: dict[str, str] = {
 """Values for every parameter a spec does not give (a fast TLC-like drive)."""
 
 _QLC_16K = {
-    "capacity": "2g", "lba": "4096", "iu": "16k", "slc": "32m", "fold": "16m",
+    "capacity": "2g", "lba": "4096", "iu": "16k", "slc": "192m", "fold": "64m",
     "slc_prog_us": "250", "prog_us": "1000", "rmw_us": "100", "read_us": "100",
     "units": "4", "scale": "8", "pe": "1000",
 }
@@ -46,7 +48,7 @@ PRESETS: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "qlc-16k": ("QLC, native rate 4x below the cache", _QLC_16K),
     "qlc-64k": ("QLC, native rate 4x below the cache", {
-        "capacity": "2g", "lba": "4096", "iu": "64k", "slc": "64m", "fold": "32m",
+        "capacity": "2g", "lba": "4096", "iu": "64k", "slc": "256m", "fold": "64m",
         "slc_prog_us": "1000", "prog_us": "4000", "rmw_us": "250", "read_us": "250",
         "units": "4", "scale": "8", "pe": "1000",
     }),
