@@ -41,13 +41,10 @@ validate: deps
 	$(PY) -m pytest -m slow -p no:cacheprovider
 
 demo: deps
-	@img=$$(mktemp /tmp/nvmeprobe-demo.XXXXXX.img); truncate -s 1G $$img; \
-	dev=$$(losetup --find --show --direct-io=on --sector-size 4096 $$img); \
-	trap 'losetup -d '$$dev'; rm -f '$$img EXIT; \
-	$(VENV)/bin/nvmeprobe detect && $(VENV)/bin/nvmeprobe inspect $$dev
+	$(VENV)/bin/nvmeprobe demo --out demo-out
 
 bench: deps
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache demo-out

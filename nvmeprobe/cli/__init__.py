@@ -30,9 +30,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from nvmeprobe.cli import analyze, detect, inspect, plan, run, sim
+    from nvmeprobe.cli import analyze, demo, detect, inspect, plan, recommend, run, sim
 
-    for module in (detect, inspect, plan, run, analyze, sim):
+    for module in (detect, inspect, plan, run, analyze, recommend, demo, sim):
         main.add_command(module.command)
 
 

@@ -1,0 +1,59 @@
+"""`nvmeprobe recommend`: which workload goes on which drive class, and how to write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.recommend.from_profiles import (load_economics, recommend_profiles,
+                                               workloads_from, write_recommendation)
+from nvmeprobe.units import format_bytes
+
+
+def render_recommendation(doc: dict[str, Any]) -> None:
+    """Placements with reasons and advice, then the fleets side by side."""
+    table = Table(title="placement (mixed fleet)")
+    for column in ("workload", "drive", "share", "advice"):
+        table.add_column(column)
+    for p in doc["placements"]:
+        table.add_row(p["workload"], p["drive"], f"{p['share']:.0%}", "\n".join(p["advice"]))
+    console.print(table)
+    for item in doc.get("unplaced") or []:
+        console.print(f"[bold red]cannot place {item.get('workload')}:[/] {item.get('reason') or item}")
+    fleets = Table(title="fleets compared")
+    for column in ("fleet", "feasible", "cost $", "capacity", "IOPS/W", "lifetime (years)"):
+        fleets.add_column(column)
+    for f in doc["fleets"]:
+        fleets.add_row(f["name"], "yes" if f["feasible"] else "[red]no[/]",
+                       f"{f['cost']:,.0f}" if f["cost"] is not None else "-",
+                       format_bytes(f["capacity_bytes"]),
+                       f"{f['iops_per_watt']:,.0f}" if f["iops_per_watt"] is not None else "-",
+                       f"{f['lifetime_years']:.1f}" if f["lifetime_years"] is not None else "-")
+    console.print(fleets)
+
+
+@click.command("recommend")
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--workloads", "workloads_file", type=click.Path(path_type=Path, exists=True),
+              help="A workload TOML file (default: the built-in AI-cluster workloads).")
+@click.option("--workload", "names", multiple=True,
+              help="Use only this built-in workload (repeatable).")
+@click.option("--economics", "economics_file", type=click.Path(path_type=Path, exists=True),
+              help="Per-drive price, capacity, endurance and power (TOML).")
+@click.option("--output", type=click.Path(path_type=Path), default=Path("recommendation.parquet"),
+              show_default=True, help="Where the Parquet recommendation goes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def command(profiles: tuple[Path, ...], workloads_file: Path | None, names: tuple[str, ...],
+            economics_file: Path | None, output: Path, as_json: bool) -> None:
+    """Place workloads on the drive classes measured in PROFILES at the lowest cost."""
+    result = recommend_profiles(list(profiles), workloads_from(workloads_file, names),
+                                load_economics(economics_file))
+    write_recommendation(result, output)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        render_recommendation(result.to_dict())
