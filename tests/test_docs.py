@@ -14,7 +14,9 @@ README = (Path(__file__).parent.parent / "README.md").read_text()
 
 
 def _walk(group: click.Group, prefix: str = "nvmeprobe"):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         yield path, command
         if isinstance(command, click.Group):

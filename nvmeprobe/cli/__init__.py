@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -10,8 +11,21 @@ from nvmeprobe import __version__
 from nvmeprobe.errors import ProbeError
 
 
+COMMANDS = ("detect", "inspect", "plan", "run", "analyze", "recommend", "demo", "sim")
+"""Command names, each in nvmeprobe/cli/<name>.py as `command`, imported when used
+(so `nvmeprobe detect` does not pay for pandas, pyarrow and scipy)."""
+
+
 class ProbeGroup(click.Group):
     """A click group that turns a ProbeError into one line on stderr and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return importlib.import_module(f"nvmeprobe.cli.{name}").command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -27,13 +41,3 @@ class ProbeGroup(click.Group):
 @click.version_option(__version__, prog_name="nvmeprobe")
 def main() -> None:
     """Characterise NVMe drives for AI storage: IU, RMW, SLC cache, WAF, QoS, placement."""
-
-
-def _register() -> None:
-    from nvmeprobe.cli import analyze, demo, detect, inspect, plan, recommend, run, sim
-
-    for module in (detect, inspect, plan, run, analyze, recommend, demo, sim):
-        main.add_command(module.command)
-
-
-_register()
