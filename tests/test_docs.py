@@ -47,3 +47,10 @@ def test_command_documented_with_every_option(path, command):
 
 def test_two_setup_commands_documented():
     assert "make demo" in README and "make test" in README
+
+
+def test_every_profile_column_documented():
+    from nvmeprobe.profile import SCHEMA
+
+    for name in SCHEMA.names:
+        assert f"`{name}`" in README, f"profile column {name} missing from the README schema"
