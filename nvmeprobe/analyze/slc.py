@@ -48,8 +48,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import ruptures as rpt
-from scipy import stats
 
 from nvmeprobe.analyze._common import jsonable, require_columns
 from nvmeprobe.errors import InputError
@@ -112,6 +110,9 @@ def bin_by_bytes(series: pd.DataFrame, max_bins: int = MAX_BINS) -> tuple[np.nda
 
 def detect_drop(written: np.ndarray, bw: np.ndarray) -> dict:
     """Find the cache-exhaustion drop in a (binned) series; see the module docstring."""
+    import ruptures as rpt  # imported here: the live DropWatcher must start fast
+    from scipy import stats
+
     n = len(bw)
     min_seg = max(MIN_SEGMENT, math.ceil(MIN_SEGMENT_FRACTION * n))
     found: dict = {"detected": False, "cache_bytes": None, "in_cache_bw": None,
