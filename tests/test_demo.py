@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import needs_fio
 from nvmeprobe.cli import main
 
-pytestmark = needs_fio
+pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
 
 @pytest.fixture(scope="module")

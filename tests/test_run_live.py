@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,11 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import needs_fio
 from nvmeprobe.cli import main
 from nvmeprobe.profile import read_profile
 
-pytestmark = needs_fio
+pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
 CONTRACT = ["run_id", "cell", "model", "serial", "target", "rw", "direction", "bs", "offset",
             "iodepth", "numjobs", "runtime_s", "iops", "bw_bytes", "lat_mean_us", "lat_p50_us",

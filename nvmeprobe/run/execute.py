@@ -112,7 +112,8 @@ def execute_run(options: RunOptions, on_status: StatusHook | None = None,
         if any(c.writes for c in cells):
             check_write_allowed(session.target, write_check(session.target, session.facts),
                                 list(options.destroy_data))
-        with device_lock(session.target), sigterm_as_interrupt():
+        # lock what fio writes: the device, or a simulator's own private socket
+        with device_lock(session.fio_target), sigterm_as_interrupt():
             write_manifest(run_dir, manifest)
             if on_start:
                 on_start(manifest, cells)
