@@ -7,7 +7,7 @@ VENV        ?= .venv
 PYTHON      ?= python3
 PY          := $(VENV)/bin/python
 APT_PACKAGES := fio nvme-cli smartmontools nbdkit nbdkit-plugin-python libnbd-bin \
-                util-linux fdisk e2fsprogs python3-venv
+                util-linux fdisk e2fsprogs python3-venv chromium
 STAMP       := $(VENV)/.installed-stamp
 
 .PHONY: all deps system-deps venv test test-fast validate demo bench clean

@@ -29,6 +29,7 @@ from nvmeprobe.errors import MeasurementFailed
 from nvmeprobe.profile import read_profile
 from nvmeprobe.recommend import Recommendation, builtin_workloads
 from nvmeprobe.recommend.from_profiles import recommend_profiles, write_recommendation
+from nvmeprobe.report.build import build_report
 from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
 
 DEMO_DRIVES: dict[str, tuple[int, float]] = {
@@ -45,12 +46,14 @@ class DemoResult:
     runs: list[RunSummary]
     recommendation: Recommendation
     recommendation_path: Path
+    report_path: Path
 
     def to_dict(self) -> dict[str, Any]:
         doc = self.recommendation.to_dict()
         doc["drives"] = [dict(run.to_dict(), preset=preset)
                          for preset, run in zip(DEMO_DRIVES, self.runs)]
         doc["recommendation_file"] = str(self.recommendation_path)
+        doc["report"] = str(self.report_path)
         return doc
 
 
@@ -83,4 +86,5 @@ def run_demo(out: Path, run_hooks: Callable[[str], dict[str, Any]] | None = None
     result = recommend_profiles([run.profile for run in runs], builtin_workloads(),
                                 demo_economics(runs))
     path = write_recommendation(result, out / "recommendation.parquet")
-    return DemoResult(runs, result, path)
+    report = build_report([run.profile for run in runs], out / "report")
+    return DemoResult(runs, result, path, report.html)

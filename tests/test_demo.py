@@ -35,6 +35,7 @@ def test_demo_places_workloads_from_fresh_measurements(demo):
     for workload in ("checkpoint", "metadata", "embeddings", "training-read", "logs"):
         assert sum(_placed(doc, workload).values()) == pytest.approx(1.0)
     assert (out / "recommendation.parquet").exists()
+    assert (out / "report" / "report.html").stat().st_size > 10_000
 
 
 def test_demo_measured_the_truth_of_each_drive(demo):

@@ -11,7 +11,8 @@ from nvmeprobe import __version__
 from nvmeprobe.errors import ProbeError
 
 
-COMMANDS = ("detect", "inspect", "plan", "run", "analyze", "recommend", "demo", "sim")
+COMMANDS = ("detect", "inspect", "plan", "run", "analyze", "report", "compare", "export",
+            "ingest", "query", "recommend", "demo", "sim")
 """Command names, each in nvmeprobe/cli/<name>.py as `command`, imported when used
 (so `nvmeprobe detect` does not pay for pandas, pyarrow and scipy)."""
 

@@ -44,4 +44,5 @@ def command(out_dir: Path, as_json: bool) -> None:
             render_findings(run.findings)
     console.print()
     render_recommendation(result.recommendation.to_dict())
-    console.print(f"\nresults, profiles and {result.recommendation_path.name} are under {out_dir}/")
+    console.print(f"\nresults, profiles and {result.recommendation_path.name} are under {out_dir}/;"
+                  f" the report is {result.report_path}")

@@ -1,0 +1,98 @@
+"""`nvmeprobe report`: profiles -> one self-contained HTML file plus every plot as PNG.
+
+Layout of DIR: `report.html`, and `<profile>/<plot>.png` per profile (the
+profile's file name without .parquet; a second profile of the same name gets
+`-2`, ...). Plots whose data is absent are a one-line note in the HTML and
+have no PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nvmeprobe.errors import InputError
+from nvmeprobe.profile import Profile, read_profile, slug
+from nvmeprobe.report import data, plots
+from nvmeprobe.report.html import Plot, Section, render_html
+
+REPORT_NAME = "report.html"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What `build_report` wrote."""
+
+    html: Path
+    pngs: list[Path]
+    notes: list[str]
+
+
+def _draw(key: str, title: str, found: Any, draw: Callable[[Any], bytes]) -> Plot:
+    if isinstance(found, data.Missing):
+        return Plot(key, title, note=found.reason)
+    return Plot(key, title, png=draw(found))
+
+
+def profile_plots(profile: Profile, findings: dict[str, Any]) -> list[Plot]:
+    """Every plot of one profile, in report order."""
+    return [
+        _draw("iops-heatmap", "IOPS over IO size and queue depth", data.heatmaps(profile, "iops"),
+              lambda grids: plots.plot_heatmaps(grids, "iops")),
+        _draw("bandwidth-heatmap", "Bandwidth over IO size and queue depth",
+              data.heatmaps(profile, "bw_bytes"), lambda grids: plots.plot_heatmaps(grids, "bw_bytes")),
+        _draw("rmw", "RMW amplification against IO size (inferred and reported IU marked)",
+              data.rmw_curves(findings), plots.plot_rmw),
+        _draw("cache", "Bandwidth against bytes written (SLC cache)", data.cache_curves(profile, findings),
+              plots.plot_cache),
+        _draw("latency", "Latency percentiles", data.latency_curves(profile), plots.plot_latency),
+        _draw("queue-depth", "IOPS against queue depth (the knee)",
+              data.queue_depth_curves(profile, findings), plots.plot_queue_depth),
+        _draw("waf", "WAF by IO size", data.waf_by_size(findings), plots.plot_waf),
+    ]
+
+
+def profile_section(profile: Profile, anchor: str) -> Section:
+    """One profile's section: identity, findings and plots."""
+    findings, origin = data.findings_of(profile)
+    identity = dict(data.identity_rows(profile))
+    heading = f"{identity.get('model') or 'unknown model'} / {identity.get('serial') or 'unknown serial'}" \
+              f" / run {profile.run_id or anchor}"
+    return Section(anchor, heading, data.identity_rows(profile), data.finding_rows(findings), origin,
+                   profile_plots(profile, findings))
+
+
+def _anchors(paths: list[Path]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for path in paths:
+        base = slug(path.stem)
+        seen[base] = seen.get(base, 0) + 1
+        result.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return result
+
+
+def build_report(profile_paths: list[Path], out_dir: Path) -> ReportFiles:
+    """Read the profiles and write DIR/report.html and DIR/<profile>/<plot>.png."""
+    if not profile_paths:
+        raise InputError("report needs at least one profile")
+    sections = [profile_section(read_profile(path), anchor)
+                for path, anchor in zip(profile_paths, _anchors(profile_paths))]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pngs = []
+        for section in sections:
+            for plot in section.plots:
+                if plot.png is not None:
+                    target = out_dir / section.anchor / f"{plot.key}.png"
+                    target.parent.mkdir(exist_ok=True)
+                    target.write_bytes(plot.png)
+                    pngs.append(target)
+        html = out_dir / REPORT_NAME
+        html.write_text(render_html(sections), encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot write the report to {out_dir}: {err.strerror or err}") from None
+    notes = [f"{s.anchor}: {p.title}: {p.note}" for s in sections for p in s.plots if p.png is None]
+    return ReportFiles(html, pngs, notes)

@@ -1,0 +1,77 @@
+"""Export a profile's rows as CSV, JSON or Parquet, for tools that do not read nvmeprobe profiles.
+
+With a record type (cell, series, finding) only that type's columns are
+exported, in schema order with `record` first; without one the whole long
+table (every column, every record). A Parquet export keeps the profile's
+metadata (schema version, facts, manifest, run id), so a full export is itself
+a profile `read_profile` accepts. JSON is a list of row objects, unknown
+values null.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from nvmeprobe.errors import InputError
+from nvmeprobe.profile import SCHEMA, Profile
+from nvmeprobe.profile.findings import to_json
+from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_FACTS, META_MANIFEST, META_RUN_ID,
+                                      META_VERSION, RECORDS, SCHEMA_VERSION)
+
+FORMATS = ("csv", "json", "parquet")
+
+
+def _frame(profile: Profile, record: str) -> pd.DataFrame:
+    return {"cell": profile.cells, "series": profile.series, "finding": profile.findings}[record]
+
+
+def _record_table(profile: Profile, record: str, schema: pa.Schema) -> pa.Table:
+    frame = _frame(profile, record)
+    arrays = [pa.repeat(pa.scalar(record), len(frame)) if field.name == "record"
+              else pa.array(frame[field.name], from_pandas=True).cast(field.type)
+              if field.name in frame.columns else pa.nulls(len(frame), field.type)
+              for field in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def export_table(profile: Profile, record: str | None) -> pa.Table:
+    """The rows to export, with the profile's metadata on the schema."""
+    if record is not None and record not in RECORDS:
+        raise InputError(f"--record {record!r} is not one of {', '.join(RECORDS)}")
+    if record is None:
+        table = pa.concat_tables([_record_table(profile, name, SCHEMA) for name in RECORDS])
+    else:
+        wanted = {"record", *FIELDS_BY_RECORD[record]}
+        schema = pa.schema([field for field in SCHEMA if field.name in wanted])
+        table = _record_table(profile, record, schema)
+    return table.replace_schema_metadata({
+        META_VERSION: SCHEMA_VERSION.encode(), META_FACTS: to_json(profile.facts).encode(),
+        META_MANIFEST: to_json(profile.manifest).encode(), META_RUN_ID: (profile.run_id or "").encode()})
+
+
+def _clean(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def encode(table: pa.Table, fmt: str) -> bytes:
+    """The table as CSV (header row), JSON (list of objects) or Parquet (zstd) bytes."""
+    if fmt == "csv":
+        buffer = io.BytesIO()
+        pacsv.write_csv(table, buffer)
+        return buffer.getvalue()
+    if fmt == "json":
+        rows = [{key: _clean(value) for key, value in row.items()} for row in table.to_pylist()]
+        return (json.dumps(rows, indent=1, allow_nan=False) + "\n").encode()
+    if fmt == "parquet":
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        return sink.getvalue().to_pybytes()
+    raise InputError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")

@@ -1,0 +1,83 @@
+"""SQL over every profile in a folder with DuckDB.
+
+Views, all over `DIR/**/*.parquet` (one glob, as the schema is the same in
+every profile):
+- `profiles`: every row and column, plus `filename` (the profile file);
+- `cells`, `series`, `findings`: the rows of one record type with that
+  type's columns (SCHEMA.md) and `filename`.
+DuckDB runs in memory; the profiles are only read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from nvmeprobe.errors import InputError
+from nvmeprobe.profile.schema import FIELDS_BY_RECORD
+
+VIEWS = {"cells": "cell", "series": "series", "findings": "finding"}
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Column names and rows (Python values, NaN as None)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as objects keyed by column name."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def connect(profiles_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the views over the profiles under `profiles_dir`."""
+    if not profiles_dir.is_dir():
+        raise InputError(f"{profiles_dir}: no such profiles folder")
+    if next(profiles_dir.rglob("*.parquet"), None) is None:
+        raise InputError(f"{profiles_dir}: no profiles (*.parquet) found")
+    glob = _quote(str(profiles_dir / "**" / "*.parquet"))
+    connection = duckdb.connect(":memory:")
+    try:
+        connection.execute(f"create view profiles as select * from read_parquet({glob}, filename = true)")
+        for view, record in VIEWS.items():
+            columns = ", ".join(f'"{name}"' for name in FIELDS_BY_RECORD[record])
+            connection.execute(f"create view {view} as select record, {columns}, filename from profiles"
+                               f" where record = {_quote(record)}")
+    except duckdb.Error as err:
+        connection.close()
+        raise InputError(f"cannot read the profiles under {profiles_dir}: {_first_line(err)}") from None
+    return connection
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _plain(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def run_query(profiles_dir: Path, sql: str) -> QueryResult:
+    """Run one SQL statement over the views; a bad statement is an InputError with DuckDB's first line."""
+    connection = connect(profiles_dir)
+    try:
+        cursor = connection.execute(sql)
+        if cursor.description is None:
+            return QueryResult([], [])
+        columns = [item[0] for item in cursor.description]
+        rows = [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+    except duckdb.Error as err:
+        raise InputError(f"query failed: {_first_line(err)}") from None
+    finally:
+        connection.close()
+    return QueryResult(columns, rows)

@@ -1,0 +1,92 @@
+"""Synthetic profiles for the report, compare, export and query tests (no tests here).
+
+`write_synthetic(path)` writes a profile shaped like a QLC drive with a 16 KiB
+IU: random reads and writes over IO size x queue depth (saturating past QD8),
+misaligned writes that pay read-modify-write, media-byte counters, a
+sustained write whose bandwidth drops after 6400 MiB, and its findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nvmeprobe.analyze.from_profile import analyze_profile
+from nvmeprobe.profile import Profile, write_profile
+from nvmeprobe.profile.findings import FINDING_COLUMNS
+
+KIB, MIB = 1024, 1024 * 1024
+IU = 16 * KIB
+SIZES = (4 * KIB, 16 * KIB, 64 * KIB, 128 * KIB)
+DEPTHS = (1, 4, 16, 32)
+
+
+def _cell(rw: str, bs: int, offset: int, qd: int, scale: float, round_: int | None = None) -> dict:
+    direction = "write" if "write" in rw else "read"
+    ios_per_unit = max(1, -(-(offset + bs) // IU) + (1 if offset % IU else 0))
+    service_us = (80.0 if direction == "read" else 200.0) * (ios_per_unit if direction == "write" else 1)
+    iops = scale * min(qd, 8) * 1e6 / service_us / (1 + bs / (256 * KIB))
+    host = int(iops * bs) if direction == "write" else 0
+    wasted = max(IU * -(-(offset % IU + bs) // IU), bs) / bs
+    return {"cell": f"{rw}-{bs}-o{offset}-qd{qd}" + ("" if round_ is None else f"-r{round_}"),
+            "rw": rw, "direction": direction, "bs": bs, "offset": offset, "iodepth": qd, "numjobs": 1,
+            "runtime_s": 1.0, "iops": iops, "bw_bytes": iops * bs, "lat_mean_us": qd * 1e6 / iops,
+            "lat_p50_us": qd * 1e6 / iops * 0.9, "lat_p99_us": qd * 1e6 / iops * 2,
+            "lat_p99_9_us": qd * 1e6 / iops * 3, "lat_p99_99_us": qd * 1e6 / iops * 5,
+            "host_bytes_written": host, "io_bytes": int(iops * bs),
+            "media_bytes_written": int(host * wasted) if direction == "write" else None,
+            "round": round_, "stage": "grid"}
+
+
+def synthetic_cells(scale: float = 1.0, rounds: int = 1, media: bool = True) -> pd.DataFrame:
+    """The grid: randread/randwrite over SIZES x DEPTHS, plus misaligned randwrites at QD16."""
+    rows = []
+    for round_ in range(rounds):
+        label = None if rounds == 1 else round_
+        factor = scale * (1 + 0.01 * round_)
+        rows += [_cell(rw, bs, 0, qd, factor, label) for rw in ("randread", "randwrite")
+                 for bs in SIZES for qd in DEPTHS]
+        rows += [_cell("randwrite", bs, 4 * KIB, 16, factor, label) for bs in SIZES]
+    cells = pd.DataFrame(rows)
+    if not media:
+        cells["media_bytes_written"] = None
+    return cells
+
+
+def synthetic_series() -> pd.DataFrame:
+    """A sustained write logged every 0.1 s: 400 MiB/s for 16 s (6400 MiB), then 100 MiB/s."""
+    rng = np.random.default_rng(7)
+    bw = np.r_[np.full(160, 400.0 * MIB), np.full(160, 100.0 * MIB)] * rng.uniform(0.98, 1.02, 320)
+    written = np.cumsum(bw * 0.1)
+    return pd.DataFrame({"cell": "burst", "series": "bw", "direction": "write",
+                         "t_s": np.arange(1, 321) * 0.1, "value": bw, "bw_bytes": bw,
+                         "bytes_written": written})
+
+
+FACTS = {"identity": {"model": "SYNTH QLC", "serial": "S1", "firmware": "FW1"},
+         "geometry": {"size_bytes": 8 << 40, "logical_block_size": 4096},
+         "iu": {"reported_bytes": IU, "source": "id-ns npwg"},
+         "endurance": {"percent_used": 3, "host_bytes_written": 10 << 40, "media_bytes_written": 13 << 40,
+                       "lifetime_waf": 1.3, "available_spare": 100, "media_errors": 0}}
+MANIFEST = {"cells": [{"id": "burst", "kind": "sustained"}]}
+
+
+def write_synthetic(path: Path, *, scale: float = 1.0, rounds: int = 1, series: bool = True,
+                    media: bool = True, findings: bool = True, firmware: str = "FW1",
+                    serial: str = "S1") -> Path:
+    """Write a synthetic profile (findings computed by `analyze` when asked) and return its path."""
+    cells = synthetic_cells(scale, rounds, media)
+    burst = pd.DataFrame([{"cell": "burst", "rw": "write", "direction": "write", "bs": 128 * KIB,
+                           "offset": 0, "iodepth": 8, "numjobs": 1, "iops": 1600.0,
+                           "bw_bytes": 200.0 * MIB, "stage": "burst"}])
+    cells = pd.concat([cells, burst], ignore_index=True)
+    logs = synthetic_series() if series else None
+    facts = {**FACTS, "identity": {**FACTS["identity"], "firmware": firmware, "serial": serial}}
+    found = None
+    if findings:
+        found = analyze_profile(Profile(cells, logs if logs is not None else pd.DataFrame(),
+                                        pd.DataFrame(columns=FINDING_COLUMNS), facts, MANIFEST))
+    return write_profile(path, cells.assign(model="SYNTH QLC", serial=serial), logs, found,
+                         metadata={"run_id": path.stem, "facts": facts, "manifest": MANIFEST})
