@@ -190,3 +190,31 @@ def test_interrupted_run_resumes_without_remeasuring(tmp_path):
     profile = read_profile(Path(json.loads(result.stdout)["profile"]))
     ids = sorted(profile.cells["cell"])
     assert ids == sorted(c["id"] for c in final["cells"])  # every cell once, none twice
+
+
+def test_truncated_fio_json_fails_that_cell_only(tmp_path, monkeypatch):
+    import nvmeprobe.run.runner as runner_module
+
+    real_run_fio = runner_module.run_fio
+    calls = []
+
+    def run_fio_then_truncate(args, on_status=None):
+        outcome = real_run_fio(args, on_status)
+        calls.append(args)
+        if len(calls) == 2:  # the second cell's results are cut short, as by a crash
+            out = Path(next(a.split("=", 1)[1] for a in args if a.startswith("--output=")))
+            out.write_bytes(out.read_bytes()[:300])
+        return outcome
+
+    monkeypatch.setattr(runner_module, "run_fio", run_fio_then_truncate)
+    target = tmp_path / "disk.img"
+    target.write_bytes(b"\0" * (64 << 20))
+    result = _run(tmp_path, str(target), "--set", "runtime=1s", "--on-error", "continue")
+    assert result.exit_code == 1
+    assert "1 cell(s) failed" in result.output and "Traceback" not in result.output
+    manifest = json.loads(next((tmp_path / "results").glob("*/manifest.json")).read_text())
+    failed = [v for v in manifest["state"].values() if v["status"] == "failed"]
+    assert len(failed) == 1
+    assert "truncated" in failed[0]["error"] or "corrupt" in failed[0]["error"], failed[0]["error"]
+    profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
+    assert len(profile.cells["cell"].unique()) == 4  # every other cell kept
