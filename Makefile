@@ -9,8 +9,10 @@ PY          := $(VENV)/bin/python
 APT_PACKAGES := fio nvme-cli smartmontools nbdkit nbdkit-plugin-python libnbd-bin \
                 util-linux fdisk e2fsprogs python3-venv chromium
 STAMP       := $(VENV)/.installed-stamp
+GUEST_APT_PACKAGES := qemu-system-x86 kmod cpio
+GUEST_OUT   ?= guest-out
 
-.PHONY: all deps system-deps venv test test-fast validate demo bench clean
+.PHONY: all deps system-deps venv test test-guest validate demo bench clean
 
 all: test
 
@@ -37,6 +39,12 @@ deps: system-deps venv
 test: deps
 	$(PY) -m pytest
 
+# The guest level: a QEMU guest (Debian 6.1 kernel built from packages, cached
+# in .cache/guest) with emulated NVMe, null_blk and an nvmet-tcp namespace.
+test-guest: APT_PACKAGES += $(GUEST_APT_PACKAGES)
+test-guest: deps
+	NVMEPROBE_GUEST_OUT=$(abspath $(GUEST_OUT)) $(PY) -m pytest -m guest tests/guest -p no:cacheprovider
+
 validate: deps
 	$(PY) -m pytest -m slow -p no:cacheprovider
 
@@ -47,4 +55,4 @@ bench: deps
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache demo-out
+	rm -rf $(VENV) build *.egg-info .pytest_cache demo-out $(GUEST_OUT)

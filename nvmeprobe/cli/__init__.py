@@ -12,7 +12,7 @@ from nvmeprobe.errors import ProbeError
 
 
 COMMANDS = ("detect", "inspect", "plan", "run", "analyze", "report", "compare", "export",
-            "ingest", "query", "recommend", "demo", "sim")
+            "ingest", "query", "recommend", "qualify", "demo", "sim")
 """Command names, each in nvmeprobe/cli/<name>.py as `command`, imported when used
 (so `nvmeprobe detect` does not pay for pandas, pyarrow and scipy)."""
 

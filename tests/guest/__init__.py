@@ -1,0 +1,1 @@
+"""The guest level (QEMU): `make test-guest`."""
