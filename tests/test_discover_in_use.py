@@ -41,3 +41,14 @@ def test_verdicts():
 def test_kinds():
     assert [device_kind(n) for n in ("nvme0n1", "loop0", "nullb0", "vdb", "sdc", "nbd0", "xvda")] == [
         "nvme", "loop", "null_blk", "virtio", "scsi", "nbd", "other"]
+
+
+def test_hidden_multipath_paths_are_not_listed():
+    from nvmeprobe.discover.detect import merge_detected
+
+    listed = [{"device": "/dev/nvme1c1n1", "model": "Linux", "serial": "x", "firmware": "6.1",
+               "size_bytes": 1 << 28, "logical_block_size": 4096},
+              {"device": "/dev/nvme1n1", "model": "Linux", "serial": "x", "firmware": "6.1",
+               "size_bytes": 1 << 28, "logical_block_size": 4096}]
+    rows = merge_detected([], listed, {})
+    assert [r["target"] for r in rows] == ["/dev/nvme1n1"]

@@ -92,8 +92,8 @@ def list_block_devices(sys_root: str = "/sys") -> list[BlockDevice]:
     block = Path(sys_root) / "block"
     devices = []
     for name in sorted(os.listdir(block)):
-        if name.startswith(_SKIPPED_PREFIXES):
-            continue
+        if name.startswith(_SKIPPED_PREFIXES) or _read(block / name / "hidden") == "1":
+            continue  # hidden: a multipath controller path (nvme1c1n1), no /dev node
         dev = read_block_device(name, sys_root)
         if dev.kind == "loop" and dev.backing_file is None:
             continue  # an unattached loop slot

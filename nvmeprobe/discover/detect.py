@@ -7,6 +7,8 @@ are merged with sysfs; every other block device comes from sysfs alone.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -15,6 +17,9 @@ from nvmeprobe.discover.in_use import InUse, check_in_use
 from nvmeprobe.discover.nvme_list import parse_nvme_list
 from nvmeprobe.errors import ProbeError
 from nvmeprobe.tools import have_tool, run_tool
+
+
+_MULTIPATH_PATH = re.compile(r"nvme\d+c\d+n\d+")
 
 
 def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]],
@@ -40,6 +45,8 @@ def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]
             "backing_file": dev.backing_file,
         })
     for path, nvme in by_path.items():  # listed by nvme-cli, absent from this sysfs
+        if _MULTIPATH_PATH.fullmatch(os.path.basename(path)):
+            continue  # a hidden controller path of a multipath namespace: no /dev node
         rows.append({
             "target": path, "kind": "nvme", "model": nvme.get("model"),
             "serial": nvme.get("serial"), "firmware": nvme.get("firmware"),
