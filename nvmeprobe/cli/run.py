@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
@@ -15,6 +16,7 @@ from nvmeprobe.errors import EXIT_FAILED, InputError
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_status import FioStatus
+from nvmeprobe.run.hosts import RemoteHost
 from nvmeprobe.run.manifest import Manifest
 from nvmeprobe.units import format_bytes
 
@@ -66,6 +68,69 @@ class RunProgress:
             self.progress.stop()
 
 
+class HostsProgress:
+    """One progress bar per host on stderr (fio's client gives no live rates)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.fields[done]}"), TimeElapsedColumn(),
+                                 console=err_console, transient=False)
+        self.run_id = "RUN_ID"
+        self.tasks: dict[str, Any] = {}
+        self.counts: dict[str, list[int]] = {}  # address -> [finished, to run]
+        self.started = False
+
+    def start(self, host: RemoteHost, manifest: Manifest, cells: list[Cell]) -> None:
+        pending = [c for c in cells if manifest.status(c.id) != "done"]
+        self.run_id = manifest.run_id.removesuffix(f"-{host.spec.label}")  # see run/remote.py
+        err_console.print(f"{host.spec.address}: {len(pending)} of {len(cells)} cells to run"
+                          f" on {host.target.text}")
+        if not self.started:
+            self.progress.start()
+            self.started = True
+        self.tasks[host.spec.address] = self.progress.add_task(
+            host.spec.address, total=sum(c.est_seconds for c in pending) or 1,
+            done=f"0/{len(pending)}")
+        self.counts[host.spec.address] = [0, len(pending)]
+
+    def cell_done(self, host: RemoteHost, cell: Cell, state: str) -> None:
+        task, count = self.tasks[host.spec.address], self.counts[host.spec.address]
+        count[0] += 1
+        self.progress.advance(task, cell.est_seconds)
+        self.progress.update(task, description=f"{host.spec.address} {cell.id}",
+                             done=f"{count[0]}/{count[1]}")
+        if state != "done":
+            self.progress.console.print(f"[red]{host.spec.address}: cell {cell.id} {state}[/]")
+
+    def stop(self) -> None:
+        if self.started:
+            self.progress.stop()
+            self.started = False
+
+
+def run_remote(options: RunOptions, as_json: bool) -> None:
+    """`run --host ...`: the plan on each host's fio --server."""
+    from nvmeprobe.run.remote import execute_remote_run  # only many-host runs need it
+
+    display = HostsProgress()
+    try:
+        summary = execute_remote_run(options, display.start, display.cell_done)
+    except KeyboardInterrupt:
+        display.stop()
+        err_console.print("interrupted: finished cells are kept; resume with"
+                          f" nvmeprobe run --resume {display.run_id} --results {options.results_dir}")
+        sys.exit(EXIT_FAILED)
+    finally:
+        display.stop()
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    for host in summary.to_dict()["hosts"]:
+        err_console.print(f"{host['host']}: {host['cells_done']} cells done; results in"
+                          f" {host['results']}; profile {host['profile']}")
+    err_console.print(f"run {summary.run_id}: results in {summary.run_dir}")
+
+
 @click.command("run")
 @click.argument("target", required=False)
 @plan_option
@@ -79,17 +144,35 @@ class RunProgress:
               help="Finish an interrupted run: only cells not yet done are run.")
 @click.option("--engine", type=click.Choice(["io_uring", "libaio"]), default=None,
               help="fio engine for block devices and files (default io_uring).")
+@click.option("--host", "hosts", multiple=True, metavar="HOST[:PORT][=TARGET]",
+              help="Run on this host's fio --server (default port 8765); =TARGET overrides TARGET there.")
+@click.option("--hosts", "hosts_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="A file of --host values, one per line (# comments).")
+@click.option("--facts", "facts_dirs", multiple=True, metavar="HOST=DIR",
+              help="Facts of HOST's target from an `inspect --capture DIR` made on that host.")
+@click.option("--assume", "assume", multiple=True, metavar="KEY=SIZE",
+              help="capacity=SIZE or lba=SIZE for remote targets without --facts.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def command(target: str | None, plan_name: str, overrides: tuple[str, ...],
             destroy_data: tuple[str, ...], results_dir: Path, profiles_dir: Path,
-            on_error: str, resume: str | None, engine: str | None, as_json: bool) -> None:
+            on_error: str, resume: str | None, engine: str | None, hosts: tuple[str, ...],
+            hosts_file: Path | None, facts_dirs: tuple[str, ...], assume: tuple[str, ...],
+            as_json: bool) -> None:
     """Run a plan on TARGET: one fio process per cell, a profile after every cell."""
-    if not target and not resume:
-        raise InputError("run needs a TARGET (or --resume RUN_ID)")
     options = RunOptions(target=target or "", plan=plan_name, overrides=overrides,
                          destroy_data=destroy_data, results_dir=results_dir,
                          profiles_dir=profiles_dir, on_error=on_error, engine=engine,
-                         resume=resume)
+                         resume=resume, hosts=hosts, hosts_file=hosts_file,
+                         facts_dirs=facts_dirs, assume=assume)
+    if resume and (options.remote or facts_dirs or assume):
+        raise InputError("--resume takes hosts and facts from the run; drop --host/--hosts/--facts/--assume")
+    if (facts_dirs or assume) and not options.remote and not resume:
+        raise InputError("--facts and --assume are for remote hosts: add --host or --hosts")
+    if options.remote or (resume and (results_dir / resume / "hosts.json").is_file()):
+        run_remote(options, as_json)
+        return
+    if not target and not resume:
+        raise InputError("run needs a TARGET (or --resume RUN_ID)")
     display = RunProgress()
     started: list[str] = []
 

@@ -39,6 +39,15 @@ class RunOptions:
     on_error: str = "stop"
     engine: str | None = None
     resume: str | None = None
+    hosts: tuple[str, ...] = ()          # `--host HOST[:PORT][=TARGET]` (run/remote.py)
+    hosts_file: Path | None = None       # `--hosts FILE`
+    facts_dirs: tuple[str, ...] = ()     # `--facts HOST=DIR`
+    assume: tuple[str, ...] = ()         # `--assume capacity=SIZE|lba=SIZE`
+
+    @property
+    def remote(self) -> bool:
+        """True when the plan runs on remote fio servers."""
+        return bool(self.hosts) or self.hosts_file is not None
 
 
 @dataclass

@@ -19,7 +19,7 @@ from nvmeprobe.run.fio_status import FioStatus, parse_status
 from nvmeprobe.tools import have_tool
 
 
-def _stop(proc: sh.RunningCommand) -> None:
+def stop_fio(proc: sh.RunningCommand) -> None:
     """Ask fio to stop (SIGINT keeps its results), then make sure it is gone."""
     try:
         if proc.is_alive():
@@ -44,8 +44,13 @@ class FioOutcome:
 
 
 def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None = None,
-            timeout: float | None = None) -> FioOutcome:
-    """Run `fio args...`; returns its exit code and stderr, never raises on fio failure."""
+            timeout: float | None = None,
+            on_spawn: Callable[[sh.RunningCommand], None] | None = None) -> FioOutcome:
+    """Run `fio args...`; returns its exit code and stderr, never raises on fio failure.
+
+    `on_spawn` gets the running process (so another thread can `stop_fio` it).
+    The status options come first: after `--client=...` fio reads job files.
+    """
     if not have_tool("fio"):
         raise ToolMissing("fio is not installed (apt-get install fio)")
     pending = [""]
@@ -64,14 +69,16 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
                 except ProcessLookupError:
                     pass  # it had just finished
 
-    proc = sh.fio(*[str(a) for a in args], "--eta=always", "--eta-interval=250ms",
+    proc = sh.fio("--eta=always", "--eta-interval=250ms", *[str(a) for a in args],
                   _out=feed, _tty_out=True, _out_bufsize=0, _bg=True, _ok_code=range(256),
                   _timeout=timeout, _bg_exc=False)
     process.append(proc)
+    if on_spawn:
+        on_spawn(proc)
     try:
         proc.wait()
     except BaseException:
-        _stop(proc)
+        stop_fio(proc)
         raise
     stderr = proc.stderr.decode(errors="replace") if proc.stderr else ""
     return FioOutcome(proc.exit_code, stderr.strip(), stopped[0])

@@ -36,7 +36,7 @@ from nvmeprobe.ingest.fio_logs import series_from_log
 from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_round, fio_args
 from nvmeprobe.profile import profile_path, read_profile, write_profile
 from nvmeprobe.run import layout
-from nvmeprobe.run.fio_process import run_fio
+from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
 from nvmeprobe.run.session import Counters, Session
@@ -44,6 +44,12 @@ from nvmeprobe.tools import run_tool
 
 StatusHook = Callable[[Cell, FioStatus], None]
 CellHook = Callable[[Cell, str], None]
+FioLauncher = Callable[[Cell, Path, "Path | None", Callable[[FioStatus], bool]], FioOutcome]
+"""Runs one cell's fio: (cell, JSON output path, log prefix or None, status hook) -> outcome."""
+
+
+class TargetLost(MeasurementFailed):
+    """The target (or the host serving it) is gone: no later cell can run, whatever --on-error says."""
 
 
 @dataclass
@@ -121,7 +127,9 @@ class Runner:
     def __init__(self, session: Session, manifest: Manifest, run_dir: Path,
                  profiles_dir: Path, plan: Plan, facts: TargetFacts,
                  on_error: str = "stop", engine: str | None = None,
-                 on_status: StatusHook | None = None, on_cell: CellHook | None = None) -> None:
+                 on_status: StatusHook | None = None, on_cell: CellHook | None = None,
+                 launch: FioLauncher | None = None, host: str | None = None) -> None:
+        """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column."""
         self.session = session
         self.manifest = manifest
         self.run_dir = run_dir
@@ -131,6 +139,8 @@ class Runner:
         self.engine = engine
         self.on_status = on_status
         self.on_cell = on_cell
+        self.launch = launch or self._local_fio
+        self.host = host
         identity = session.facts.get("identity") or {}
         self.model = identity.get("model") or session.target.name
         self.serial = identity.get("serial")
@@ -166,14 +176,16 @@ class Runner:
             return watcher.feed(*live.sample(status))
         return hook
 
+    def _local_fio(self, cell: Cell, out_json: Path, logs: Path | None,
+                   hook: Callable[[FioStatus], bool]) -> FioOutcome:
+        return run_fio(fio_args(cell, self.session.fio_target, out_json, logs, self.engine), hook)
+
     def run_cell(self, cell: Cell) -> CellResult:
         """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""
         out_json, logs = self._paths(cell)
         out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
         before = self.session.counters() if cell.writes else None
-        args = fio_args(cell, self.session.fio_target, out_json,
-                        logs if cell.logs else None, self.engine)
-        outcome = run_fio(args, self._status_hook(cell))
+        outcome = self.launch(cell, out_json, logs if cell.logs else None, self._status_hook(cell))
         after = self.session.counters() if cell.writes else None
         if not out_json.exists():
             raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
@@ -187,6 +199,8 @@ class Runner:
                               media_bytes_written=_media_delta(before, after),
                               stage=cell.stage, round=cell.round, steady=None)
         rows["offset"] = cell.offset
+        if self.host is not None:
+            rows["host"] = self.host
         fio_error = int(rows["error"].fillna(0).max()) if "error" in rows and len(rows) else 0
         if fio_error or (outcome.returncode != 0 and not outcome.stopped_early):
             detail = outcome.stderr.splitlines()[-1] if outcome.stderr else f"see {out_json}"
@@ -253,7 +267,7 @@ class Runner:
             except MeasurementFailed as err:
                 failed.append(cell.id)
                 self._record(cell, FAILED, error=str(err))
-                if self.on_error == "stop":
+                if self.on_error == "stop" or isinstance(err, TargetLost):
                     raise
                 continue
             self.state.cells.append(result.rows)
