@@ -14,15 +14,13 @@ from rich.table import Table
 from nvmeprobe.analyze.store import profile_of
 from nvmeprobe.cli.output import console, print_json
 from nvmeprobe.cli.plan import set_option
-from nvmeprobe.cli.run import RunProgress, destroy_option, profiles_option, results_option
+from nvmeprobe.cli.run import destroy_option, profiles_option, results_option, run_with_progress
 from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError
 from nvmeprobe.profile import read_profile
 from nvmeprobe.qualify import (Criteria, Qualification, junit_error_xml, junit_xml, load_criteria,
                                qualify_profile)
 from nvmeprobe.qualify.judge import show
-from nvmeprobe.plan import Cell
-from nvmeprobe.run.execute import RunOptions, execute_run
-from nvmeprobe.run.manifest import Manifest
+from nvmeprobe.run.execute import RunOptions
 from nvmeprobe.units import format_bytes
 
 
@@ -91,21 +89,7 @@ def _run(target: str, criteria: Criteria, plan_name: str | None, overrides: tupl
     options = RunOptions(target=target, plan=plan, overrides=criteria.overrides + overrides,
                          destroy_data=destroy_data, results_dir=results_dir,
                          profiles_dir=profiles_dir)
-    display = RunProgress()
-    run_ids: list[str] = []
-
-    def on_start(manifest: Manifest, cells: list[Cell]) -> None:
-        run_ids.append(manifest.run_id)
-        display.start(manifest, cells)
-
-    try:
-        summary = execute_run(options, display.status, display.cell_done, on_start)
-    except KeyboardInterrupt:
-        raise MeasurementFailed(f"interrupted: finished cells are kept; finish with nvmeprobe run"
-                                f" --resume {run_ids[0] if run_ids else 'RUN_ID'} --results {results_dir},"
-                                f" then qualify --profile") from None
-    finally:
-        display.stop()
+    summary = run_with_progress(options)
     return summary.profile, summary.to_dict(), plan
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeE
 
 from nvmeprobe.cli.output import err_console, print_json
 from nvmeprobe.cli.plan import plan_option, set_option
-from nvmeprobe.errors import EXIT_FAILED, InputError
+from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_status import FioStatus
@@ -108,6 +107,29 @@ class HostsProgress:
             self.started = False
 
 
+def interrupted(run_id: str | None, results_dir: Path) -> MeasurementFailed:
+    """The one-line outcome of a run stopped by Ctrl-C or SIGTERM."""
+    return MeasurementFailed(f"interrupted: finished cells are kept; resume with nvmeprobe run"
+                             f" --resume {run_id or 'RUN_ID'} --results {results_dir}")
+
+
+def run_with_progress(options: RunOptions) -> RunSummary:
+    """Run a plan on one local target with a live progress display."""
+    display = RunProgress()
+    started: list[str] = []
+
+    def on_start(manifest: Manifest, cells: list[Cell]) -> None:
+        started.append(manifest.run_id)
+        display.start(manifest, cells)
+
+    try:
+        return execute_run(options, display.status, display.cell_done, on_start)
+    except KeyboardInterrupt:
+        raise interrupted(started[0] if started else None, options.results_dir) from None
+    finally:
+        display.stop()
+
+
 def run_remote(options: RunOptions, as_json: bool) -> None:
     """`run --host ...`: the plan on each host's fio --server."""
     from nvmeprobe.run.remote import execute_remote_run  # only many-host runs need it
@@ -116,10 +138,7 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
     try:
         summary = execute_remote_run(options, display.start, display.cell_done)
     except KeyboardInterrupt:
-        display.stop()
-        err_console.print("interrupted: finished cells are kept; resume with"
-                          f" nvmeprobe run --resume {display.run_id} --results {options.results_dir}")
-        sys.exit(EXIT_FAILED)
+        raise interrupted(display.run_id, options.results_dir) from None
     finally:
         display.stop()
     if as_json:
@@ -173,24 +192,7 @@ def command(target: str | None, plan_name: str, overrides: tuple[str, ...],
         return
     if not target and not resume:
         raise InputError("run needs a TARGET (or --resume RUN_ID)")
-    display = RunProgress()
-    started: list[str] = []
-
-    def on_start(manifest: Manifest, cells: list[Cell]) -> None:
-        started.append(manifest.run_id)
-        display.start(manifest, cells)
-
-    try:
-        summary = execute_run(options, display.status, display.cell_done, on_start)
-    except KeyboardInterrupt:
-        display.stop()
-        run_id = started[0] if started else "?"
-        err_console.print(f"interrupted: finished cells are kept; resume with"
-                          f" nvmeprobe run --resume {run_id} --results {results_dir}")
-        sys.exit(EXIT_FAILED)
-    finally:
-        display.stop()
-    report(summary, as_json)
+    report(run_with_progress(options), as_json)
 
 
 def report(summary: RunSummary, as_json: bool) -> None:

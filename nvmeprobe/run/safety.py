@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nvmeprobe.errors import InputError, SafetyRefusal
+from nvmeprobe.errors import SafetyRefusal
 from nvmeprobe.targets import Target
 
 
