@@ -9,10 +9,10 @@ import json
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
+from fio_iolog import iolog_writes
 from nvmeprobe.errors import InputError
 from nvmeprobe.plan import (Cell, TargetFacts, expand_plan, fio_args, job_file, job_options,
                             load_plan, parse_plan_text)
@@ -111,16 +111,6 @@ def test_fio_accepts_every_builtin_job(name, file_target, tmp_path):
             for arg in fio_args(cell, file_target, tmp_path / "o.json", tmp_path / "log", None)[2:]]
     run_tool("fio", ["--parse-only", *args], timeout=60)
     assert not (tmp_path / "disk.img").exists()
-
-
-def iolog_writes(path: Path) -> list[tuple[int, int]]:
-    """(offset, length) of every write in a fio version 3 iolog."""
-    writes = []
-    for line in path.read_text().splitlines()[1:]:
-        fields = line.split()
-        if len(fields) == 5 and fields[2] == "write":
-            writes.append((int(fields[3]), int(fields[4])))
-    return writes
 
 
 @needs_fio

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from fio_iolog import iolog_writes
 from nvmeprobe.sim import running_sim
 from nvmeprobe.sim.fio import FioRun, run_fio_nbd
 from nvmeprobe.sim.model import iu_span, write_unit_time
@@ -132,16 +133,6 @@ def test_a_drive_without_cache_writes_at_one_rate(tmp_path):
     assert min(inner) > 0.75 * statistics.median(inner)
 
 
-def _iolog_writes(path: Path) -> list[tuple[int, int]]:
-    """(offset, length) of every write in a fio version 3 iolog."""
-    writes = []
-    for line in path.read_text().splitlines()[1:]:
-        fields = line.split()
-        if len(fields) == 5 and fields[2] == "write":
-            writes.append((int(fields[3]), int(fields[4])))
-    return writes
-
-
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_media_bytes_equal_iu_rounded_host_writes_exactly(preset, tmp_path):
     with running_sim(preset, tmp_path) as sim:
@@ -151,7 +142,7 @@ def test_media_bytes_equal_iu_rounded_host_writes_exactly(preset, tmp_path):
                    write_iolog=tmp_path / "io.log")
         stats = sim.stats()
     assert run.returncode == 0, run.stderr
-    writes = _iolog_writes(tmp_path / "io.log")
+    writes = iolog_writes(tmp_path / "io.log")
     spans = [iu_span(offset, length, p.iu) for offset, length in writes]
     assert len(writes) == stats["host_write_commands"] == 150
     assert stats["host_bytes_written"] == sum(n for _, n in writes) == run.job["write"]["io_bytes"]
