@@ -236,7 +236,7 @@ def test_bad_values(line, fragment):
 def test_unknown_stage_kind():
     message = error_of('[[stage]]\nkind = "warmup"\nname = "w"\n')
     assert message == ("plan test.toml, stage 'w' (warmup): unknown stage kind 'warmup'"
-                       " (known: precondition, matrix, sustained, idle)")
+                       " (known: precondition, matrix, sustained, idle, adaptive)")
 
 
 def test_malformed_toml_has_line_number():

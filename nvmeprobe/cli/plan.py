@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.table import Table
 
 from nvmeprobe.cli.output import console, print_json
 from nvmeprobe.plan import expand_plan, job_file, load_plan, summarise
+from nvmeprobe.run import layout
 from nvmeprobe.run.session import open_session, plan_facts
 from nvmeprobe.units import format_bytes
 
@@ -29,7 +32,10 @@ def command(target: str, plan_name: str, overrides: tuple[str, ...], as_json: bo
     with open_session(target) as session:
         facts = plan_facts(session.facts)
         cells = expand_plan(plan, facts)
-        jobs = {c.id: job_file(c, session.fio_target) for c in cells if c.kind != "idle"}
+        run_dir = Path("results") / "RUN-ID"  # logs land here in a run; the id is not known yet
+        jobs = {c.id: job_file(c, session.fio_target,
+                               layout.cell_files(run_dir, session.target.name, c)[1])
+                for c in cells if c.kind != "idle"}
     summary = summarise(cells, facts)
     if as_json:
         print_json({"target": target, "plan": plan.to_dict(), "facts": facts.to_dict(),

@@ -3,7 +3,8 @@ target's facts.
 
 Checks (one-line InputError naming plan, stage and value): bs and offset are
 multiples of the LBA size (or skipped with `lba_mismatch = "skip"`), every
-offset is below some bs (alignment offset: 0 <= offset < bs), the region
+offset is below some bs (alignment offset: 0 <= offset < bs; a 'P%' offset is
+P% of each cell's bs, skipped where it is off the LBA grid), the region
 fits the target, an absolute or percentage size fits its region ('Nx' may
 exceed it on purpose), and the region holds at least one IO per job.
 
@@ -14,6 +15,12 @@ region_bytes = (region - offset) // bs * bs. Size-based cells write
 Round-based stages (matrix with `rounds`) expand to round 1 in
 `expand_plan`; `expand_round` gives round N with the same indices, so the
 ids differ only in their `-rNN` suffix.
+
+An adaptive stage expands to one cell of kind "adaptive" (id
+``005-NAME-adaptive``): the runner turns it into probe cells as it measures
+(run/adaptive.py). It carries the probes' common parameters, the first
+probe's bs (the LBA size) and the stage's region (a whole number of
+`max_bs`); its estimates are those of `probes` time-based cells, an upper bound.
 """
 
 from __future__ import annotations
@@ -100,16 +107,26 @@ def _idle(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     return [{"idle_s": stage.params["runtime"]}]
 
 
-def _lba_filter(stage: Stage, key: str, facts: TargetFacts, where: str) -> list[int]:
-    items = stage.params[key]
+def _lba_filter(stage: Stage, key: str, facts: TargetFacts, where: str) -> list[Any]:
+    """The stage's `key` values the LBA size allows (percent offsets are judged per bs)."""
+    items = [v for v in stage.params[key] if isinstance(v, int)]
+    relative = [v for v in stage.params[key] if not isinstance(v, int)]
     if stage.params["lba_mismatch"] == "skip":
         kept = [v for v in items if v % facts.logical_block_size == 0]
-        if not kept:
+        if not kept and not relative:
             raise InputError(f"{where}: no {key} value is a multiple of the LBA size {facts.logical_block_size}")
-        return kept
+        return kept + relative
     for value in items:
         _check_lba(value, key, facts, where)
-    return items
+    return items + relative
+
+
+def _resolve_offset(offset: int | str, bs: int, lba: int) -> int | None:
+    """A cell's offset in bytes; None for a percentage of bs off the LBA grid (or zero)."""
+    if isinstance(offset, int):
+        return offset
+    resolved = values.resolve_size(offset, bs)
+    return resolved if resolved and resolved % lba == 0 else None
 
 
 def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
@@ -117,7 +134,7 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     dims = {dim: p.get(dim) or [None] for dim in p["order"]}
     dims["bs"] = _lba_filter(stage, "bs", facts, where)
     dims["offset"] = _lba_filter(stage, "offset", facts, where)
-    for offset in dims["offset"]:
+    for offset in (o for o in dims["offset"] if isinstance(o, int)):
         if offset >= max(dims["bs"]):
             raise InputError(f"{where}: offset {offset} is not below any bs"
                              f" (alignment offset must be 0 <= offset < bs)")
@@ -126,7 +143,8 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     seen: set[tuple[Any, ...]] = set()
     for combo in itertools.product(*(dims[dim] for dim in p["order"])):
         point = dict(zip(p["order"], combo))
-        if point["offset"] >= point["bs"]:
+        point["offset"] = _resolve_offset(point["offset"], point["bs"], facts.logical_block_size)
+        if point["offset"] is None or point["offset"] >= point["bs"]:
             continue
         if point["rw"] not in MIXED_MODES:
             point["rwmixread"] = None
@@ -153,13 +171,23 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     return specs
 
 
-_EXPANDERS = {"precondition": _precondition, "matrix": _matrix, "sustained": _sustained, "idle": _idle}
+def _adaptive(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
+    p = stage.params
+    _check_lba(p["max_bs"], "max_bs", facts, where)
+    region = _cell_region(_region(stage, facts, where), 0, p["max_bs"], p["numjobs"], False, where)
+    return [{"rw": "randwrite", "bs": facts.logical_block_size, "offset": 0,
+             "iodepth": p["iodepth"], "numjobs": p["numjobs"], "region_bytes": region,
+             "runtime_s": p["runtime"], "ramp_s": p["ramp"], "writes": True, "extra": p["fio"]}]
+
+
+_EXPANDERS = {"precondition": _precondition, "matrix": _matrix, "sustained": _sustained,
+              "idle": _idle, "adaptive": _adaptive}
 
 
 def _cell_id(index: int, width: int, stage: Stage, spec: Spec, round_no: int | None) -> str:
     parts = [f"{index:0{width}d}", stage.name]
-    if stage.kind == "idle":
-        parts.append("idle")
+    if stage.kind in ("idle", "adaptive"):
+        parts.append(stage.kind)
     else:
         parts += [spec["rw"], format_size_token(spec["bs"])]
         if spec["offset"]:
@@ -183,6 +211,8 @@ def _expand(plan: Plan, facts: TargetFacts, rounds: dict[str, int]) -> list[Cell
             cell = Cell(id=_cell_id(len(cells), width, stage, spec, round_no), stage=stage.name,
                         kind=stage.kind, round=round_no, rounds_max=stage.rounds_max, **fields)
             seconds, written = cell_estimates(cell, facts)
+            if stage.kind == "adaptive":  # at most `probes` cells
+                seconds, written = seconds * stage.params["probes"], written * stage.params["probes"]
             cells.append(replace(cell, est_seconds=seconds, est_bytes_written=written))
     return cells
 

@@ -9,7 +9,9 @@ Kinds (every stage has `kind` and a unique `name`, [a-z0-9_-], <= 32 chars):
   cell time-based (`runtime`, `ramp`; the default) or size-based (`size`).
   `order` names dimensions outermost first (the rest follow in that order).
   Pairs with offset >= bs are skipped (a 4k offset of a 4k IO is aligned),
-  but an offset below no bs is an error. `lba_mismatch = "skip"` drops bs and
+  but an offset below no bs is an error. An offset 'P%' (0 < P < 100) is
+  P% of each cell's bs ('50%': half of it); it is skipped for a bs where it
+  does not fall on an LBA boundary. `lba_mismatch = "skip"` drops bs and
   offset values the target's LBA size cannot do (one plan for 512 B and
   4 KiB LBA drives) instead of failing. `rounds` makes the stage round-based
   (SNIA PTS): `steady_window`, `steady_metric` and `steady_cell` (the
@@ -19,6 +21,10 @@ Kinds (every stage has `kind` and a unique `name`, [a-z0-9_-], <= 32 chars):
   it once the bandwidth drop is confirmed.
 - idle: wait `runtime` seconds without IO (named `runtime` so that a global
   `--set runtime=...` shrinks idle periods too).
+- adaptive: the adaptive IU search (analyze/iu_adaptive.py): time-based
+  random-write cells (`iodepth`, `numjobs`, `runtime`, `ramp`) whose bs and
+  offset the runner chooses one at a time from what was measured, from the
+  LBA size up to `max_bs`, at most `probes` of them (run/adaptive.py).
 
 `fio` (a table) adds allow-listed fio options to a stage's cells.
 """
@@ -35,7 +41,7 @@ from nvmeprobe.plan import values
 from nvmeprobe.plan.fio_job import check_extra_option
 from nvmeprobe.plan.model import Stage
 
-KINDS = ("precondition", "matrix", "sustained", "idle")
+KINDS = ("precondition", "matrix", "sustained", "idle", "adaptive")
 RW_MODES = ("read", "write", "randread", "randwrite", "rw", "randrw")
 MIXED_MODES = ("rw", "randrw")
 DIMENSIONS = ("rw", "bs", "offset", "iodepth", "numjobs", "rwmixread")
@@ -68,7 +74,9 @@ def _percent(value: Any, where: str, key: str) -> int:
     return values.integer(value, where, key, 0, 100)
 
 
-def _offset(value: Any, where: str, key: str) -> int:
+def _offset(value: Any, where: str, key: str) -> int | str:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return values.fraction_of_bs(value, where, key)
     return values.size(value, where, key, allow_zero=True)
 
 
@@ -139,6 +147,12 @@ SCHEMAS: dict[str, dict[str, tuple[Parser, Any]]] = {
         "stop_on_drop": (values.boolean, True),
     },
     "idle": {"runtime": (values.seconds, _REQUIRED)},
+    "adaptive": {
+        **{key: _FIO_STAGE[key] for key in ("numjobs", "region", "fio")},
+        "iodepth": (_count, 8), "max_bs": (values.size, 1024 * 1024),
+        "runtime": (values.seconds, 30.0), "ramp": (_ramp, 0.0),
+        "probes": (lambda v, w, k: values.integer(v, w, k, 1, 64), 16),
+    },
 }
 
 

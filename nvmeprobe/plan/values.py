@@ -58,6 +58,15 @@ def relative_size(value: Any, where: str, key: str) -> int | str:
     return result
 
 
+def fraction_of_bs(value: str, where: str, key: str) -> str:
+    """An alignment offset relative to the IO size: canonical 'P%', 0 < P < 100."""
+    match = _RELATIVE_RE.match(value)
+    if not match or match.group(2) != "%" or not 0 < float(match.group(1)) < 100:
+        raise InputError(f"{where}: {key} = {value!r} must be a size or a percentage of bs"
+                         " between 0% and 100% (e.g. '50%')")
+    return f"{float(match.group(1)):g}%"
+
+
 def resolve_size(spec: int | str, region_bytes: int) -> int:
     """Bytes for a normalised size spec, relative to `region_bytes`."""
     if isinstance(spec, int):

@@ -14,6 +14,7 @@ import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
+from nvmeprobe.plan.model import Cell
 from nvmeprobe.units import format_size_token
 
 MANIFEST = "manifest.json"
@@ -48,6 +49,15 @@ def json_name(rw: str, iodepth: int, numjobs: int) -> str:
 def log_prefix(rw: str, iodepth: int, numjobs: int) -> str:
     """bench-fio's log name prefix (fio appends `_bw.1.log` and the like)."""
     return f"{rw}-iodepth-{iodepth}-numjobs-{numjobs}"
+
+
+def cell_files(run_dir: Path, target_name: str, cell: Cell) -> tuple[Path, Path]:
+    """A cell's fio JSON output and log prefix, in its bench-fio folder."""
+    folder = cell_dir(run_dir, target_name, cell.stage, cell.rw or "", cell.bs or 0, cell.offset,
+                      cell.round, cell.rwmixread)
+    iodepth, numjobs = cell.iodepth or 1, cell.numjobs or 1
+    return (folder / json_name(cell.rw or "", iodepth, numjobs),
+            folder / log_prefix(cell.rw or "", iodepth, numjobs))
 
 
 def host_name() -> str:

@@ -12,6 +12,8 @@ Two plan features need the runner's eye while it works:
   confirmed instead of filling the drive.
 - round-based stages (SNIA PTS) get another round until the tracked metric
   is steady by the PTS rule or `rounds_max` is reached.
+- adaptive stages (the IU search) choose their cells one at a time from what
+  was measured (run/adaptive.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from nvmeprobe.ingest.fio_logs import series_from_log
 from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_round, fio_args
 from nvmeprobe.profile import profile_path, read_profile, write_profile
 from nvmeprobe.run import layout
+from nvmeprobe.run.adaptive import run_adaptive
 from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
@@ -156,12 +159,9 @@ class Runner:
 
     # -- one cell -----------------------------------------------------------------
     def _paths(self, cell: Cell) -> tuple[Path, Path]:
-        folder = layout.cell_dir(self.run_dir, self.session.target.name, cell.stage, cell.rw or "",
-                                 cell.bs or 0, cell.offset, cell.round, cell.rwmixread)
-        folder.mkdir(parents=True, exist_ok=True)
-        iodepth, numjobs = cell.iodepth or 1, cell.numjobs or 1
-        return (folder / layout.json_name(cell.rw or "", iodepth, numjobs),
-                folder / layout.log_prefix(cell.rw or "", iodepth, numjobs))
+        output, prefix = layout.cell_files(self.run_dir, self.session.target.name, cell)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        return output, prefix
 
     def _status_hook(self, cell: Cell) -> Callable[[FioStatus], bool]:
         # fio prints a status line every 250 ms: 5 of them (3 low) confirm a drop
@@ -222,11 +222,33 @@ class Runner:
             "facts": self.session.facts, "manifest": self.manifest.to_dict(),
             "run_id": self.manifest.run_id})
 
-    def _record(self, cell: Cell, status: str, **details: Any) -> None:
+    def record(self, cell: Cell, status: str, **details: Any) -> None:
+        """Mark a cell's new status in the manifest (written at once) and tell `on_cell`."""
         self.manifest.mark(cell.id, status, **details)
         write_manifest(self.run_dir, self.manifest)
         if self.on_cell:
             self.on_cell(cell, status)
+
+    def measure(self, cell: Cell) -> bool:
+        """Run one fio cell, keep its rows, save the profile and record the cell.
+
+        False when it failed and --on-error says continue; raises otherwise.
+        """
+        started = time.time()
+        try:
+            result = self.run_cell(cell)
+        except MeasurementFailed as err:
+            self.record(cell, FAILED, error=str(err))
+            if self.on_error == "stop" or isinstance(err, TargetLost):
+                raise
+            return False
+        self.state.cells.append(result.rows)
+        if result.series is not None:
+            self.state.series.append(result.series)
+        self.save()
+        self.record(cell, DONE, seconds=round(time.time() - started, 3),
+                    stopped_early=result.stopped_early)
+        return True
 
     def _next_round(self, cell: Cell) -> list[Cell]:
         """Cells of the next round when `cell` closed a round that is not yet steady."""
@@ -257,25 +279,17 @@ class Runner:
             cell = queue.pop(0)
             if self.manifest.status(cell.id) == DONE:
                 continue
-            started = time.time()
             if cell.kind == "idle":
+                started = time.time()
                 time.sleep(cell.idle_s or 0)
-                self._record(cell, DONE, seconds=round(time.time() - started, 3))
+                self.record(cell, DONE, seconds=round(time.time() - started, 3))
                 continue
-            try:
-                result = self.run_cell(cell)
-            except MeasurementFailed as err:
+            if cell.kind == "adaptive":
+                failed += run_adaptive(self, cell)
+                continue
+            if not self.measure(cell):
                 failed.append(cell.id)
-                self._record(cell, FAILED, error=str(err))
-                if self.on_error == "stop" or isinstance(err, TargetLost):
-                    raise
                 continue
-            self.state.cells.append(result.rows)
-            if result.series is not None:
-                self.state.series.append(result.series)
-            self.save()
-            self._record(cell, DONE, seconds=round(time.time() - started, 3),
-                         stopped_early=result.stopped_early)
             more = self._next_round(cell)
             if more:
                 self.manifest.cells.extend(c.to_dict() for c in more)
