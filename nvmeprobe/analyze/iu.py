@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 from nvmeprobe.analyze._common import jsonable, require_columns
 from nvmeprobe.errors import InputError
@@ -139,6 +138,14 @@ def iu_load(bs: int, offset: int, iu: int) -> tuple[float, float]:
     return float(touched.mean()), float(head.mean() + tail.mean())
 
 
+def _nnls(matrix: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Non-negative least squares. scipy.optimize is imported here, not at the top: it is
+    ~0.3 s of start-up that every `run` would pay, and most runs make no IU fit."""
+    from scipy.optimize import nnls
+
+    return nnls(matrix, target)[0]
+
+
 def fit_iu(points: pd.DataFrame, iu: int) -> Fit:
     """Fit time per IO = c + a*touched + b*partial (all >= 0) for one candidate IU."""
     bs = points["bs"].to_numpy(dtype=np.int64)
@@ -147,7 +154,7 @@ def fit_iu(points: pd.DataFrame, iu: int) -> Fit:
     loads = np.array([iu_load(int(b), int(o), iu) for b, o in zip(bs, off)])
     design = np.column_stack([np.ones(len(bs)), loads])
     weighted = design / time[:, None]
-    coef, _ = nnls(weighted, np.ones(len(bs)))
+    coef = _nnls(weighted, np.ones(len(bs)))
     residuals = weighted @ coef - 1.0
     sigma = 1.4826 * float(np.median(np.abs(residuals)))
     return Fit(iu, _press(weighted, coef, residuals), float(coef[0]), float(coef[1]),
@@ -167,7 +174,7 @@ def _press(weighted: np.ndarray, coef: np.ndarray, residuals: np.ndarray) -> flo
     loo = residuals / np.maximum(1.0 - leverage, 1e-12)
     for i in np.flatnonzero(leverage > 0.99):
         keep = np.arange(len(residuals)) != i
-        refit, _ = nnls(weighted[keep], np.ones(int(keep.sum())))
+        refit = _nnls(weighted[keep], np.ones(int(keep.sum())))
         loo[i] = weighted[i] @ refit - 1.0
     return float(loo @ loo)
 
