@@ -7,7 +7,7 @@ stage's region, which defaults to the whole target) or 'Nx' (N times the
 region, e.g. '2x' for a two-pass fill); kept as canonical strings until
 `resolve_size` meets the target's facts.
 Durations: '30s', '500ms', '2m' or a number of seconds, in whole
-milliseconds.
+milliseconds for fio. The workload files of `recommend` use the same parsers.
 """
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ def is_multiple(spec: int | str) -> bool:
     return isinstance(spec, str) and spec.endswith("x")
 
 
-def seconds(value: Any, where: str, key: str, allow_zero: bool = False) -> float:
-    """A duration in seconds, whole milliseconds, positive (or zero if allowed)."""
+def seconds(value: Any, where: str, key: str, allow_zero: bool = False,
+            whole_ms: bool = True) -> float:
+    """A duration in seconds, positive (or zero if allowed); in whole milliseconds (fio's
+    resolution) unless `whole_ms` is False (e.g. a latency target of 0.25ms)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise InputError(f"{where}: {key} = {_plain(value)} is not a duration (use e.g. 30s, 500ms, 2m)")
     try:
@@ -91,6 +93,8 @@ def seconds(value: Any, where: str, key: str, allow_zero: bool = False) -> float
         raise InputError(f"{where}: {key} = {_plain(value)} is not a duration (use e.g. 30s, 500ms, 2m)") from None
     if result < 0 or (result == 0 and not allow_zero):
         raise InputError(f"{where}: {key} = {_plain(value)} must be {'>= 0' if allow_zero else 'positive'}")
+    if not whole_ms:
+        return result
     if abs(result * 1000 - round(result * 1000)) > 1e-6:
         raise InputError(f"{where}: {key} = {_plain(value)} is finer than a millisecond")
     return round(result * 1000) / 1000

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.errors import InputError
+from nvmeprobe.plan import values
 from nvmeprobe.recommend.model import Burst, IoSpec, Workload
-from nvmeprobe.units import parse_seconds, parse_size
 
 BUILTIN_NAMES = ("checkpoint", "metadata", "embeddings", "training-read", "logs")
 _WORKLOAD_KEYS = {"name", "description", "capacity", "queue_depth", "p99_latency",
@@ -102,10 +102,10 @@ def _workload(table: Any, origin: str) -> Workload:
         raise InputError(f"{where}: needs [workload.read] and/or [workload.write]")
     p99 = table.get("p99_latency")
     return Workload(
-        name=name, capacity_bytes=_size(table["capacity"], f"{where} capacity"),
+        name=name, capacity_bytes=values.size(table["capacity"], where, "capacity"),
         read=read, write=write, burst=burst,
         queue_depth=_depth(table.get("queue_depth", 32), f"{where} queue_depth"),
-        p99_target_s=None if p99 is None else _seconds(p99, f"{where} p99_latency"),
+        p99_target_s=None if p99 is None else values.seconds(p99, where, "p99_latency", whole_ms=False),
         service_life_years=_positive(table.get("service_life_years", 5), f"{where} service_life_years"),
         splittable=_bool(table.get("splittable", True), f"{where} splittable"),
         description=str(table.get("description", "")),
@@ -119,7 +119,7 @@ def _io(table: Any, where: str, needs_rate: bool) -> IoSpec:
     _only(table, _IO_KEYS, where)
     if "io_sizes" not in table or not isinstance(table["io_sizes"], dict) or not table["io_sizes"]:
         raise InputError(f"{where}: io_sizes is required, e.g. {{ \"4k\" = 1.0 }}")
-    sizes = sorted((_size(k, f"{where} io size"), _share(v, f"{where} io_sizes {k}"))
+    sizes = sorted((values.size(k, where, "io size"), _share(v, f"{where} io_sizes {k}"))
                    for k, v in table["io_sizes"].items())
     total = sum(share for _, share in sizes)
     if abs(total - 1) > 0.01:
@@ -131,13 +131,13 @@ def _io(table: Any, where: str, needs_rate: bool) -> IoSpec:
     if "iops" in table:
         rate = _positive(table["iops"], f"{where} iops") * mean
     elif "rate" in table:
-        rate = float(_size(table["rate"], f"{where} rate"))
+        rate = float(values.size(table["rate"], where, "rate"))
     elif needs_rate:
         raise InputError(f"{where}: rate (bytes/s) or iops is required")
     else:
         rate = 0.0
     return IoSpec(rate_bytes=rate, io_sizes=sizes, random=_share(table.get("random", 1.0), f"{where} random"),
-                  alignment=_size(table.get("alignment", 4096), f"{where} alignment"))
+                  alignment=values.size(table.get("alignment", 4096), where, "alignment"))
 
 
 def _burst(table: Any, where: str) -> Burst:
@@ -145,11 +145,11 @@ def _burst(table: Any, where: str) -> Burst:
     if not isinstance(table, dict) or "size" not in table or "every" not in table:
         raise InputError(f"{where}: burst needs size and every")
     _only(table, _BURST_KEYS, f"{where} burst")
-    every = _seconds(table["every"], f"{where} burst every")
-    within = _seconds(table.get("within", every), f"{where} burst within")
+    every = values.seconds(table["every"], where, "burst every", whole_ms=False)
+    within = values.seconds(table.get("within", every), where, "burst within", whole_ms=False)
     if within > every:
         raise InputError(f"{where}: burst within ({within:g} s) is longer than every ({every:g} s)")
-    return Burst(size_bytes=_size(table["size"], f"{where} burst size"), every_s=every, within_s=within)
+    return Burst(size_bytes=values.size(table["size"], where, "burst size"), every_s=every, within_s=within)
 
 
 def _only(table: dict, known: set[str], where: str) -> None:
@@ -157,32 +157,6 @@ def _only(table: dict, known: set[str], where: str) -> None:
     unknown = sorted(set(table) - known)
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
-def _size(value: Any, where: str) -> int:
-    """A positive size in bytes."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InputError(f"{where}: not a size: {value!r}")
-    try:
-        size = parse_size(value)
-    except InputError as err:
-        raise InputError(f"{where}: {err}") from None
-    if size <= 0:
-        raise InputError(f"{where}: must be positive, got {value!r}")
-    return size
-
-
-def _seconds(value: Any, where: str) -> float:
-    """A positive duration in seconds."""
-    if isinstance(value, bool):
-        raise InputError(f"{where}: not a duration: {value!r}")
-    try:
-        seconds = parse_seconds(value)
-    except InputError as err:
-        raise InputError(f"{where}: {err}") from None
-    if seconds <= 0:
-        raise InputError(f"{where}: must be positive, got {value!r}")
-    return seconds
 
 
 def _positive(value: Any, where: str) -> float:
