@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from nvmeprobe.cli import main
 from nvmeprobe.errors import InputError
-from nvmeprobe.plan import TargetFacts, expand_plan, parse_plan_text
+from nvmeprobe.plan import TargetFacts, expand_plan, load_plan, parse_plan_text
 
 GIB = 1024**3
 
@@ -50,6 +50,16 @@ def test_logging_cells_show_where_their_logs_will_go(tmp_path):
     text = CliRunner().invoke(main, ["plan", _image(tmp_path), "--plan", "slc", "--show-fio"])
     assert text.exit_code == 0, text.output
     assert "write_bw_log=results/RUN-ID/" in text.output and "cells, about" in text.output
+
+
+def test_every_fio_cell_logs_unless_the_plan_says_not():
+    text = '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randread"\nbs = "4k"\nruntime = "1s"\n'
+    (cell,) = expand_plan(parse_plan_text(text, "t.toml", "t", []), TargetFacts(GIB, 512))
+    assert cell.logs and cell.log_avg_msec == 1000
+    (quiet,) = expand_plan(parse_plan_text(text, "t.toml", "t", ["logs=false"]), TargetFacts(GIB, 512))
+    assert not quiet.logs
+    for name in ("iu", "iu-adaptive", "qd"):
+        assert all(c.logs for c in expand_plan(load_plan(name), TargetFacts(GIB, 512))), name
 
 
 def test_percentage_offsets_are_a_share_of_each_bs_on_the_lba_grid():

@@ -30,7 +30,9 @@ def one_cell(text: str, facts: TargetFacts = FACTS, overrides: list[str] | None 
 
 
 def matrix(extra: str = "", rw: str = "randwrite", bs: str = '"16k"') -> str:
-    return f'[[stage]]\nkind = "matrix"\nname = "m"\nrw = "{rw}"\nbs = {bs}\n{extra}'
+    """A one-stage matrix plan; without logs unless `extra` says (they need a log prefix)."""
+    logs = "" if "logs" in extra else "logs = false\n"
+    return f'[[stage]]\nkind = "matrix"\nname = "m"\nrw = "{rw}"\nbs = {bs}\n{logs}{extra}'
 
 
 @pytest.fixture

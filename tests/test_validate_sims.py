@@ -105,12 +105,15 @@ def test_adaptive_search_finds_the_iu_of_a_random_drive_in_few_cells(fast):
 
 
 def _loop_findings(make_loop, workdir: Path, size_mib: int, lba: int) -> dict:
-    """validate-sim on a fresh loop device: bursts of the whole device, 10 ms samples."""
+    """validate-sim on a fresh loop device: bursts of >= 2 GiB (whole passes over the
+    device; ~1 s here), 10 ms samples, enough to tell a flat rate from a drop (a
+    single pass over 512 MiB gave 9 bins: "too few samples", detected None)."""
     device = make_loop(size_mib, lba)
+    passes = f"{-(-2048 // size_mib)}x"
     return run_plan(device, "validate-sim", [
-        f"runtime={FAST_CELL_S}s", "stage.rest.runtime=0.5s", "stage.burst1.size=1x",
-        "stage.burst2.size=1x", "stage.burst1.log_avg_msec=10", "stage.burst2.log_avg_msec=10",
-        *FAST_SWEEP], workdir)["findings"]
+        f"runtime={FAST_CELL_S}s", "stage.rest.runtime=0.5s", f"stage.burst1.size={passes}",
+        f"stage.burst2.size={passes}", "stage.burst1.log_avg_msec=10",
+        "stage.burst2.log_avg_msec=10", *FAST_SWEEP], workdir)["findings"]
 
 
 def _false_findings(found: dict, lba: int) -> list[str]:

@@ -91,9 +91,16 @@ def _single_write(stage: Stage, facts: TargetFacts, where: str, rw: str) -> Spec
             "writes": True, "extra": p["fio"]}
 
 
+def _logs(stage: Stage) -> Spec:
+    """The log fields of a cell of `stage` (one with a `logs` key)."""
+    if not stage.params["logs"]:
+        return {"logs": False}
+    return {"logs": True, "log_avg_msec": stage.params["log_avg_msec"]}
+
+
 def _precondition(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     rw = "write" if stage.params["pattern"] == "seq" else "randwrite"
-    return [_single_write(stage, facts, where, rw)]
+    return [{**_single_write(stage, facts, where, rw), **_logs(stage)}]
 
 
 def _sustained(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
@@ -154,11 +161,9 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
         seen.add(key)
         sequential = not point["rw"].startswith("rand")
         span = _cell_region(region, point["offset"], point["bs"], point["numjobs"], sequential, where)
-        spec = {**point, "region_bytes": span, "logs": p["logs"], "extra": p["fio"],
+        spec = {**point, "region_bytes": span, **_logs(stage), "extra": p["fio"],
                 "writes": point["rw"] in ("write", "randwrite") or
                           (point["rw"] in MIXED_MODES and point["rwmixread"] < 100)}
-        if p["logs"]:
-            spec["log_avg_msec"] = p["log_avg_msec"]
         if "size" in p:
             spec["size_bytes"] = _size(stage, span, point["bs"], point["numjobs"], where)
         else:
@@ -177,7 +182,8 @@ def _adaptive(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     region = _cell_region(_region(stage, facts, where), 0, p["max_bs"], p["numjobs"], False, where)
     return [{"rw": "randwrite", "bs": facts.logical_block_size, "offset": 0,
              "iodepth": p["iodepth"], "numjobs": p["numjobs"], "region_bytes": region,
-             "runtime_s": p["runtime"], "ramp_s": p["ramp"], "writes": True, "extra": p["fio"]}]
+             "runtime_s": p["runtime"], "ramp_s": p["ramp"], "writes": True, "extra": p["fio"],
+             **_logs(stage)}]
 
 
 _EXPANDERS = {"precondition": _precondition, "matrix": _matrix, "sustained": _sustained,

@@ -26,6 +26,10 @@ Kinds (every stage has `kind` and a unique `name`, [a-z0-9_-], <= 32 chars):
   offset the runner chooses one at a time from what was measured, from the
   LBA size up to `max_bs`, at most `probes` of them (run/adaptive.py).
 
+Every cell that runs fio writes bw/iops/lat logs (bench-fio's names, so
+fio-plot charts them): every `log_avg_msec` (default 1000) where `logs` is
+true (the default), always for sustained stages (default 100 ms).
+
 `fio` (a table) adds allow-listed fio options to a stage's cells.
 """
 
@@ -122,18 +126,18 @@ def _steady_cell(value: Any, where: str, key: str) -> dict[str, Any]:
 
 _FIO_STAGE = {"bs": (values.size, 131072), "iodepth": (_count, 32), "numjobs": (_count, 1),
               "region": (values.relative_size, "100%"), "fio": (_fio, {})}
+_LOGS = {"logs": (values.boolean, True), "log_avg_msec": (_log_msec, 1000)}
 
 SCHEMAS: dict[str, dict[str, tuple[Parser, Any]]] = {
     "precondition": {
         **_FIO_STAGE,
         "pattern": (lambda v, w, k: values.choice(v, w, k, ("seq", "rand")), "seq"),
-        "size": (values.relative_size, "2x"),
+        "size": (values.relative_size, "2x"), **_LOGS,
     },
     "matrix": {
         **{dim: (parser, _REQUIRED if dim in ("rw", "bs") else None) for dim, parser in DIM_PARSERS.items()},
         "runtime": (values.seconds, None), "ramp": (_ramp, None), "size": (values.relative_size, None),
-        "region": (values.relative_size, "100%"), "logs": (values.boolean, False),
-        "log_avg_msec": (_log_msec, 1000), "order": (_order, list(DIMENSIONS)),
+        "region": (values.relative_size, "100%"), **_LOGS, "order": (_order, list(DIMENSIONS)),
         "lba_mismatch": (lambda v, w, k: values.choice(v, w, k, ("error", "skip")), "error"),
         "rounds": (lambda v, w, k: values.integer(v, w, k, 1, 1000), None),
         "steady_window": (lambda v, w, k: values.integer(v, w, k, 2, 100), None),
@@ -151,7 +155,7 @@ SCHEMAS: dict[str, dict[str, tuple[Parser, Any]]] = {
         **{key: _FIO_STAGE[key] for key in ("numjobs", "region", "fio")},
         "iodepth": (_count, 8), "max_bs": (values.size, 1024 * 1024),
         "runtime": (values.seconds, 30.0), "ramp": (_ramp, 0.0),
-        "probes": (lambda v, w, k: values.integer(v, w, k, 1, 64), 16),
+        "probes": (lambda v, w, k: values.integer(v, w, k, 1, 64), 16), **_LOGS,
     },
 }
 

@@ -97,8 +97,9 @@ def cache_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, Any] |
                   & (series["direction"].fillna("write") == "write")]
     if logs.empty:
         return Missing("no bandwidth against bytes written: the profile holds no write bandwidth log")
-    sustained = sustained_cell_ids(profile.manifest)
-    order = sustained + sorted(set(logs["cell"].dropna()) - set(sustained))
+    sustained = [c for c in sustained_cell_ids(profile.manifest) if (logs["cell"] == c).any()]
+    # a run's sustained writes are its cache curves; without them (ingested results), every log
+    order = sustained or sorted(set(logs["cell"].dropna()))
     curves = {cell: logs.loc[logs["cell"] == cell, ["bytes_written", "bw_bytes"]]
               for cell in order if (logs["cell"] == cell).any()}
     slc = findings.get("slc") or {}
