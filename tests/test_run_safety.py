@@ -1,3 +1,7 @@
+"""Safety rules for writes (mounted, partitioned, signatures, --destroy-data) and the per-device lock."""
+
+import os
+
 import pytest
 
 from nvmeprobe.errors import EXIT_SAFETY, SafetyRefusal
@@ -47,3 +51,27 @@ def test_lock_is_exclusive(tmp_path):
                 pass
     with device_lock(DISK, tmp_path):
         pass
+
+
+def test_lock_file_is_removed_after_the_run(tmp_path):
+    with device_lock(DISK, tmp_path) as path:
+        assert path.read_text() == f"{os.getpid()}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lock_on_a_file_removed_meanwhile_is_taken_again(tmp_path, monkeypatch):
+    """A run that opened the lock file just as the previous run removed it must not
+    lock the orphan: it opens the path again."""
+    real_open = open
+    opened = []
+
+    def open_then_lose_race(file, *args, **kwargs):
+        handle = real_open(file, *args, **kwargs)
+        opened.append(file)
+        if len(opened) == 1:
+            os.unlink(file)  # the previous holder removes it between our open and flock
+        return handle
+
+    monkeypatch.setattr("builtins.open", open_then_lose_race)
+    with device_lock(DISK, tmp_path) as path:
+        assert len(opened) == 2 and path.exists()

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from nvmeprobe.errors import SafetyRefusal
 from nvmeprobe.targets import Target
@@ -69,16 +70,26 @@ LOCK_DIR = Path(os.environ.get("NVMEPROBE_LOCK_DIR", "/run/lock"))
 
 @contextmanager
 def device_lock(target: Target, lock_dir: Path = LOCK_DIR) -> Iterator[Path]:
-    """Hold an exclusive per-device lock for the duration of a run."""
+    """Hold an exclusive per-device lock for the duration of a run.
+
+    The lock file is removed when the run ends. A run that opened the file
+    just before it was removed holds a lock on a file nobody else can find,
+    so after locking it checks that the path still names the file it
+    locked, and starts again if not.
+    """
     lock_dir.mkdir(parents=True, exist_ok=True)
     key = (target.path or target.uri or target.text).strip("/").replace("/", "_")
     path = lock_dir / f"nvmeprobe-{key}.lock"
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SafetyRefusal(f"another nvmeprobe run holds {target.text} (lock {path})") from None
+        if _same_file(handle, path):
+            break
         handle.close()
-        raise SafetyRefusal(f"another nvmeprobe run holds {target.text} (lock {path})") from None
     try:
         handle.seek(0)
         handle.truncate()
@@ -86,5 +97,14 @@ def device_lock(target: Target, lock_dir: Path = LOCK_DIR) -> Iterator[Path]:
         handle.flush()
         yield path
     finally:
+        path.unlink(missing_ok=True)
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
+
+
+def _same_file(handle: IO[str], path: Path) -> bool:
+    """True when `path` still names the open file `handle`."""
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
