@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import nvmeprobe.cli as cli
+from cli_run import sha256_of
 from conftest import needs_fio
 from nvmeprobe.ingest.columns import cells_frame
 from nvmeprobe.profile import read_profile, write_profile
@@ -64,14 +64,10 @@ def profile(tmp_path: Path, name: str = "p.parquet", iops: float = 20000.0, find
                                    "manifest": {"plan": {"name": "smoke"}}})
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def test_judging_a_profile_passes_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = profile(tmp_path, findings=False)
-    before = digest(path)
+    before = sha256_of(path)
     criteria = write(tmp_path, "ok.toml", REACHABLE + '[[criterion]]\nmetric = "iu.inferred_bytes"\nmin = 4096\n')
     result = qualify("--profile", str(path), "--criteria", criteria, "--json")
     assert result.exit_code == 0, result.output
@@ -79,7 +75,7 @@ def test_judging_a_profile_passes_and_writes_nothing(tmp_path, monkeypatch):
     assert doc["passed"] is True and doc["summary"] == {"verdicts": 3, "failed": 0, "passed": 3}
     assert [v["value"] for v in doc["verdicts"]] == [40000.0, 20_000_000, 4096]
     assert doc["target"] == "/dev/loop9" and doc["plan"] == "smoke" and doc["run"] is None
-    assert digest(path) == before and read_profile(path).findings.empty
+    assert sha256_of(path) == before and read_profile(path).findings.empty
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.toml", "p.parquet"]
 
 

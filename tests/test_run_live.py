@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.profile import read_profile
 
@@ -26,19 +26,9 @@ CONTRACT = ["run_id", "cell", "model", "serial", "target", "rw", "direction", "b
             "media_bytes_written", "steady"]
 
 
-def _run(tmp_path: Path, *args: str):
-    return CliRunner().invoke(main, ["run", *args, "--results", str(tmp_path / "results"),
-                                     "--profiles", str(tmp_path / "profiles"), "--json"])
-
-
-def _digest(device: str) -> str:
-    with open(device, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
-
-
 def test_smoke_on_loop_device_yields_a_profile(make_loop, tmp_path):
     device = make_loop(512)
-    result = _run(tmp_path, device, "--plan", "smoke", "--set", "runtime=1s")
+    result = run_cli(tmp_path, device, "--plan", "smoke", "--set", "runtime=1s")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["cells_done"] == 5 and summary["cells_failed"] == []
@@ -60,8 +50,8 @@ def test_smoke_on_loop_device_yields_a_profile(make_loop, tmp_path):
 def test_refusals_leave_the_device_untouched(make_loop, tmp_path):
     with_fs = make_loop(64)
     subprocess.run(["mkfs.ext4", "-q", with_fs], check=True)
-    before = _digest(with_fs)
-    result = _run(tmp_path, with_fs, "--set", "runtime=1s")
+    before = sha256_of(with_fs)
+    result = run_cli(tmp_path, with_fs, "--set", "runtime=1s")
     assert result.exit_code == 3, result.output
     assert "in use" in result.output and "Traceback" not in result.output
     mounted = make_loop(64)
@@ -70,33 +60,33 @@ def test_refusals_leave_the_device_untouched(make_loop, tmp_path):
     mnt.mkdir()
     subprocess.run(["mount", mounted, str(mnt)], check=True)
     try:
-        result = _run(tmp_path, mounted, "--set", "runtime=1s")
+        result = run_cli(tmp_path, mounted, "--set", "runtime=1s")
         assert result.exit_code == 3 and "mounted" in result.output
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
     blank = make_loop(64)
-    blank_before = _digest(blank)
-    result = _run(tmp_path, blank, "--destroy-data", with_fs, "--set", "runtime=1s")
+    blank_before = sha256_of(blank)
+    result = run_cli(tmp_path, blank, "--destroy-data", with_fs, "--set", "runtime=1s")
     assert result.exit_code == 3 and "does not name" in result.output
-    assert _digest(with_fs) == before
-    assert _digest(blank) == blank_before
+    assert sha256_of(with_fs) == before
+    assert sha256_of(blank) == blank_before
 
 
 def test_destroy_data_naming_the_device_allows_the_write(make_loop, tmp_path):
     device = make_loop(128)
     subprocess.run(["mkfs.ext4", "-q", device], check=True)
-    before = _digest(device)
-    result = _run(tmp_path, device, "--destroy-data", device, "--set", "runtime=1s",
+    before = sha256_of(device)
+    result = run_cli(tmp_path, device, "--destroy-data", device, "--set", "runtime=1s",
                   "--set", "stage.rand4k.rw=randwrite", "--set", "stage.rand4k.iodepth=4")
     assert result.exit_code == 0, result.output
-    assert _digest(device) != before
+    assert sha256_of(device) != before
 
 
 def test_missing_fio_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no fio on this PATH
     target = tmp_path / "disk.img"
     target.write_bytes(b"\0" * (64 << 20))
-    result = _run(tmp_path, str(target), "--set", "runtime=1s")
+    result = run_cli(tmp_path, str(target), "--set", "runtime=1s")
     assert result.exit_code == 2
     assert "fio is not installed" in result.output and "Traceback" not in result.output
 
@@ -123,7 +113,7 @@ iodepth = 4
 runtime = "1s"
 ''')
     target = "sim:preset=tlc-4k,capacity=256m,eio_lba=400000-524287"
-    result = _run(tmp_path, target, "--plan", str(plan), "--on-error", "continue")
+    result = run_cli(tmp_path, target, "--plan", str(plan), "--on-error", "continue")
     assert result.exit_code == 1, result.output
     assert "1 cell(s) failed" in result.output and "all" in result.output
     profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
@@ -209,7 +199,7 @@ def test_truncated_fio_json_fails_that_cell_only(tmp_path, monkeypatch):
     monkeypatch.setattr(runner_module, "run_fio", run_fio_then_truncate)
     target = tmp_path / "disk.img"
     target.write_bytes(b"\0" * (64 << 20))
-    result = _run(tmp_path, str(target), "--set", "runtime=1s", "--on-error", "continue")
+    result = run_cli(tmp_path, str(target), "--set", "runtime=1s", "--on-error", "continue")
     assert result.exit_code == 1
     assert "1 cell(s) failed" in result.output and "Traceback" not in result.output
     manifest = json.loads(next((tmp_path / "results").glob("*/manifest.json")).read_text())

@@ -7,7 +7,6 @@ is killed at the end by its process group id. Only loopback addresses.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.errors import EXIT_SAFETY, InputError, SafetyRefusal
 from nvmeprobe.profile import read_profile
@@ -162,21 +162,11 @@ def servers():
         server.kill()
 
 
-def _run(tmp_path: Path, *args: str):
-    return CliRunner().invoke(main, ["run", *args, "--results", str(tmp_path / "results"),
-                                     "--profiles", str(tmp_path / "profiles"), "--json"])
-
-
-def _digest(device: str) -> str:
-    with open(device, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
-
-
 @needs_fio
 def test_two_servers_give_two_profiles_in_one_run(make_loop, servers, tmp_path):
     one, two = servers(), servers()
     dev1, dev2 = make_loop(256, 4096), make_loop(256)
-    result = _run(tmp_path, "--host", f"127.0.0.1:{one.port}={dev1}",
+    result = run_cli(tmp_path, "--host", f"127.0.0.1:{one.port}={dev1}",
                   "--host", f"127.0.0.1:{two.port}={dev2}", "--set", "runtime=1s",
                   "--destroy-data", dev1, "--destroy-data", f"127.0.0.1:{two.port}={dev2}")
     assert result.exit_code == 0, result.output
@@ -259,25 +249,25 @@ def test_a_lost_server_keeps_its_cells_and_resume_finishes_it(make_loop, servers
 def test_preflight_reports_a_missing_server_before_anything_runs(make_loop, servers, tmp_path):
     live = servers()
     dev = make_loop(64)
-    before = _digest(dev)
+    before = sha256_of(dev)
     dead = _free_port()
-    result = _run(tmp_path, dev, "--host", f"127.0.0.1:{live.port}", "--host", f"127.0.0.1:{dead}",
+    result = run_cli(tmp_path, dev, "--host", f"127.0.0.1:{live.port}", "--host", f"127.0.0.1:{dead}",
                   "--set", "runtime=1s", "--destroy-data", dev)
     assert result.exit_code == 2, result.output
     assert f"127.0.0.1:{dead}: cannot connect to fio --server" in result.output
     assert f"127.0.0.1:{live.port}:" not in result.output and "Traceback" not in result.output
-    assert not (tmp_path / "results").exists() and _digest(dev) == before
+    assert not (tmp_path / "results").exists() and sha256_of(dev) == before
 
 
 @needs_fio
 def test_remote_write_without_naming_is_refused(make_loop, servers, tmp_path):
     live = servers()
     dev = make_loop(64)
-    before = _digest(dev)
-    result = _run(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--set", "runtime=1s")
+    before = sha256_of(dev)
+    result = run_cli(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--set", "runtime=1s")
     assert result.exit_code == 3, result.output
     assert "cannot be checked for use" in result.output
-    assert not (tmp_path / "results").exists() and _digest(dev) == before
+    assert not (tmp_path / "results").exists() and sha256_of(dev) == before
 
 
 @needs_fio
@@ -286,7 +276,7 @@ def test_capture_facts_are_used_and_checked(make_loop, servers, tmp_path):
     dev, other = make_loop(64), make_loop(128)
     capture = tmp_path / "cap"
     assert CliRunner().invoke(main, ["inspect", other, "--capture", str(capture)]).exit_code == 0
-    result = _run(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--facts",
+    result = run_cli(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--facts",
                   f"127.0.0.1={capture}", "--set", "runtime=1s", "--destroy-data", dev)
     assert result.exit_code == 2 and "wrong capture" in result.output
     good = tmp_path / "good"
@@ -294,7 +284,7 @@ def test_capture_facts_are_used_and_checked(make_loop, servers, tmp_path):
     plan = tmp_path / "read.toml"
     plan.write_text('name = "r"\n[[stage]]\nkind = "matrix"\nname = "rr"\nrw = "randread"\n'
                     'bs = "4k"\niodepth = 4\nruntime = "1s"\n')
-    result = _run(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--facts",
+    result = run_cli(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--facts",
                   f"127.0.0.1:{live.port}={good}", "--plan", str(plan))
     assert result.exit_code == 0, result.output
     host = json.loads(result.stdout)["hosts"][0]
