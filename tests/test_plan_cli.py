@@ -72,6 +72,14 @@ def test_percentage_offsets_are_a_share_of_each_bs_on_the_lba_grid():
     assert cells[-1].id.endswith("-randwrite-64k-o32k-qd1-nj1")
 
 
+def test_steady_cell_may_name_a_percentage_offset():
+    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["16k", "64k"]\n'
+            'offset = [0, "50%"]\nruntime = "1s"\nrounds = 5\n'
+            'steady_cell = { bs = "64k", offset = "50%" }\n')
+    cells = expand_plan(parse_plan_text(text, "t.toml", "t", []), TargetFacts(GIB, 4096))
+    assert [(c.bs, c.offset) for c in cells if c.steady_track] == [(65536, 32768)]
+
+
 @pytest.mark.parametrize("offset, message", [
     ('"0%"', "percentage of bs between 0% and 100%"), ('"100%"', "between 0% and 100%"),
     ('"150%"', "between 0% and 100%"), ('"2x"', "offset = '2x' is not a size")])

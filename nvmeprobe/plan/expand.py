@@ -136,6 +136,14 @@ def _resolve_offset(offset: int | str, bs: int, lba: int) -> int | None:
     return resolved if resolved and resolved % lba == 0 else None
 
 
+def _is_steady_cell(point: dict[str, Any], steady_cell: dict[str, Any], lba: int) -> bool:
+    """True when the cell at `point` is one `steady_cell` names (a 'P%' offset of its bs too)."""
+    wanted = dict(steady_cell)
+    if "offset" in wanted:
+        wanted["offset"] = _resolve_offset(wanted["offset"], point["bs"], lba)
+    return all(point.get(dim) == value for dim, value in wanted.items())
+
+
 def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     p = stage.params
     dims = {dim: p.get(dim) or [None] for dim in p["order"]}
@@ -169,7 +177,7 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
         else:
             spec.update(runtime_s=p["runtime"], ramp_s=p["ramp"])
         if "rounds" in p:
-            spec["steady_track"] = all(point.get(dim) == value for dim, value in p["steady_cell"].items())
+            spec["steady_track"] = _is_steady_cell(point, p["steady_cell"], facts.logical_block_size)
         specs.append(spec)
     if "rounds" in p and not any(spec["steady_track"] for spec in specs):
         raise InputError(f"{where}: steady_cell {p['steady_cell']} matches no cell")
