@@ -5,6 +5,10 @@ Side by side in one run on one loop device (root): the same matrix of N cells
 tool's wall time is reported over N x R, the time the cells measure. The
 goal (issue 4): nvmeprobe's overhead under 3% and no slower than bench-fio.
 
+nvmeprobe's own modules are byte-compiled first, as pip does for bench-fio's
+at install: an editable checkout under PYTHONDONTWRITEBYTECODE=1 (as on this
+VM) would otherwise compile ~70 modules from source on every start.
+
     .venv/bin/python bench/bench_run.py [--runtime 10] [--repeat 1]
 """
 
@@ -18,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import nvmeprobe
 
 VENV_BIN = Path(sys.executable).parent
 IODEPTHS, NUMJOBS = (1, 8, 32), (1, 2)
@@ -66,6 +72,8 @@ def main() -> None:
                             check=True, capture_output=True, text=True).stdout.strip()
     plan = work / "plan.toml"
     plan.write_text(plan_toml(args.runtime))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(nvmeprobe.__file__).parent)],
+                   check=True)
     times: dict[str, list[float]] = {"plain fio loop": [], "bench-fio": [], "nvmeprobe run": []}
     try:
         for i in range(args.repeat):  # interleaved, so drift hits all three alike

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -42,3 +43,18 @@ class ProbeGroup(click.Group):
 @click.version_option(__version__, prog_name="nvmeprobe")
 def main() -> None:
     """Characterise NVMe drives for AI storage: IU, RMW, SLC cache, WAF, QoS, placement."""
+
+
+def entry() -> None:
+    """The `nvmeprobe` console script: `main`, then a quick exit.
+
+    gc.freeze() moves every live object out of the collector's reach, so the
+    collections Python runs while shutting down skip the ~70,000 objects that
+    pandas, pyarrow and friends leave: ~70 ms off `nvmeprobe run --help` here.
+    Files are closed and atexit handlers still run; only cycles left at exit
+    stay uncollected, and the process is ending.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()

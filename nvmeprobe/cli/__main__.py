@@ -1,5 +1,5 @@
 """`python -m nvmeprobe.cli` runs the CLI."""
 
-from nvmeprobe.cli import main
+from nvmeprobe.cli import entry
 
-main()
+entry()
