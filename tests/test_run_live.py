@@ -208,3 +208,39 @@ def test_truncated_fio_json_fails_that_cell_only(tmp_path, monkeypatch):
     assert "truncated" in failed[0]["error"] or "corrupt" in failed[0]["error"], failed[0]["error"]
     profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
     assert len(profile.cells["cell"].unique()) == 4  # every other cell kept
+
+
+def test_fio_killed_by_a_signal_fails_that_cell_only(tmp_path, monkeypatch):
+    # a fio on PATH whose main process is SIGKILLed half a second into the first cell, as
+    # by the OOM killer: the real fio it started (and that fio's job process) run on, orphaned
+    fake = tmp_path / "bin" / "fio"
+    fake.parent.mkdir()
+    real = shutil.which("fio")
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *--name=000-*) {real} "$@" & sleep 0.5; kill -9 $$;;\n'
+                    f'esac\nexec {real} "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    target = tmp_path / "disk.img"
+    target.write_bytes(b"\0" * (64 << 20))
+    stopped = run_cli(tmp_path / "stop", str(target), "--set", "runtime=30s")
+    assert stopped.exit_code == 1 and "Traceback" not in stopped.output
+    assert "cell 000-" in stopped.output and "fio was killed by SIGKILL" in stopped.output
+    assert "orphaned job process(es)" in stopped.output
+    left = [pid for pid in os.listdir("/proc") if pid.isdigit()
+            and str(tmp_path / "stop") in _cmdline(pid)]
+    assert left == [], "the orphaned fio jobs were not stopped"
+    result = run_cli(tmp_path, str(target), "--set", "runtime=1s", "--on-error", "continue")
+    assert result.exit_code == 1 and "1 cell(s) failed" in result.output, result.output
+    manifest = json.loads(next((tmp_path / "results").glob("*/manifest.json")).read_text())
+    failed = {k: v["error"] for k, v in manifest["state"].items() if v["status"] == "failed"}
+    assert list(failed) == [next(k for k in manifest["state"] if k.startswith("000-"))]
+    assert "fio was killed by SIGKILL" in next(iter(failed.values()))
+    profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
+    assert len(profile.cells["cell"].unique()) == 4  # every other cell kept
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""

@@ -8,9 +8,12 @@ it stop its jobs and still write its JSON results.
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import sh
 
@@ -18,9 +21,11 @@ from nvmeprobe.errors import ToolMissing
 from nvmeprobe.run.fio_status import FioStatus, parse_status
 from nvmeprobe.tools import have_tool
 
+PROC = Path("/proc")
+
 
 def stop_fio(proc: sh.RunningCommand) -> None:
-    """Ask fio to stop (SIGINT keeps its results), then make sure it is gone."""
+    """Ask fio to stop (SIGINT keeps its results), then make sure it and its jobs are gone."""
     try:
         if proc.is_alive():
             proc.signal(signal.SIGINT)
@@ -31,7 +36,46 @@ def stop_fio(proc: sh.RunningCommand) -> None:
         try:
             proc.kill()
         except ProcessLookupError:
-            return
+            pass
+        kill_orphaned_jobs(proc.cmd)
+
+
+def kill_orphaned_jobs(command: Sequence[str]) -> list[int]:
+    """SIGKILL what is left of a fio whose main process was killed; returns the pids.
+
+    fio forks one process per job, each in a session of its own: when the main
+    process is killed (the OOM killer, kill -9) the jobs run on, orphaned, to
+    the end of their runtime and would overlap the next cell. A fork keeps the
+    main process's command line, which names this cell's output file, so they
+    are found by it (`command`: program and arguments as fio was started).
+    """
+    arguments = [str(a) for a in command[1:]]
+    killed = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "fio":
+                continue
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")[:-1]
+            if len(cmdline) <= len(arguments) or \
+                    [c.decode(errors="replace") for c in cmdline[-len(arguments):]] != arguments:
+                continue
+            os.kill(int(entry.name), signal.SIGKILL)
+            killed.append(int(entry.name))
+        except (OSError, ValueError):
+            continue  # gone meanwhile, or not ours to read
+    deadline = time.monotonic() + 10  # in-flight IO completes before a killed process ends
+    while any(_running(PROC / str(pid)) for pid in killed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return killed
+
+
+def _running(proc_dir: Path) -> bool:
+    try:
+        return (proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 @dataclass
@@ -71,9 +115,10 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
 
     # _in="": fio reads no input. Without it sh's stdin thread polls an empty queue
     # every 0.1 s and holds up the end of every cell by ~50 ms on average.
+    # _ok_code: every exit code, and death by a signal (negative), is ours to judge.
     proc = sh.fio("--eta=always", "--eta-interval=250ms", *[str(a) for a in args],
-                  _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True, _ok_code=range(256),
-                  _timeout=timeout, _bg_exc=False)
+                  _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
+                  _ok_code=range(-64, 256), _timeout=timeout, _bg_exc=False)
     process.append(proc)
     if on_spawn:
         on_spawn(proc)
@@ -82,5 +127,18 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     except BaseException:
         stop_fio(proc)
         raise
-    stderr = proc.stderr.decode(errors="replace") if proc.stderr else ""
-    return FioOutcome(proc.exit_code, stderr.strip(), stopped[0])
+    stderr = (proc.stderr.decode(errors="replace") if proc.stderr else "").strip()
+    if proc.exit_code < 0:  # the OOM killer, a kill -9: fio left no results
+        killed = f"fio was killed by {_signal_name(-proc.exit_code)}"
+        orphans = kill_orphaned_jobs(proc.cmd)
+        if orphans:
+            killed += f"; stopped its {len(orphans)} orphaned job process(es)"
+        stderr = f"{killed}; {stderr}" if stderr else killed
+    return FioOutcome(proc.exit_code, stderr, stopped[0])
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"

@@ -187,7 +187,7 @@ class Runner:
         before = self.session.counters() if cell.writes else None
         outcome = self.launch(cell, out_json, logs if cell.logs else None, self._status_hook(cell))
         after = self.session.counters() if cell.writes else None
-        if not out_json.exists():
+        if outcome.returncode < 0 or not out_json.exists():  # killed: its JSON is partial if any
             raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
                                     f" (exit {outcome.returncode}: {outcome.stderr[:200]})")
         try:
