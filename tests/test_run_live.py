@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.profile import read_profile
+from nvmeprobe.run.fio_process import kill_orphaned_jobs
+from nvmeprobe.run.procs import fio_pids, has_open
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
@@ -80,6 +82,33 @@ def test_destroy_data_naming_the_device_allows_the_write(make_loop, tmp_path):
                   "--set", "stage.rand4k.rw=randwrite", "--set", "stage.rand4k.iodepth=4")
     assert result.exit_code == 0, result.output
     assert sha256_of(device) != before
+
+
+def test_a_fio_already_on_the_device_is_refused(make_loop, tmp_path):
+    # e.g. the fio of a run that was killed with kill -9: it reads on until its runtime ends
+    device = make_loop(64)
+    other = subprocess.Popen(["fio", "--name=other", f"--filename={device}", "--rw=randread",
+                              "--bs=4k", "--direct=1", "--time_based", "--runtime=60",
+                              "--output=/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not any(has_open(pid, device) for pid in fio_pids()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        before = sha256_of(device)
+        result = run_cli(tmp_path, device, "--set", "runtime=1s")
+        assert result.exit_code == 3, result.output
+        assert f"is running on {device}" in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "results").exists() or not list((tmp_path / "results").glob("*/manifest.json"))
+        assert sha256_of(device) == before
+        other.kill()  # its main process only: the job process reads on, orphaned
+        other.wait()
+        assert run_cli(tmp_path, device, "--set", "runtime=1s").exit_code == 3
+        assert kill_orphaned_jobs(other.args)
+        result = run_cli(tmp_path, device, "--set", "runtime=1s")
+        assert result.exit_code == 0, result.output
+    finally:
+        other.kill()
+        kill_orphaned_jobs(other.args)
 
 
 def test_missing_fio_is_one_line(tmp_path, monkeypatch):

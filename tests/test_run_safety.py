@@ -5,6 +5,7 @@ import os
 import pytest
 
 from nvmeprobe.errors import EXIT_SAFETY, SafetyRefusal
+from nvmeprobe.run.procs import has_open
 from nvmeprobe.run.safety import WriteCheck, check_write_allowed, device_lock
 from nvmeprobe.targets import Target
 
@@ -75,3 +76,16 @@ def test_lock_on_a_file_removed_meanwhile_is_taken_again(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.open", open_then_lose_race)
     with device_lock(DISK, tmp_path) as path:
         assert len(opened) == 2 and path.exists()
+
+
+def test_has_open_tells_the_same_file_from_another(tmp_path):
+    held, other = tmp_path / "held.img", tmp_path / "other.img"
+    held.write_bytes(b"x")
+    other.write_bytes(b"x")
+    link = tmp_path / "link.img"
+    link.symlink_to(held)
+    with open(held, "rb"):
+        assert has_open(os.getpid(), str(held)) and has_open(os.getpid(), str(link))
+        assert not has_open(os.getpid(), str(other))
+    assert not has_open(os.getpid(), str(held))
+    assert not has_open(os.getpid(), str(tmp_path / "missing.img"))

@@ -13,15 +13,13 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import sh
 
 from nvmeprobe.errors import ToolMissing
 from nvmeprobe.run.fio_status import FioStatus, parse_status
+from nvmeprobe.run.procs import command_line, fio_pids, is_running
 from nvmeprobe.tools import have_tool
-
-PROC = Path("/proc")
 
 
 def stop_fio(proc: sh.RunningCommand) -> None:
@@ -51,31 +49,18 @@ def kill_orphaned_jobs(command: Sequence[str]) -> list[int]:
     """
     arguments = [str(a) for a in command[1:]]
     killed = []
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "fio":
+    for pid in fio_pids():
+        line = command_line(pid)
+        if len(line) > len(arguments) and line[-len(arguments):] == arguments:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except ProcessLookupError:
                 continue
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")[:-1]
-            if len(cmdline) <= len(arguments) or \
-                    [c.decode(errors="replace") for c in cmdline[-len(arguments):]] != arguments:
-                continue
-            os.kill(int(entry.name), signal.SIGKILL)
-            killed.append(int(entry.name))
-        except (OSError, ValueError):
-            continue  # gone meanwhile, or not ours to read
     deadline = time.monotonic() + 10  # in-flight IO completes before a killed process ends
-    while any(_running(PROC / str(pid)) for pid in killed) and time.monotonic() < deadline:
+    while any(is_running(pid) for pid in killed) and time.monotonic() < deadline:
         time.sleep(0.05)
     return killed
-
-
-def _running(proc_dir: Path) -> bool:
-    try:
-        return (proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from nvmeprobe.errors import SafetyRefusal
+from nvmeprobe.run.procs import fio_pids, has_open
 from nvmeprobe.targets import Target
 
 
@@ -63,6 +64,21 @@ def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[st
     if check.in_use:
         raise SafetyRefusal(f"{target.text} is in use ({'; '.join(check.reasons)});"
                             f" name it in --destroy-data to overwrite it")
+
+
+def refuse_if_fio_running(target: Target) -> None:
+    """SafetyRefusal when a fio process already has the target open.
+
+    A second workload would spoil this run's measurements; and one left behind
+    by a run that was killed (kill -9 and the OOM killer take nvmeprobe, not
+    its fio) goes on writing until its runtime ends.
+    """
+    if not target.path:
+        return
+    busy = [str(pid) for pid in fio_pids() if has_open(pid, target.path)]
+    if busy:
+        raise SafetyRefusal(f"fio (pid {', '.join(busy)}) is running on {target.text}: a second"
+                            f" workload would spoil the measurements; wait for it or stop it")
 
 
 LOCK_DIR = Path(os.environ.get("NVMEPROBE_LOCK_DIR", "/run/lock"))
