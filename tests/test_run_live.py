@@ -170,7 +170,8 @@ def test_results_disk_full_is_one_line_and_keeps_profile(tmp_path):
         subprocess.run(["umount", str(small)], check=True)
 
 
-def test_interrupted_run_resumes_without_remeasuring(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_interrupted_run_resumes_without_remeasuring(tmp_path, stop):
     env = dict(os.environ)
     target = tmp_path / "disk.img"
     target.write_bytes(b"\0" * (64 << 20))
@@ -190,10 +191,11 @@ def test_interrupted_run_resumes_without_remeasuring(tmp_path):
             if len(done) >= 2:
                 break
         time.sleep(0.1)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(stop)  # kill, or the terminal or SSH session closing
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, err.decode()
     assert b"resume with" in err
+    assert not [pid for pid in fio_pids() if has_open(pid, str(target))]  # fio stopped too
     run_dir = manifests[0].parent
     first = json.loads(manifests[0].read_text())
     finished = {k: v["updated"] for k, v in first["state"].items() if v["status"] == "done"}

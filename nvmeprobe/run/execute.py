@@ -19,10 +19,11 @@ from nvmeprobe.errors import MeasurementFailed, ToolMissing
 from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan
 from nvmeprobe.run import layout
 from nvmeprobe.run.manifest import FAILED, Manifest, now_iso, read_manifest, write_manifest
-from nvmeprobe.run.runner import CellHook, Runner, StatusHook, sigterm_as_interrupt, tool_versions
+from nvmeprobe.run.runner import CellHook, Runner, StatusHook, tool_versions
 from nvmeprobe.run.safety import (WriteCheck, check_write_allowed, device_lock,
                                    refuse_if_fio_running)
 from nvmeprobe.run.session import Session, open_session, plan_facts
+from nvmeprobe.run.stop import stop_signals_as_interrupt
 from nvmeprobe.targets import Target
 from nvmeprobe.tools import have_tool
 
@@ -123,7 +124,7 @@ def execute_run(options: RunOptions, on_status: StatusHook | None = None,
             check_write_allowed(session.target, write_check(session.target, session.facts),
                                 list(options.destroy_data))
         # lock what fio writes: the device, or a simulator's own private socket
-        with device_lock(session.fio_target), sigterm_as_interrupt():
+        with device_lock(session.fio_target), stop_signals_as_interrupt():
             refuse_if_fio_running(session.fio_target)
             write_manifest(run_dir, manifest)
             if on_start:

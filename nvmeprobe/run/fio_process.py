@@ -19,6 +19,7 @@ import sh
 from nvmeprobe.errors import ToolMissing
 from nvmeprobe.run.fio_status import FioStatus, parse_status
 from nvmeprobe.run.procs import command_line, fio_pids, is_running
+from nvmeprobe.run.stop import stop_signals_deferred
 from nvmeprobe.tools import have_tool
 
 
@@ -29,13 +30,13 @@ def stop_fio(proc: sh.RunningCommand) -> None:
             proc.signal(signal.SIGINT)
             proc.wait(timeout=10)
     except ProcessLookupError:
-        return  # it ended on its own meanwhile
+        pass  # it ended on its own meanwhile
     except Exception:  # noqa: BLE001 - still running after 10 s: kill it
         try:
             proc.kill()
         except ProcessLookupError:
             pass
-        kill_orphaned_jobs(proc.cmd)
+    kill_orphaned_jobs(proc.cmd)  # fio died by a signal (SIGHUP, SIGKILL): its jobs run on
 
 
 def kill_orphaned_jobs(command: Sequence[str]) -> list[int]:
@@ -101,16 +102,19 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     # _in="": fio reads no input. Without it sh's stdin thread polls an empty queue
     # every 0.1 s and holds up the end of every cell by ~50 ms on average.
     # _ok_code: every exit code, and death by a signal (negative), is ours to judge.
-    proc = sh.fio("--eta=always", "--eta-interval=250ms", *[str(a) for a in args],
-                  _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
-                  _ok_code=range(-64, 256), _timeout=timeout, _bg_exc=False)
-    process.append(proc)
-    if on_spawn:
-        on_spawn(proc)
+    proc: sh.RunningCommand | None = None
     try:
+        with stop_signals_deferred():  # Ctrl-C while fio starts is raised once proc is known
+            proc = sh.fio("--eta=always", "--eta-interval=250ms", *[str(a) for a in args],
+                          _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
+                          _ok_code=range(-64, 256), _timeout=timeout, _bg_exc=False)
+            process.append(proc)
+        if on_spawn:
+            on_spawn(proc)
         proc.wait()
     except BaseException:
-        stop_fio(proc)
+        if proc is not None:
+            stop_fio(proc)
         raise
     stderr = (proc.stderr.decode(errors="replace") if proc.stderr else "").strip()
     if proc.exit_code < 0:  # the OOM killer, a kill -9: fio left no results

@@ -48,9 +48,10 @@ from nvmeprobe.run.remote_facts import capture_report, needs_probe, parse_assump
 from nvmeprobe.run.remote_fio import (connect_error, local_fio_version, probe_facts,
                                       run_remote_fio, server_version)
 from nvmeprobe.run.remote_safety import check_remote_writes
-from nvmeprobe.run.runner import Runner, TargetLost, sigterm_as_interrupt, tool_versions
+from nvmeprobe.run.runner import Runner, TargetLost, tool_versions
 from nvmeprobe.run.safety import device_lock
 from nvmeprobe.run.session import Session, plan_facts
+from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt
 from nvmeprobe.targets import Target
 from nvmeprobe.tools import have_tool
 
@@ -262,6 +263,7 @@ def _run_all(jobs: list[HostRun], plan: Plan, options: RunOptions,
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.2)
+                raise_if_stopped()
     except KeyboardInterrupt:
         cancel.set()
         for job in jobs:
@@ -404,7 +406,7 @@ def execute_remote_run(options: RunOptions, on_start: HostStartHook | None = Non
     writers = [j.host for j in run.jobs if any(c.writes for c in j.cells)]
     if writers:
         check_remote_writes(writers, list(options.destroy_data), [j.host for j in run.every])
-    with ExitStack() as locks, sigterm_as_interrupt():
+    with ExitStack() as locks, stop_signals_as_interrupt():
         for job in run.jobs:
             locks.enter_context(device_lock(_lock_target(job.host)))
         if not options.resume:

@@ -19,10 +19,8 @@ Two plan features need the runner's eye while it works:
 from __future__ import annotations
 
 import platform
-import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,7 @@ from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
 from nvmeprobe.run.session import Counters, Session
+from nvmeprobe.run.stop import raise_if_stopped
 from nvmeprobe.tools import run_tool
 
 StatusHook = Callable[[Cell, FioStatus], None]
@@ -85,19 +84,6 @@ def tool_versions() -> dict[str, Any]:
         fio = None
     return {"fio": fio, "kernel": platform.release(), "python": platform.python_version(),
             "nvmeprobe": __version__}
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C so a run stops cleanly and keeps its cells."""
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _media_delta(before: Counters | None, after: Counters | None) -> int | None:
@@ -276,6 +262,7 @@ class Runner:
         failed: list[str] = []
         queue = list(cells)
         while queue:
+            raise_if_stopped()
             cell = queue.pop(0)
             if self.manifest.status(cell.id) == DONE:
                 continue
