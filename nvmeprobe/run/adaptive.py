@@ -80,7 +80,7 @@ def run_adaptive(runner: Runner, marker: Cell) -> list[str]:
     while True:
         probes = stage_probes(runner.manifest, marker)
         done = [p for p in probes if runner.manifest.status(p.id) == DONE]
-        probe = next_probe(probe_points(runner.state.frames()[0], done), lba, max_bs)
+        probe = next_probe(probe_points(runner.state.cell_rows(), done), lba, max_bs)
         if probe is None or len(done) >= limit:
             break
         known = {(p.bs, p.offset): p for p in probes}

@@ -70,10 +70,14 @@ class RunState:
     cells: list[pd.DataFrame] = field(default_factory=list)
     series: list[pd.DataFrame] = field(default_factory=list)
 
+    def cell_rows(self) -> pd.DataFrame:
+        """Every cell row so far (what mid-run decisions need: rounds, adaptive probes)."""
+        return pd.concat(self.cells, ignore_index=True) if self.cells else pd.DataFrame()
+
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        cells = pd.concat(self.cells, ignore_index=True) if self.cells else pd.DataFrame()
+        """Cell rows and time series so far, for the profile."""
         series = pd.concat(self.series, ignore_index=True) if self.series else None
-        return cells, series
+        return self.cell_rows(), series
 
 
 def tool_versions() -> dict[str, Any]:
@@ -248,7 +252,7 @@ class Runner:
         metric = stage.steady_metric or "iops"
         tracked = {c["id"]: c["round"] for c in self.manifest.cells
                    if c["stage"] == cell.stage and c.get("steady_track")}
-        cells, _ = self.state.frames()
+        cells = self.state.cell_rows()
         rows = cells[cells["cell"].isin(tracked)]
         per_round = rows.groupby(rows["cell"].map(tracked))[metric].sum().sort_index()
         verdict = steady_state(per_round.tolist(), window=stage.steady_window or 5,
