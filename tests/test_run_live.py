@@ -18,7 +18,7 @@ from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.profile import read_profile
 from nvmeprobe.run.fio_process import kill_orphaned_jobs
-from nvmeprobe.run.procs import fio_pids, has_open
+from nvmeprobe.run.procs import command_line, fio_holding
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
@@ -92,7 +92,7 @@ def test_a_fio_already_on_the_device_is_refused(make_loop, tmp_path):
                               "--output=/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
-        while not any(has_open(pid, device) for pid in fio_pids()) and time.monotonic() < deadline:
+        while not fio_holding(device) and time.monotonic() < deadline:
             time.sleep(0.05)
         before = sha256_of(device)
         result = run_cli(tmp_path, device, "--set", "runtime=1s")
@@ -195,7 +195,7 @@ def test_interrupted_run_resumes_without_remeasuring(tmp_path, stop):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, err.decode()
     assert b"resume with" in err
-    assert not [pid for pid in fio_pids() if has_open(pid, str(target))]  # fio stopped too
+    assert not fio_holding(str(target))  # fio stopped too
     run_dir = manifests[0].parent
     first = json.loads(manifests[0].read_text())
     finished = {k: v["updated"] for k, v in first["state"].items() if v["status"] == "done"}
@@ -258,7 +258,7 @@ def test_fio_killed_by_a_signal_fails_that_cell_only(tmp_path, monkeypatch):
     assert "cell 000-" in stopped.output and "fio was killed by SIGKILL" in stopped.output
     assert "orphaned job process(es)" in stopped.output
     left = [pid for pid in os.listdir("/proc") if pid.isdigit()
-            and str(tmp_path / "stop") in _cmdline(pid)]
+            and str(tmp_path / "stop") in " ".join(command_line(int(pid)))]
     assert left == [], "the orphaned fio jobs were not stopped"
     result = run_cli(tmp_path, str(target), "--set", "runtime=1s", "--on-error", "continue")
     assert result.exit_code == 1 and "1 cell(s) failed" in result.output, result.output
@@ -268,10 +268,3 @@ def test_fio_killed_by_a_signal_fails_that_cell_only(tmp_path, monkeypatch):
     assert "fio was killed by SIGKILL" in next(iter(failed.values()))
     profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
     assert len(profile.cells["cell"].unique()) == 4  # every other cell kept
-
-
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return ""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nvmeprobe.run.fio_process import run_fio
-from nvmeprobe.run.procs import fio_pids, has_open
+from nvmeprobe.run.procs import fio_holding
 from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt
 
 _ARMED: list[bool] = []
@@ -51,4 +51,4 @@ def test_a_stop_signal_while_fio_starts_stops_that_fio(tmp_path: Path):
         with pytest.raises(KeyboardInterrupt):
             run_fio(args)
     assert not _ARMED  # the signal came while fio was being started
-    assert not [pid for pid in fio_pids() if has_open(pid, str(target))]  # and that fio is gone
+    assert not fio_holding(str(target))  # and that fio is gone

@@ -15,25 +15,17 @@ from click.testing import CliRunner
 
 from nvmeprobe.cli.sim import command
 from nvmeprobe.errors import InputError, MeasurementFailed
+from nvmeprobe.run.procs import is_running
 from nvmeprobe.sim import PRESETS, running_sim, sim_capture_files, sim_stats
 from nvmeprobe.sim import handle
 from nvmeprobe.sim.server import control_path
 from nvmeprobe.sim.server import main as server_main
 
 
-def _alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie awaiting its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _gone_within(pid: int, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not is_running(pid):
             return True
         time.sleep(0.05)
     return False
@@ -42,9 +34,9 @@ def _gone_within(pid: int, seconds: float) -> bool:
 def test_server_stops_and_cleans_up_when_the_block_exits(tmp_path):
     with running_sim("qlc-16k", tmp_path) as sim:
         pid = sim.pid
-        assert _alive(pid) and sim.socket.is_socket() and sim.uri == f"nbd+unix:///?socket={sim.socket}"
+        assert is_running(pid) and sim.socket.is_socket() and sim.uri == f"nbd+unix:///?socket={sim.socket}"
         assert sim.stats()["identity"]["model"] == "nvmeprobe-sim qlc-16k"
-    assert not _alive(pid)
+    assert not is_running(pid)
     assert not sim.socket.exists() and not control_path(sim.socket).exists()
 
 
@@ -53,7 +45,7 @@ def test_server_stops_when_the_block_raises(tmp_path):
         with running_sim("tlc-4k", tmp_path) as sim:
             pid = sim.pid
             raise KeyboardInterrupt
-    assert not _alive(pid)
+    assert not is_running(pid)
 
 
 def test_two_sims_share_a_workdir_and_long_workdirs_get_a_private_socket_dir(tmp_path):
@@ -84,7 +76,7 @@ def test_server_exits_when_its_parent_dies_without_cleaning_up(sig, tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         server_pid = int(parent.stdout.readline())
-        assert _alive(server_pid)
+        assert is_running(server_pid)
         parent.send_signal(sig)
         parent.wait(10)
         assert _gone_within(server_pid, 5), f"server {server_pid} outlived its parent"

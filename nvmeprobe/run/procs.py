@@ -51,6 +51,11 @@ def has_open(pid: int, path: str) -> bool:
     return False
 
 
+def fio_holding(path: str) -> list[int]:
+    """Pids of the fio processes that hold `path` (a device or file) open."""
+    return [pid for pid in fio_pids() if has_open(pid, path)]
+
+
 def is_running(pid: int) -> bool:
     """True while the process exists and is not a zombie."""
     try:

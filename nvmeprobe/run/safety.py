@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from nvmeprobe.errors import SafetyRefusal
-from nvmeprobe.run.procs import fio_pids, has_open
+from nvmeprobe.run.procs import fio_holding
 from nvmeprobe.targets import Target
 
 
@@ -75,9 +75,9 @@ def refuse_if_fio_running(target: Target) -> None:
     """
     if not target.path:
         return
-    busy = [str(pid) for pid in fio_pids() if has_open(pid, target.path)]
+    busy = fio_holding(target.path)
     if busy:
-        raise SafetyRefusal(f"fio (pid {', '.join(busy)}) is running on {target.text}: a second"
+        raise SafetyRefusal(f"fio (pid {', '.join(map(str, busy))}) is running on {target.text}: a second"
                             f" workload would spoil the measurements; wait for it or stop it")
 
 
