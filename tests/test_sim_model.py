@@ -66,6 +66,7 @@ def test_params_override_a_preset_and_custom_starts_from_defaults():
     ("prog_us=-5", "prog_us"),
     ("eio_lba=5", "eio_lba"),
     ("eio_lba=9-3", "eio_lba"),
+    ("capacity=64m,lba=4096,hang_lba=0-16384", "hang_lba"),
     ("slc=8g", "slc"),
     ("iu=16k,iu=4k", "twice"),
     ("iu=", "key=value"),
@@ -176,6 +177,18 @@ def test_injected_errors_by_lba_range_and_rate():
     rated = _model(f"eio_rate=0.1,seed={SEED}")
     failures = sum(rated.fails(0, 4096) for _ in range(5000))
     assert 350 < failures < 650, f"seed {SEED}"
+
+
+def test_hung_lba_range_is_counted_and_keeps_other_drives_serials():
+    model = _model("lba=4096,hang_lba=100-101")
+    assert model.params.hang_lbas == (100, 101)
+    assert [model.hangs(lba * 4096, 4096) for lba in (99, 100, 101, 102)] == [False, True, True, False]
+    assert model.hangs(96 * 4096, 16 * 4096) and not model.hangs(100 * 4096, 0)
+    assert model.counters.hung_commands == 3 and model.counters.media_errors == 0
+    # hang_lba came after the first release: a drive without it keeps its old serial
+    assert parse_spec("tlc-4k").serial == "NPS29781F7F472ACC958"
+    assert parse_spec("preset=tlc-4k,hang_lba=1-2").serial != parse_spec("tlc-4k").serial
+    assert parse_spec("preset=tlc-4k,hang_lba=1-2").to_dict()["hang_lbas"] == [1, 2]
 
 
 def test_write_unit_time_is_the_cost_per_byte_at_full_load():

@@ -4,12 +4,14 @@ Requests are checked as a drive checks commands: offsets and lengths must be
 multiples of the LBA size (else EINVAL); reads and trims past the end give
 EINVAL, writes past the end ENOSPC (the NBD spec's choice). Service times
 come from `DriveModel` in modelled time and leave here as real
-`time.monotonic()` deadlines (asyncio's clock).
+`time.monotonic()` deadlines (asyncio's clock); a hung command's deadline is
+`NEVER`.
 """
 
 from __future__ import annotations
 
 import errno
+import math
 import sys
 import time
 
@@ -17,6 +19,8 @@ from nvmeprobe.sim.identity import capture_files, identity
 from nvmeprobe.sim.model import DriveModel
 from nvmeprobe.sim.params import DriveParams
 from nvmeprobe.sim.store import DataStore
+
+NEVER = math.inf
 
 
 class SimDrive:
@@ -52,6 +56,8 @@ class SimDrive:
             return errno.EINVAL, b"", 0.0
         if self.model.fails(offset, length):
             return errno.EIO, b"", 0.0
+        if self.model.hangs(offset, length):
+            return 0, b"", NEVER
         finish = self.model.read(offset, length, self._now())
         return 0, self.store.read(offset, length), self._real(finish)
 
@@ -64,6 +70,8 @@ class SimDrive:
             return errno.ENOSPC, 0.0
         if self.model.fails(offset, length):
             return errno.EIO, 0.0
+        if self.model.hangs(offset, length):
+            return 0, NEVER
         if not self.store.write(offset, data):
             self._store_full()
             return errno.ENOSPC, 0.0

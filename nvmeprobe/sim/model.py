@@ -27,7 +27,8 @@ Semantics (all exact, so tests can check measurements against them):
 - Faults: a read or write that overlaps `eio_lbas`, or loses a draw at
   `eio_rate` (a second generator, seeded with `seed`), fails at once with
   EIO: no data, no service time, no host or media bytes; `media_errors`
-  counts it.
+  counts it. One that overlaps `hang_lbas` is never answered, as by a hung
+  controller (no bytes counted; `hung_commands` counts it).
 - Trim and flush cost nothing and change no byte counters except
   `trimmed_bytes`.
 
@@ -58,6 +59,7 @@ class Counters:
     slc_bytes_written: int = 0
     trimmed_bytes: int = 0
     media_errors: int = 0
+    hung_commands: int = 0
 
 
 def iu_span(offset: int, length: int, iu: int) -> tuple[int, int, bool, bool]:
@@ -98,16 +100,24 @@ class DriveModel:
 
     def fails(self, offset: int, length: int) -> bool:
         """True (and counted) when this read or write is to fail with an injected EIO."""
-        p = self.params
-        failed = False
-        if p.eio_lbas is not None and length > 0:
-            first, last = p.eio_lbas
-            failed = offset // p.lba <= last and (offset + length - 1) // p.lba >= first
-        if p.eio_rate and self._faults.random() < p.eio_rate:
+        failed = self._overlaps(self.params.eio_lbas, offset, length)
+        if self.params.eio_rate and self._faults.random() < self.params.eio_rate:
             failed = True
         if failed:
             self.counters.media_errors += 1
         return failed
+
+    def hangs(self, offset: int, length: int) -> bool:
+        """True (and counted) when this read or write is never to be answered."""
+        hung = self._overlaps(self.params.hang_lbas, offset, length)
+        self.counters.hung_commands += hung
+        return hung
+
+    def _overlaps(self, lbas: tuple[int, int] | None, offset: int, length: int) -> bool:
+        if lbas is None or length <= 0:
+            return False
+        lba = self.params.lba
+        return offset // lba <= lbas[1] and (offset + length - 1) // lba >= lbas[0]
 
     def write(self, offset: int, length: int, now: float) -> float:
         """Account a write arriving at `now`; return when it completes."""

@@ -27,13 +27,15 @@ NBD_OPT_INFO/GO (export size and flags, block size constraints on request),
 NBD_OPT_LIST and NBD_OPT_ABORT; other options (structured replies, TLS,
 meta contexts) are answered NBD_REP_ERR_UNSUP, so clients fall back to simple
 replies. Commands: READ, WRITE, FLUSH, TRIM, DISC. Replies may leave out of
-order, each when its request's modelled service completes.
+order, each when its request's modelled service completes (never, for a
+hung command: the backend gives an infinite completion time).
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import math
 import struct
 from typing import Protocol
 
@@ -209,6 +211,8 @@ class NbdConnection(asyncio.Protocol):
         return True
 
     def _reply(self, message: bytes, when: float) -> None:
+        if when == math.inf:
+            return  # a hung command: never answered
         if when <= self.loop.time():
             self._send(message)
         else:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from nvmeprobe.errors import InputError
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
+_LATER_FIELDS = frozenset({"hang_lbas"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class DriveParams:
     eio_lbas: tuple[int, int] | None  # inclusive LBA range whose reads and writes fail
     store_bytes: int  # bound on the memory holding written data
     pe_cycles: int  # rated program/erase cycles (endurance)
+    hang_lbas: tuple[int, int] | None = None  # inclusive LBA range whose reads and writes never complete
 
     def __post_init__(self) -> None:
         _check(self)
@@ -50,14 +52,20 @@ class DriveParams:
 
     @property
     def serial(self) -> str:
-        """A 20-character serial derived from every parameter (same params, same serial)."""
-        text = repr(sorted(asdict(self).items()))
+        """A 20-character serial derived from every parameter (same params, same serial).
+
+        Fields added after the first release (`_LATER_FIELDS`) count only when
+        set, so a drive that does not use them keeps the serial it always had.
+        """
+        items = {k: v for k, v in asdict(self).items() if k not in _LATER_FIELDS or v is not None}
+        text = repr(sorted(items.items()))
         return "NPS" + hashlib.sha256(text.encode()).hexdigest()[:17].upper()
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict of the parameters (the ground truth)."""
         data = asdict(self)
         data["eio_lbas"] = list(self.eio_lbas) if self.eio_lbas else None
+        data["hang_lbas"] = list(self.hang_lbas) if self.hang_lbas else None
         return data
 
     def truth(self) -> dict:
@@ -108,10 +116,9 @@ def _check(p: DriveParams) -> None:
         fail("noise", f"{p.noise} must be from 0 to 1")
     if not 0 <= p.eio_rate <= 1:
         fail("eio_rate", f"{p.eio_rate} must be from 0 to 1")
-    if p.eio_lbas is not None:
-        first, last = p.eio_lbas
-        if not 0 <= first <= last < p.capacity // p.lba:
-            fail("eio_lba", f"{first}-{last} must be an LBA range inside the drive")
+    for key, lbas in (("eio_lba", p.eio_lbas), ("hang_lba", p.hang_lbas)):
+        if lbas is not None and not 0 <= lbas[0] <= lbas[1] < p.capacity // p.lba:
+            fail(key, f"{lbas[0]}-{lbas[1]} must be an LBA range inside the drive")
     if not 0 <= p.store_bytes <= p.capacity:
         fail("store", f"{p.store_bytes} must be between 0 and the capacity")
     if p.pe_cycles <= 0:
