@@ -1,4 +1,4 @@
-from nvmeprobe.run.fio_status import parse_status
+from nvmeprobe.run.fio_status import job_states, parse_status
 
 
 def test_write_only_line():
@@ -20,3 +20,11 @@ def test_mixed_line_with_eta():
 def test_lines_without_rates():
     assert parse_status("Jobs: 1 (f=1)") is None
     assert parse_status("") is None
+
+
+def test_job_states_from_condensed_and_plain_run_strings():
+    assert job_states("Jobs: 1 (f=1): [w(1)][40.0%][eta 00m:03s]") == "w"
+    assert job_states("Jobs: 3 (f=3): [/(2),w(1)][-.-%][eta 00m:03s]") == "/w"
+    assert job_states("Jobs: 2 (f=2): [_W][50.0%][w=1MiB/s][w=256 IOPS][eta 00m:01s]") == "_W"
+    assert job_states("Jobs: 1 (f=1)") == ""  # fio's first ~2 s show no run string
+    assert job_states("fio-3.33") is None and job_states("") is None

@@ -18,7 +18,7 @@ from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.profile import read_profile
 from nvmeprobe.run.fio_process import kill_orphaned_jobs
-from nvmeprobe.run.procs import command_line, fio_holding
+from nvmeprobe.run.procs import command_line, fio_holding, fio_pids
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
@@ -120,36 +120,63 @@ def test_missing_fio_is_one_line(tmp_path, monkeypatch):
     assert "fio is not installed" in result.output and "Traceback" not in result.output
 
 
+def _stages_plan(tmp_path: Path, *stages: tuple[str, str, str | None, str]) -> Path:
+    """A plan of one 4 KiB QD4 cell per stage: (name, rw, region or None for all, runtime)."""
+    text = 'name = "faulty"\n'
+    for name, rw, region, runtime in stages:
+        text += (f'[[stage]]\nkind = "matrix"\nname = "{name}"\nrw = "{rw}"\nbs = "4k"\n'
+                 f'iodepth = 4\nruntime = "{runtime}"\n' + (f'region = "{region}"\n' if region else ""))
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text)
+    return plan
+
+
+def _states(tmp_path: Path) -> dict[str, dict]:
+    """Cell id -> state in the one run's manifest."""
+    return json.loads(next((tmp_path / "results").glob("*/manifest.json")).read_text())["state"]
+
+
 def test_eio_mid_run_is_recorded_and_other_cells_kept(tmp_path):
     # the last LBAs of the drive fail: cells confined to the first half succeed,
     # cells over the whole drive hit the injected EIO
-    plan = tmp_path / "plan.toml"
-    plan.write_text('''name = "faulty"
-[[stage]]
-kind = "matrix"
-name = "low"
-rw = "randwrite"
-bs = "4k"
-iodepth = 4
-region = "50%"
-runtime = "1s"
-[[stage]]
-kind = "matrix"
-name = "all"
-rw = "randread"
-bs = "4k"
-iodepth = 4
-runtime = "1s"
-''')
+    plan = _stages_plan(tmp_path, ("low", "randwrite", "50%", "1s"), ("all", "randread", None, "1s"))
     target = "sim:preset=tlc-4k,capacity=256m,eio_lba=400000-524287"
     result = run_cli(tmp_path, target, "--plan", str(plan), "--on-error", "continue")
     assert result.exit_code == 1, result.output
     assert "1 cell(s) failed" in result.output and "all" in result.output
     profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
     assert list(profile.cells["stage"]) == ["low"]
-    manifest = json.loads(next((tmp_path / "results").glob("*/manifest.json")).read_text())
-    failed = [v for v in manifest["state"].values() if v["status"] == "failed"]
+    failed = [v for v in _states(tmp_path).values() if v["status"] == "failed"]
     assert len(failed) == 1 and "error 5" in failed[0]["error"]
+
+
+def _fio_writing_to(folder: Path) -> list[int]:
+    return [pid for pid in fio_pids() if any(str(folder) in arg for arg in command_line(pid))]
+
+
+def test_a_hung_target_stops_the_run_and_keeps_what_was_measured(tmp_path):
+    # the last LBAs never answer: the first cell stays below them; the second
+    # hangs with its IO in flight (a 60 s cell that would never end)
+    plan = _stages_plan(tmp_path, ("low", "randwrite", "50%", "1s"), ("all", "randwrite", None, "60s"),
+                        ("after", "randread", "50%", "1s"))
+    target = "sim:preset=tlc-4k,capacity=256m,hang_lba=400000-524287"
+    command = [sys.executable, "-m", "nvmeprobe.cli", "run", target, "--plan", str(plan),
+               "--stall-timeout", "5s", "--on-error", "continue",
+               "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles")]
+    try:  # without the watchdog this run would never end: the timeout keeps the suite going
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        for pid in _fio_writing_to(tmp_path):
+            os.kill(pid, signal.SIGKILL)
+        pytest.fail("the run did not end on a hung target")
+    assert result.returncode == 1, result.stderr
+    assert ("no IO completed for 5 s (--stall-timeout): the target stopped responding"
+            in result.stderr) and "Traceback" not in result.stderr
+    states = _states(tmp_path)
+    assert [v["status"] for v in states.values()] == ["done", "failed"]  # "after" never started
+    profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
+    assert list(profile.cells["stage"]) == ["low"]
+    assert not _fio_writing_to(tmp_path)
 
 
 def test_results_disk_full_is_one_line_and_keeps_profile(tmp_path):
@@ -219,8 +246,8 @@ def test_truncated_fio_json_fails_that_cell_only(tmp_path, monkeypatch):
     real_run_fio = runner_module.run_fio
     calls = []
 
-    def run_fio_then_truncate(args, on_status=None):
-        outcome = real_run_fio(args, on_status)
+    def run_fio_then_truncate(args, on_status=None, **options):
+        outcome = real_run_fio(args, on_status, **options)
         calls.append(args)
         if len(calls) == 2:  # the second cell's results are cut short, as by a crash
             out = Path(next(a.split("=", 1)[1] for a in args if a.startswith("--output=")))

@@ -17,6 +17,7 @@ from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.hosts import RemoteHost
 from nvmeprobe.run.manifest import Manifest
+from nvmeprobe.run.stall import stall_timeout
 from nvmeprobe.units import format_bytes
 
 destroy_option = click.option(
@@ -163,6 +164,8 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
               help="Finish an interrupted run: only cells not yet done are run.")
 @click.option("--engine", type=click.Choice(["io_uring", "libaio"]), default=None,
               help="fio engine for block devices and files (default io_uring).")
+@click.option("--stall-timeout", "stall_limit", default="2m", show_default=True, metavar="DURATION",
+              help="Stop the run when the target completes no IO for this long (0: never).")
 @click.option("--host", "hosts", multiple=True, metavar="HOST[:PORT][=TARGET]",
               help="Run on this host's fio --server (default port 8765); =TARGET overrides TARGET there.")
 @click.option("--hosts", "hosts_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -174,15 +177,16 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def command(target: str | None, plan_name: str, overrides: tuple[str, ...],
             destroy_data: tuple[str, ...], results_dir: Path, profiles_dir: Path,
-            on_error: str, resume: str | None, engine: str | None, hosts: tuple[str, ...],
-            hosts_file: Path | None, facts_dirs: tuple[str, ...], assume: tuple[str, ...],
-            as_json: bool) -> None:
+            on_error: str, resume: str | None, engine: str | None, stall_limit: str,
+            hosts: tuple[str, ...], hosts_file: Path | None, facts_dirs: tuple[str, ...],
+            assume: tuple[str, ...], as_json: bool) -> None:
     """Run a plan on TARGET: one fio process per cell, a profile after every cell."""
     options = RunOptions(target=target or "", plan=plan_name, overrides=overrides,
                          destroy_data=destroy_data, results_dir=results_dir,
                          profiles_dir=profiles_dir, on_error=on_error, engine=engine,
                          resume=resume, hosts=hosts, hosts_file=hosts_file,
-                         facts_dirs=facts_dirs, assume=assume)
+                         facts_dirs=facts_dirs, assume=assume,
+                         stall_timeout=stall_timeout(stall_limit))
     if resume and (options.remote or facts_dirs or assume):
         raise InputError("--resume takes hosts and facts from the run; drop --host/--hosts/--facts/--assume")
     if (facts_dirs or assume) and not options.remote and not resume:

@@ -23,6 +23,7 @@ from nvmeprobe.run.runner import CellHook, Runner, StatusHook, tool_versions
 from nvmeprobe.run.safety import (WriteCheck, check_write_allowed, device_lock,
                                    refuse_if_fio_running)
 from nvmeprobe.run.session import Session, open_session, plan_facts
+from nvmeprobe.run.stall import DEFAULT_STALL_TIMEOUT_S
 from nvmeprobe.run.stop import stop_signals_as_interrupt
 from nvmeprobe.targets import Target
 from nvmeprobe.tools import have_tool
@@ -45,6 +46,7 @@ class RunOptions:
     hosts_file: Path | None = None       # `--hosts FILE`
     facts_dirs: tuple[str, ...] = ()     # `--facts HOST=DIR`
     assume: tuple[str, ...] = ()         # `--assume capacity=SIZE|lba=SIZE`
+    stall_timeout: float | None = DEFAULT_STALL_TIMEOUT_S  # None: never stop a fio that completes no IO
 
     @property
     def remote(self) -> bool:
@@ -130,7 +132,8 @@ def execute_run(options: RunOptions, on_status: StatusHook | None = None,
             if on_start:
                 on_start(manifest, cells)
             runner = Runner(session, manifest, run_dir, options.profiles_dir, plan, facts,
-                            options.on_error, options.engine, on_status, on_cell)
+                            options.on_error, options.engine, on_status, on_cell,
+                            stall_timeout=options.stall_timeout)
             failed = runner.run(cells)
             manifest.finished = now_iso()
             write_manifest(run_dir, manifest)

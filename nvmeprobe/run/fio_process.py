@@ -3,13 +3,17 @@
 fio runs on a pseudo-terminal so that it prints its status line every
 250 ms (fio's minimum); each line is parsed and handed to `on_status`. When `on_status`
 returns True (e.g. a confirmed bandwidth drop) fio gets SIGINT, which makes
-it stop its jobs and still write its JSON results.
+it stop its jobs and still write its JSON results. With a stall timeout, a
+watchdog thread kills fio and its jobs once no IO has completed for that
+long (run/stall.py): a hung target would otherwise hold the run forever, and
+SIGINT would not help, as fio waits for the IO in flight before it ends.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ import sh
 from nvmeprobe.errors import ToolMissing
 from nvmeprobe.run.fio_status import FioStatus, parse_status
 from nvmeprobe.run.procs import command_line, fio_pids, is_running
+from nvmeprobe.run.stall import StallWatch
 from nvmeprobe.run.stop import stop_signals_deferred
 from nvmeprobe.tools import have_tool
 
@@ -71,13 +76,27 @@ class FioOutcome:
     returncode: int
     stderr: str
     stopped_early: bool
+    stalled_s: float | None = None  # set when the stall watchdog stopped fio: seconds without IO
+
+
+def _kill_when_stalled(proc: sh.RunningCommand, watch: StallWatch, done: threading.Event) -> None:
+    while not done.wait(0.5):
+        if watch.check():
+            try:
+                proc.kill()
+            except ProcessLookupError:
+                pass  # it ended on its own meanwhile
+            kill_orphaned_jobs(proc.cmd)
+            return
 
 
 def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None = None,
-            on_spawn: Callable[[sh.RunningCommand], None] | None = None) -> FioOutcome:
+            on_spawn: Callable[[sh.RunningCommand], None] | None = None,
+            stall_timeout: float | None = None) -> FioOutcome:
     """Run `fio args...`; returns its exit code and stderr, never raises on fio failure.
 
     `on_spawn` gets the running process (so another thread can `stop_fio` it).
+    `stall_timeout`: stop fio once no IO has completed for this many seconds.
     The status options come first: after `--client=...` fio reads job files.
     """
     if not have_tool("fio"):
@@ -85,11 +104,16 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     pending = [""]
     stopped = [False]
     process: list[sh.RunningCommand] = []
+    watch = StallWatch(stall_timeout) if stall_timeout else None
+    watching = threading.Event()  # set: stop watching
+    watcher: threading.Thread | None = None
 
     def feed(chunk: str) -> None:
         pending[0] += chunk
         *lines, pending[0] = pending[0].replace("\n", "\r").split("\r")
         for line in lines:
+            if watch:
+                watch.feed(line)
             status = parse_status(line)
             if status and on_status and on_status(status) and not stopped[0] and process:
                 stopped[0] = True
@@ -110,11 +134,19 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
             process.append(proc)
         if on_spawn:
             on_spawn(proc)
+        if watch:
+            watcher = threading.Thread(target=_kill_when_stalled, args=(proc, watch, watching),
+                                       name="fio-stall-watch", daemon=True)
+            watcher.start()
         proc.wait()
     except BaseException:
         if proc is not None:
             stop_fio(proc)
         raise
+    finally:
+        watching.set()
+        if watcher:
+            watcher.join()  # at once, unless it is killing a stalled fio
     stderr = (proc.stderr.decode(errors="replace") if proc.stderr else "").strip()
     if proc.exit_code < 0:  # the OOM killer, a kill -9: fio left no results
         killed = f"fio was killed by {_signal_name(-proc.exit_code)}"
@@ -122,7 +154,7 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
         if orphans:
             killed += f"; stopped its {len(orphans)} orphaned job process(es)"
         stderr = f"{killed}; {stderr}" if stderr else killed
-    return FioOutcome(proc.exit_code, stderr, stopped[0])
+    return FioOutcome(proc.exit_code, stderr, stopped[0], watch.stalled_s if watch else None)
 
 
 def _signal_name(number: int) -> str:

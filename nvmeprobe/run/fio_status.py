@@ -3,7 +3,9 @@
 fio prints, many times a second on a terminal, lines such as
 ``Jobs: 1 (f=1): [w(1)][40.0%][w=159MiB/s][w=40.7k IOPS][eta 00m:03s]``
 (mixed jobs: ``[r=1MiB/s,w=2MiB/s][r=256,w=512 IOPS]``). The runner uses them
-for live progress and to stop a sustained write once its bandwidth drops.
+for live progress, to stop a sustained write once its bandwidth drops, and
+to notice a target that stopped completing IO (run/stall.py). The first
+bracket holds each job's state: ``w(1)``, or ``/(2),w(1)`` while two ramp up.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 _BW_RE = re.compile(r"\[((?:[rwt]=[\d.]+[KMGT]?i?B/s,?)+)\]")
 _IOPS_RE = re.compile(r"\[((?:[rwt]=[\d.]+[kMG]?,?)+) IOPS\]")
+_JOBS_RE = re.compile(r"Jobs: \d+ \(f=\d+\)(?:: \[([^\]]*)\])?")
 _ETA_RE = re.compile(r"\[eta (?:(\d+)d:)?(?:(\d+)h:)?(\d+)m:(\d+)s\]")
 _BW_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
              "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
@@ -75,3 +78,16 @@ def parse_status(line: str) -> FioStatus | None:
         )
     except ValueError:
         return None
+
+
+def job_states(line: str) -> str | None:
+    """fio's job state letters from a status line ('w', '/w', '' before fio shows any); None if not one.
+
+    Letters as fio prints them: P C I setting up, p laying out files, / ramp
+    time, r R w W m M random or sequential IO, V verify, F fsync, f
+    finishing, E exited, _ reaped, X error, K killed.
+    """
+    match = _JOBS_RE.search(line)
+    if not match:
+        return None
+    return re.sub(r"\(\d+\)|,", "", match.group(1) or "")

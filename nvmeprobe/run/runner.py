@@ -14,6 +14,9 @@ Two plan features need the runner's eye while it works:
   is steady by the PTS rule or `rounds_max` is reached.
 - adaptive stages (the IU search) choose their cells one at a time from what
   was measured (run/adaptive.py).
+
+A target that stops completing IO for `stall_timeout` seconds (run/stall.py)
+ends the run whatever --on-error says: every later cell would hang too.
 """
 
 from __future__ import annotations
@@ -121,8 +124,12 @@ class Runner:
                  profiles_dir: Path, plan: Plan, facts: TargetFacts,
                  on_error: str = "stop", engine: str | None = None,
                  on_status: StatusHook | None = None, on_cell: CellHook | None = None,
-                 launch: FioLauncher | None = None, host: str | None = None) -> None:
-        """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column."""
+                 launch: FioLauncher | None = None, host: str | None = None,
+                 stall_timeout: float | None = None) -> None:
+        """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column.
+
+        `stall_timeout`: seconds without a completed IO after which a local fio is stopped.
+        """
         self.session = session
         self.manifest = manifest
         self.run_dir = run_dir
@@ -134,6 +141,7 @@ class Runner:
         self.on_cell = on_cell
         self.launch = launch or self._local_fio
         self.host = host
+        self.stall_timeout = stall_timeout
         identity = session.facts.get("identity") or {}
         self.model = identity.get("model") or session.target.name
         self.serial = identity.get("serial")
@@ -168,7 +176,8 @@ class Runner:
 
     def _local_fio(self, cell: Cell, out_json: Path, logs: Path | None,
                    hook: Callable[[FioStatus], bool]) -> FioOutcome:
-        return run_fio(fio_args(cell, self.session.fio_target, out_json, logs, self.engine), hook)
+        return run_fio(fio_args(cell, self.session.fio_target, out_json, logs, self.engine), hook,
+                       stall_timeout=self.stall_timeout)
 
     def run_cell(self, cell: Cell) -> CellResult:
         """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""
@@ -176,6 +185,9 @@ class Runner:
         out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
         before = self.session.counters() if cell.writes else None
         outcome = self.launch(cell, out_json, logs if cell.logs else None, self._status_hook(cell))
+        if outcome.stalled_s is not None:  # before the counters: a hung drive may not answer them
+            raise TargetLost(f"cell {cell.id}: no IO completed for {outcome.stalled_s:.0f} s"
+                             f" (--stall-timeout): the target stopped responding; fio was killed")
         after = self.session.counters() if cell.writes else None
         if outcome.returncode < 0 or not out_json.exists():  # killed: its JSON is partial if any
             raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
