@@ -8,6 +8,7 @@ import random
 import pytest
 
 from nvmeprobe.errors import InputError
+from nvmeprobe.run.fio_status import parse_status
 from nvmeprobe.run.stall import MIN_TIMEOUT_S, StallWatch, stall_timeout
 
 BARE = "Jobs: 1 (f=1)"  # fio's first ~2 s, healthy or not
@@ -35,7 +36,7 @@ def _feed_for(watch: StallWatch, clock: Clock, line: str, seconds: float) -> Non
     """fio's pace: one status line every 250 ms."""
     for _ in range(round(seconds / 0.25)):
         clock.now += 0.25
-        watch.feed(line)
+        watch.feed(parse_status(line))
 
 
 def test_a_target_that_completes_nothing_trips_after_the_timeout():
@@ -46,7 +47,7 @@ def test_a_target_that_completes_nothing_trips_after_the_timeout():
     _feed_for(watch, clock, HUNG, timeout - 2 - 0.5)
     assert not watch.check() and watch.stalled_s is None, f"seed {SEED}"
     clock.now = started + timeout + 1e-6
-    watch.feed(HUNG)
+    watch.feed(parse_status(HUNG))
     assert watch.check() and watch.stalled_s == pytest.approx(timeout), f"seed {SEED}"
     _feed_for(watch, clock, HEALTHY, 1)  # once tripped it stays tripped: fio is being stopped
     assert watch.check()
@@ -55,7 +56,7 @@ def test_a_target_that_completes_nothing_trips_after_the_timeout():
 def test_completed_io_ramp_and_setup_restart_the_clock():
     watch, clock = _watch(10)
     _feed_for(watch, clock, HUNG, 9)
-    watch.feed(HEALTHY)  # a rate above zero: IO completes
+    watch.feed(parse_status(HEALTHY))  # a rate above zero: IO completes
     _feed_for(watch, clock, HUNG, 9)
     assert not watch.check()
     _feed_for(watch, clock, RAMP, 60)  # fio shows no rates during ramp_time

@@ -31,6 +31,16 @@ profiles_option = click.option("--profiles", "profiles_dir", type=click.Path(pat
                                help="Where the Parquet profile goes.")
 
 
+def live_text(status: FioStatus) -> str:
+    """What the progress bar shows of one fio status sample."""
+    if status.has_rates:
+        bw = (status.read_bw or 0) + (status.write_bw or 0)
+        return f"{status.iops or 0:,.0f} IOPS {format_bytes(bw)}/s"
+    if status.states and set(status.states) & set("rRwWmM"):
+        return "no IO completing"  # a stall, or a pause in IO (the rates come back when it ends)
+    return "ramp" if status.states and "/" in status.states else ""
+
+
 class RunProgress:
     """A rich progress bar on stderr: cell, ETA by estimated seconds, live IOPS."""
 
@@ -52,10 +62,8 @@ class RunProgress:
                                            live="")
 
     def status(self, cell: Cell, status: FioStatus) -> None:
-        bw = (status.read_bw or 0) + (status.write_bw or 0)
-        iops = status.iops or 0
         self.progress.update(self.task, description=f"[{self.count + 1}/{self.total}] {cell.id}",
-                             live=f"{iops:,.0f} IOPS {format_bytes(bw)}/s")
+                             live=live_text(status))
 
     def cell_done(self, cell: Cell, state: str) -> None:
         self.count += 1

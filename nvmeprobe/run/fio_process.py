@@ -112,9 +112,9 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
         pending[0] += chunk
         *lines, pending[0] = pending[0].replace("\n", "\r").split("\r")
         for line in lines:
-            if watch:
-                watch.feed(line)
             status = parse_status(line)
+            if status and watch:
+                watch.feed(status)
             if status and on_status and on_status(status) and not stopped[0] and process:
                 stopped[0] = True
                 try:

@@ -4,8 +4,10 @@ fio prints, many times a second on a terminal, lines such as
 ``Jobs: 1 (f=1): [w(1)][40.0%][w=159MiB/s][w=40.7k IOPS][eta 00m:03s]``
 (mixed jobs: ``[r=1MiB/s,w=2MiB/s][r=256,w=512 IOPS]``). The runner uses them
 for live progress, to stop a sustained write once its bandwidth drops, and
-to notice a target that stopped completing IO (run/stall.py). The first
-bracket holds each job's state: ``w(1)``, or ``/(2),w(1)`` while two ramp up.
+to notice a target that stopped completing IO (run/stall.py). fio shows
+rates only while IO completes: none in its first ~2 s (``Jobs: 1 (f=1)``),
+during ramp time, or while the target completes nothing. The first bracket
+holds each job's state: ``w(1)``, or ``/(2),w(1)`` while two ramp up.
 """
 
 from __future__ import annotations
@@ -24,18 +26,35 @@ _COUNT_UNITS = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3}
 
 @dataclass(frozen=True)
 class FioStatus:
-    """One status sample: rates in bytes/s and IO/s; None where fio printed none."""
+    """One status sample: rates in bytes/s and IO/s, None where fio printed none; job states.
+
+    `states`: fio's state letters, one per job ('' before fio shows them): P C I
+    setting up, p laying out files, / ramp time, r R w W m M random or
+    sequential IO, V verify, F fsync, f finishing, E exited, _ reaped, X
+    error, K killed.
+    """
 
     read_bw: float | None = None
     write_bw: float | None = None
     read_iops: float | None = None
     write_iops: float | None = None
     eta_s: int | None = None
+    states: str | None = None
 
     @property
     def iops(self) -> float | None:
         values = [v for v in (self.read_iops, self.write_iops) if v is not None]
         return sum(values) if values else None
+
+    @property
+    def has_rates(self) -> bool:
+        """True when fio printed rates in this line (it does only while IO completes)."""
+        return any(v is not None for v in (self.read_bw, self.write_bw, self.read_iops, self.write_iops))
+
+    @property
+    def completing(self) -> bool:
+        """True when some IO completed in fio's last interval (a rate above zero)."""
+        return any(v for v in (self.read_bw, self.write_bw, self.read_iops, self.write_iops))
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -57,9 +76,9 @@ def _count(value: str) -> float:
 
 
 def parse_status(line: str) -> FioStatus | None:
-    """A FioStatus from one status line, or None when it carries no rates."""
-    bw_match, iops_match = _BW_RE.search(line), _IOPS_RE.search(line)
-    if not bw_match and not iops_match:
+    """A FioStatus from one status line (rates or not), or None when the line is not one."""
+    bw_match, iops_match, jobs = _BW_RE.search(line), _IOPS_RE.search(line), _JOBS_RE.search(line)
+    if not bw_match and not iops_match and not jobs:
         return None
     bw = _pairs(bw_match.group(1)) if bw_match else {}
     iops = _pairs(iops_match.group(1)) if iops_match else {}
@@ -75,19 +94,8 @@ def parse_status(line: str) -> FioStatus | None:
             read_iops=_count(iops["r"]) if "r" in iops else None,
             write_iops=_count(iops["w"]) if "w" in iops else None,
             eta_s=eta_s,
+            states=re.sub(r"\(\d+\)|,", "", jobs.group(1) or "") if jobs else None,
         )
     except ValueError:
         return None
 
-
-def job_states(line: str) -> str | None:
-    """fio's job state letters from a status line ('w', '/w', '' before fio shows any); None if not one.
-
-    Letters as fio prints them: P C I setting up, p laying out files, / ramp
-    time, r R w W m M random or sequential IO, V verify, F fsync, f
-    finishing, E exited, _ reaped, X error, K killed.
-    """
-    match = _JOBS_RE.search(line)
-    if not match:
-        return None
-    return re.sub(r"\(\d+\)|,", "", match.group(1) or "")

@@ -169,7 +169,7 @@ class Runner:
         def hook(status: FioStatus) -> bool:
             if self.on_status:
                 self.on_status(cell, status)
-            if watcher is None:
+            if watcher is None or not status.has_rates:  # no rates: fio is starting or ramping
                 return False
             return watcher.feed(*live.sample(status))
         return hook

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.run.fio_status import job_states, parse_status
+from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.units import parse_seconds
 
 DEFAULT_STALL_TIMEOUT_S = 120.0
@@ -42,7 +42,7 @@ def stall_timeout(text: str) -> float | None:
 
 
 class StallWatch:
-    """Fed fio's status lines (from any thread); says when no IO has completed for `timeout_s`."""
+    """Fed fio's status samples (from any thread); says when no IO has completed for `timeout_s`."""
 
     def __init__(self, timeout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.timeout_s = timeout_s
@@ -50,12 +50,9 @@ class StallWatch:
         self._last_progress = clock()
         self.stalled_s: float | None = None  # how long nothing had completed when it tripped
 
-    def feed(self, line: str) -> None:
-        """Take one status line; any completed IO (or a not-yet-measuring state) restarts the clock."""
-        status = parse_status(line)
-        rates = (status.read_bw, status.write_bw, status.read_iops, status.write_iops) if status else ()
-        states = job_states(line)
-        if any(rate for rate in rates if rate) or (states and set(states) <= _NOT_MEASURING):
+    def feed(self, status: FioStatus) -> None:
+        """Take one status sample; completed IO (or a not-yet-measuring state) restarts the clock."""
+        if status.completing or (status.states and set(status.states) <= _NOT_MEASURING):
             self._last_progress = self._clock()
 
     def check(self) -> bool:
