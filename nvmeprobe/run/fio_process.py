@@ -76,7 +76,7 @@ class FioOutcome:
     returncode: int
     stderr: str
     stopped_early: bool
-    stalled_s: float | None = None  # set when the stall watchdog stopped fio: seconds without IO
+    stalled_s: float | None = None  # set when the stall watchdog killed fio: seconds without IO
 
 
 def _kill_when_stalled(proc: sh.RunningCommand, watch: StallWatch, done: threading.Event) -> None:
@@ -96,7 +96,7 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     """Run `fio args...`; returns its exit code and stderr, never raises on fio failure.
 
     `on_spawn` gets the running process (so another thread can `stop_fio` it).
-    `stall_timeout`: stop fio once no IO has completed for this many seconds.
+    `stall_timeout`: kill fio and its jobs once no IO has completed for this many seconds.
     The status options come first: after `--client=...` fio reads job files.
     """
     if not have_tool("fio"):

@@ -128,7 +128,7 @@ class Runner:
                  stall_timeout: float | None = None) -> None:
         """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column.
 
-        `stall_timeout`: seconds without a completed IO after which a local fio is stopped.
+        `stall_timeout`: seconds without a completed IO after which a local fio is killed.
         """
         self.session = session
         self.manifest = manifest
