@@ -37,11 +37,18 @@ def stop_fio(proc: sh.RunningCommand) -> None:
     except ProcessLookupError:
         pass  # it ended on its own meanwhile
     except Exception:  # noqa: BLE001 - still running after 10 s: kill it
-        try:
-            proc.kill()
-        except ProcessLookupError:
-            pass
+        kill_fio(proc)
+        return
     kill_orphaned_jobs(proc.cmd)  # fio died by a signal (SIGHUP, SIGKILL): its jobs run on
+
+
+def kill_fio(proc: sh.RunningCommand) -> None:
+    """SIGKILL fio (no results), then its job processes, which a killed fio leaves running."""
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass  # it ended on its own meanwhile
+    kill_orphaned_jobs(proc.cmd)
 
 
 def kill_orphaned_jobs(command: Sequence[str]) -> list[int]:
@@ -82,11 +89,7 @@ class FioOutcome:
 def _kill_when_stalled(proc: sh.RunningCommand, watch: StallWatch, done: threading.Event) -> None:
     while not done.wait(0.5):
         if watch.check():
-            try:
-                proc.kill()
-            except ProcessLookupError:
-                pass  # it ended on its own meanwhile
-            kill_orphaned_jobs(proc.cmd)
+            kill_fio(proc)
             return
 
 

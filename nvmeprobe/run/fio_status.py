@@ -98,4 +98,3 @@ def parse_status(line: str) -> FioStatus | None:
         )
     except ValueError:
         return None
-
