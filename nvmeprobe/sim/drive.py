@@ -11,16 +11,14 @@ come from `DriveModel` in modelled time and leave here as real
 from __future__ import annotations
 
 import errno
-import math
 import sys
 import time
 
 from nvmeprobe.sim.identity import capture_files, identity
 from nvmeprobe.sim.model import DriveModel
+from nvmeprobe.sim.nbd import NEVER
 from nvmeprobe.sim.params import DriveParams
 from nvmeprobe.sim.store import DataStore
-
-NEVER = math.inf
 
 
 class SimDrive:

@@ -28,7 +28,7 @@ NBD_OPT_LIST and NBD_OPT_ABORT; other options (structured replies, TLS,
 meta contexts) are answered NBD_REP_ERR_UNSUP, so clients fall back to simple
 replies. Commands: READ, WRITE, FLUSH, TRIM, DISC. Replies may leave out of
 order, each when its request's modelled service completes (never, for a
-hung command: the backend gives an infinite completion time).
+hung command: the backend gives `NEVER` as its completion time).
 """
 
 from __future__ import annotations
@@ -60,6 +60,10 @@ _REQUEST = struct.Struct(">IHHQQI")
 _REPLY = struct.Struct(">IIQ")
 _OPTION = struct.Struct(">QII")
 _OPT_REPLY = struct.Struct(">QIII")
+
+
+NEVER = math.inf
+"""A backend's completion time for a command that is never answered (a hung drive)."""
 
 
 class Backend(Protocol):
@@ -211,7 +215,7 @@ class NbdConnection(asyncio.Protocol):
         return True
 
     def _reply(self, message: bytes, when: float) -> None:
-        if when == math.inf:
+        if when == NEVER:
             return  # a hung command: never answered
         if when <= self.loop.time():
             self._send(message)
