@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_editable_install_prints_no_packaging_warning(tmp_path: Path) -> None:
     """`pip install -e .` builds through setuptools in isolation: no deprecation or
-    editable-layout warning may come from our pyproject (installed into a scratch prefix)."""
+    editable-layout warning may come from our pyproject. It installs into a scratch prefix;
+    --ignore-installed keeps pip from uninstalling the copy the tests are running from."""
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-cache-dir", "-e", str(ROOT),
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-cache-dir", "--ignore-installed", "-e", str(ROOT),
          "--prefix", str(tmp_path / "prefix")],
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
