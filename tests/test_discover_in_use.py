@@ -1,6 +1,6 @@
 from nvmeprobe.discover.blockdev import BlockDevice, device_kind
-from nvmeprobe.discover.in_use import (in_use_reasons, mounted_devs, parse_wipefs_json,
-                                       swap_devices)
+from nvmeprobe.discover.in_use import (in_use_reasons, mount_points, mounted_devs,
+                                       parse_wipefs_json, swap_devices)
 
 MOUNTINFO = """22 27 0:21 / /proc rw,relatime - proc proc rw
 29 27 7:3 / /mnt rw,relatime - ext4 /dev/loop3 rw
@@ -17,6 +17,13 @@ def _dev(**kw):
 def test_mountinfo_and_swaps_parse():
     assert mounted_devs(MOUNTINFO) == {"0:21", "7:3", "259:2"}
     assert swap_devices("Filename Type Size Used Priority\n/dev/sdb2 partition 1 0 -2\n") == {"/dev/sdb2"}
+
+
+def test_mount_points_of_a_device_and_its_partitions():
+    spaced = MOUNTINFO + "31 27 259:3 / /srv/my\\040data rw - xfs /dev/nvme0n1p2 rw\n"
+    assert mount_points(spaced, {"7:3"}) == ["/mnt"]
+    assert mount_points(spaced, {"259:0", "259:2", "259:3"}) == ["/data", "/srv/my data"]
+    assert mount_points(spaced, {"7:4"}) == []
 
 
 def test_wipefs_json():

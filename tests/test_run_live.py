@@ -74,6 +74,25 @@ def test_refusals_leave_the_device_untouched(make_loop, tmp_path):
     assert sha256_of(blank) == blank_before
 
 
+def test_a_mounted_filesystem_is_refused_even_when_named_in_destroy_data(make_loop, tmp_path):
+    device = make_loop(64)  # no lazy init: a mounted ext4 would write its inode tables later
+    subprocess.run(["mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", device],
+                   check=True)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    subprocess.run(["mount", device, str(mnt)], check=True)
+    try:
+        subprocess.run(["sync"], check=True)
+        before = sha256_of(device)
+        result = run_cli(tmp_path, device, "--destroy-data", device, "--set", "runtime=1s")
+        assert result.exit_code == 3, result.output
+        assert f"mounted at {mnt}" in result.output and f"umount {mnt}" in result.output
+        assert "Traceback" not in result.output
+        assert sha256_of(device) == before
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
 def test_destroy_data_naming_the_device_allows_the_write(make_loop, tmp_path):
     device = make_loop(128)
     subprocess.run(["mkfs.ext4", "-q", device], check=True)

@@ -27,6 +27,24 @@ def test_in_use_device_refused_with_reason():
     assert err.value.exit_code == EXIT_SAFETY
 
 
+@pytest.mark.parametrize("named", [[], ["/dev/nvme0n1"]], ids=["unnamed", "named"])
+def test_mounted_device_refused_even_when_named(named):
+    check = WriteCheck(True, ["mounted"], mounts=["/mnt/scratch", "/srv/my data"])
+    with pytest.raises(SafetyRefusal, match="mounted at /mnt/scratch, /srv/my data") as err:
+        check_write_allowed(DISK, check, named)
+    assert "umount /mnt/scratch && umount '/srv/my data'" in str(err.value)
+    assert err.value.exit_code == EXIT_SAFETY
+
+
+def test_other_targets_names_are_not_wrong_names():
+    check = WriteCheck(True, ["signature: ext4"])
+    check_write_allowed(DISK, check, ["/dev/nvme1n1", "/dev/nvme0n1"], elsewhere={"/dev/nvme1n1"})
+    with pytest.raises(SafetyRefusal, match="in use"):  # naming another target names not this one
+        check_write_allowed(DISK, check, ["/dev/nvme1n1"], elsewhere={"/dev/nvme1n1"})
+    with pytest.raises(SafetyRefusal, match="does not name"):
+        check_write_allowed(DISK, check, ["/dev/nvme2n1", "/dev/nvme0n1"], elsewhere={"/dev/nvme1n1"})
+
+
 def test_wrong_destroy_data_refused_even_for_blank_device():
     with pytest.raises(SafetyRefusal, match="does not name"):
         check_write_allowed(DISK, WriteCheck(False, serial="S5XYZ"), ["/dev/nvme1n1"])

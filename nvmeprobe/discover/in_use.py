@@ -7,6 +7,7 @@ edge that reads /proc and runs `wipefs --no-act`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class InUse:
 
     in_use: bool | None
     reasons: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)  # where it (or a partition) is mounted
 
 
 def mounted_devs(mountinfo: str) -> set[str]:
@@ -31,6 +33,16 @@ def mounted_devs(mountinfo: str) -> set[str]:
         if len(parts) > 2:
             devs.add(parts[2])
     return devs
+
+
+def mount_points(mountinfo: str, devs: set[str]) -> list[str]:
+    """Where the devices `devs` (major:minor) are mounted, from /proc/self/mountinfo text."""
+    points = []
+    for line in mountinfo.splitlines():
+        parts = line.split()
+        if len(parts) > 4 and parts[2] in devs:  # mountinfo escapes spaces as \040
+            points.append(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), parts[4]))
+    return points
 
 
 def swap_devices(proc_swaps: str) -> set[str]:
@@ -87,10 +99,9 @@ def probe_signatures(path: str) -> list[str] | None:
 
 def check_in_use(device: BlockDevice, sys_root: str = "/sys") -> InUse:
     """The edge: read mounts, swaps and signatures, then decide."""
-    return in_use_reasons(
-        device,
-        partition_devs(device, sys_root),
-        mounted_devs(_read_proc("/proc/self/mountinfo")),
-        swap_devices(_read_proc("/proc/swaps")),
-        probe_signatures(device.path),
-    )
+    parts = partition_devs(device, sys_root)
+    mountinfo = _read_proc("/proc/self/mountinfo")
+    verdict = in_use_reasons(device, parts, mounted_devs(mountinfo),
+                             swap_devices(_read_proc("/proc/swaps")), probe_signatures(device.path))
+    verdict.mounts = mount_points(mountinfo, {device.dev, *parts})
+    return verdict

@@ -79,7 +79,7 @@ def write_check(target: Target, facts: dict[str, Any]) -> WriteCheck:
     serial = (facts.get("identity") or {}).get("serial")
     if target.kind == "block":
         verdict = check_in_use(read_block_device(target.device_name or ""))
-        return WriteCheck(verdict.in_use, verdict.reasons, serial)
+        return WriteCheck(verdict.in_use, verdict.reasons, serial, verdict.mounts)
     if target.kind == "file":
         signatures = probe_signatures(target.path or "")
         if signatures is None:

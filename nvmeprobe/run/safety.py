@@ -5,13 +5,16 @@ carries a signature, unless the user named that exact device (its resolved
 path, the name they typed, or an NVMe serial) in `--destroy-data`. A
 `--destroy-data` value that names something else is refused too: the user
 meant another device. Unknown state (the probe failed) counts as in use.
+A mounted filesystem is never written, named or not (as `mkfs` refuses): the
+kernel is using it, and the user who wants it gone unmounts it first.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+import shlex
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ class WriteCheck:
     in_use: bool | None
     reasons: list[str] = field(default_factory=list)
     serial: str | None = None
+    mounts: list[str] = field(default_factory=list)  # where it or a partition is mounted
 
 
 def names_for(target: Target, serial: str | None) -> set[str]:
@@ -43,12 +47,23 @@ def names_for(target: Target, serial: str | None) -> set[str]:
     return names
 
 
-def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[str]) -> None:
-    """Raise SafetyRefusal unless writing to `target` is allowed."""
+def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[str],
+                        elsewhere: Collection[str] = ()) -> None:
+    """Raise SafetyRefusal unless writing to `target` is allowed.
+
+    `elsewhere`: names of the other targets of the same command, whose
+    `--destroy-data` values are theirs, not wrong names of this one.
+    """
     if target.kind == "sim":
         return
+    if check.mounts:
+        raise SafetyRefusal(
+            f"{target.text} is mounted at {', '.join(check.mounts)}; nvmeprobe never writes a"
+            f" mounted filesystem, --destroy-data or not: unmount it first"
+            f" (umount {' && umount '.join(shlex.quote(m) for m in check.mounts)})")
     names = names_for(target, check.serial)
-    wrong = [value for value in destroy_data if value not in names]
+    wrong = [value for value in destroy_data if value not in names and value not in elsewhere]
+    destroy_data = [value for value in destroy_data if value in names]
     if wrong:
         raise SafetyRefusal(
             f"--destroy-data={wrong[0]} does not name {target.text}"
