@@ -2,7 +2,7 @@
 
 1. Ceilings: 4 KiB random writes and reads at zero modelled latency, QD1 and
    QD16, on nvmeprobe's NBD server and, for comparison, on nbdkit's Python
-   plugin holding the same data in a dict (the alternative DESIGN.md names).
+   plugin holding the same data in a dict (the alternative docs/design.md names).
 2. Waiting: every request takes 1 ms with 16 parallel units (16,000 IOPS
    modelled) at QD32; nbdkit's plugin sleeps 1 ms per request on its threads.
 Each ceiling is the median of --repeats runs: on a 2-core VM, fio and the

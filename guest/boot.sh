@@ -3,7 +3,7 @@
 #
 #   guest/boot.sh OUT_DIR
 #
-# QEMU with software emulation (TCG, no KVM needed), as FIELD-NOTES.md
+# QEMU with software emulation (TCG, no KVM needed), as docs/field-notes.md
 # section 5 describes: the host's root shared read-only over 9p (the guest
 # runs this checkout's .venv, fio and nvme-cli), an emulated NVMe controller
 # with a 4 KiB-LBA namespace, and a second, writable 9p share (OUT_DIR/results)

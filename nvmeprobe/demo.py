@@ -10,7 +10,7 @@ The simulated drives are small and slow (a few parallel units, time-scaled),
 so their economics say what they stand for: a 7.68 TB TLC drive and a
 61.44 TB QLC drive. Each drive's measured rates are scaled by one factor,
 calibrated from the run just made so that its 4 KiB random-write IOPS at
-QD32 matches the published figure of its class (FIELD-NOTES.md section 8:
+QD32 matches the published figure of its class (docs/field-notes.md section 8:
 Solidigm D7-P5520 ~200K for TLC, D5-P5336 38K for QLC). One anchor per
 drive keeps every other relation measured: IU penalties, cache, read/write
 and size ratios all come from fio on the simulated drive.

@@ -1,6 +1,6 @@
 """Errors that end a command with a one-line message and a documented exit code.
 
-Exit codes (DESIGN.md): 0 success; 1 a measurement or qualification failed;
+Exit codes (docs/design.md section 6): 0 success; 1 a measurement or qualification failed;
 2 usage or input error; 3 a target refused for safety.
 """
 

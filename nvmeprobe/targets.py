@@ -1,4 +1,4 @@
-"""One target syntax everywhere (DESIGN.md "Targets"), validated before use.
+"""One target syntax everywhere (docs/design.md "Targets"), validated before use.
 
 A target string becomes a `Target`: a block device, a regular file, an NBD
 export, or a simulated drive. Nothing from the string reaches fio or a command

@@ -15,7 +15,7 @@ K, TB = 1024, 10**12
 
 
 def test_iu_geometry_matches_field_notes():
-    assert amplification(20 * K, 12 * K, 16 * K) == 1.6  # FIELD-NOTES.md section 8
+    assert amplification(20 * K, 12 * K, 16 * K) == 1.6  # docs/field-notes.md section 8
     assert amplification(4 * K, 0, 16 * K) == 4.0
     assert amplification(16 * K, 4 * K, 16 * K) == 2.0
     assert start_offsets(12 * K, 16 * K) == [0, 4 * K, 8 * K, 12 * K]

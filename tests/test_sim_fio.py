@@ -2,7 +2,7 @@
 
 Each fio job is short (well under a second or two); measurements use
 throughput at queue depths that keep every parallel unit busy, where the
-modelled service time dominates fio's host overhead (FIELD-NOTES.md section 6).
+modelled service time dominates fio's host overhead (docs/field-notes.md section 6).
 """
 
 from __future__ import annotations

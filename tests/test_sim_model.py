@@ -85,7 +85,7 @@ def test_bad_specs_give_one_line_input_errors(spec, words):
     (4 * KIB, 16 * KIB, (0, 2, True, True)),
     (4 * KIB, 4 * KIB, (0, 1, True, False)),
     (0, 4 * KIB, (0, 1, True, False)),
-    (12 * KIB, 20 * KIB, (0, 2, True, False)),  # FIELD-NOTES: 1.6x for 20 KiB at 12 KiB
+    (12 * KIB, 20 * KIB, (0, 2, True, False)),  # docs/field-notes.md section 8: 1.6x
     (32 * KIB, 48 * KIB, (2, 3, False, False)),
     (20 * KIB, 0, (1, 0, False, False)),
 ])

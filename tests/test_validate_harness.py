@@ -3,7 +3,7 @@
 `draw_drive(seed)` draws a drive with an SLC cache (IU 4-128 KiB, cache
 size, native rate, cache/native ratio, parallel units, RMW cost, noise up
 to 10%); `draw_cacheless(seed)` one without a cache whose IU is its LBA
-size. Draws stay where the simulator is exact and cheap (FIELD-NOTES.md
+size. Draws stay where the simulator is exact and cheap (docs/field-notes.md
 section 6): at most ~2,500 IU-sized writes per second (the server's CPU),
 at most 128 MiB/s in the cache (>= 1 ms per 128 KiB write), IU operations
 of 0.3-25 ms of real time (a 1 s cell holds >= 40 completion waves), at

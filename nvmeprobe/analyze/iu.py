@@ -39,7 +39,7 @@ in [0, 1], halved when the rule and the fit disagree; None without a fit
 
 Each `rmw_amplification` entry also carries `predicted_waf`: the media bytes
 per host byte that write pattern costs at the inferred IU, the mean over its
-starts of (roundup(off+len, IU) - rounddown(off, IU)) / len (FIELD-NOTES.md
+starts of (roundup(off+len, IU) - rounddown(off, IU)) / len (docs/field-notes.md
 section 8), for endurance by IO size and alignment.
 """
 

@@ -1,4 +1,4 @@
-"""SNIA PTS steady state: the round rule (FIELD-NOTES.md section 4).
+"""SNIA PTS steady state: the round rule (docs/field-notes.md section 4).
 
 Over a window of 5 rounds, the tracking variable's (max - min) must be <= 20%
 of the window average, and the change of its least-squares line across the

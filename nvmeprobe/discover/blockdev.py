@@ -41,7 +41,7 @@ class BlockDevice:
 
 
 def device_kind(name: str) -> str:
-    """Kind of a block device from its kernel name (DESIGN.md `detect` kinds)."""
+    """Kind of a block device from its kernel name (docs/design.md `detect` kinds)."""
     for prefix, kind in _KIND_BY_PREFIX:
         if name.startswith(prefix):
             return kind

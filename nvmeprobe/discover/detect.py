@@ -24,7 +24,7 @@ _MULTIPATH_PATH = re.compile(r"nvme\d+c\d+n\d+")
 
 def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]],
                    in_use: dict[str, InUse]) -> list[dict[str, Any]]:
-    """One `detect --json` object per device (contract keys, DESIGN.md)."""
+    """One `detect --json` object per device (contract keys, docs/design.md section 6)."""
     by_path = {entry["device"]: entry for entry in nvme_entries}
     rows = []
     for dev in devices:

@@ -1,4 +1,4 @@
-"""The `inspect --json` contract (DESIGN.md "Output contracts"): one dataclass per section.
+"""The `inspect --json` contract (docs/design.md "Output contracts"): one dataclass per section.
 
 `InspectReport.to_dict()` gives exactly the documented shape: `target`, `kind`,
 `identity`, `geometry`, `iu`, `endurance`, plus `warnings` and `gaps`. Sizes are

@@ -1,6 +1,6 @@
 """Identify Namespace: nvme-cli JSON, `nvme id-ns [-H]` text, or the raw 4096-byte page.
 
-Facts (FIELD-NOTES.md section 1; NVMe Base spec, Identify Namespace, as laid out in
+Facts (docs/field-notes.md section 1; NVMe Base spec, Identify Namespace, as laid out in
 Linux/libnvme `struct nvme_id_ns`): nsze@0, ncap@8, nuse@16 (u64 LBAs); nsfeat@24,
 nlbaf@25, flbas@26; nawun@34, nawupf@36, noiob@46 (u16); nvmcap@48 (16 bytes);
 npwg@64, npwa@66, npdg@68, npda@70, nows@72 (u16); endgid@102 (u16); LBA formats

@@ -1,6 +1,6 @@
 """Which IU the drive reports: Identify Namespace OPTPERF fields first, then sysfs.
 
-FIELD-NOTES.md section 1: npwg (0's based LBAs) is the preferred write granularity;
+docs/field-notes.md section 1: npwg (0's based LBAs) is the preferred write granularity;
 Linux maps it to queue/minimum_io_size (and may understate it in physical_block_size,
 which is capped by the atomic write size), so sysfs minimum_io_size is the fallback,
 never physical_block_size. With neither, the only granularity known is the LBA size.

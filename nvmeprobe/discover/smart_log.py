@@ -3,7 +3,7 @@
 JSON shapes: nvme-cli 1.x (the 'critical_warrning' typo), 2.3 (critical_warning an int),
 2.11 (critical_warning an object with 'value'); counters as bare numbers or decimal
 strings, kept as exact ints. Temperature is in Kelvin (converted: K - 273).
-Data units are 1000 * 512 bytes (NVMe Base spec; FIELD-NOTES.md section 2).
+Data units are 1000 * 512 bytes (NVMe Base spec; docs/field-notes.md section 2).
 
 Raw page (little-endian): critical_warning@0, temperature@1 (u16 K), avail_spare@3,
 spare_thresh@4, percent_used@5, then 16-byte counters: data_units_read@32,

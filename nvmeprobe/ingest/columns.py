@@ -1,4 +1,4 @@
-"""The cell table's columns: names (a contract, DESIGN.md "Profiles"), kinds, dtypes.
+"""The cell table's columns: names (a contract, docs/design.md "Profiles"), kinds, dtypes.
 
 One row per measured cell (one fio job, or one group_reporting group) and IO
 direction. Unknown values are missing (NaN / <NA>), never 0.
@@ -12,7 +12,7 @@ import pandas as pd
 
 STRING = pd.StringDtype()
 
-# name -> kind ('str', 'int', 'float', 'bool'); contract columns first, in DESIGN.md order.
+# name -> kind ('str', 'int', 'float', 'bool'); contract columns first, in docs/design.md order.
 CELL_FIELDS: dict[str, str] = {
     "run_id": "str",
     "cell": "str",

@@ -1,7 +1,7 @@
 """Duration, bytes-written and endurance estimates for cells and plans.
 
 - A time-based cell takes runtime + ramp, plus `FIO_START_COST_S` (fio
-  spends ~0.3 s starting and stopping each process, FIELD-NOTES section 7).
+  spends ~0.3 s starting and stopping each process, docs/field-notes.md section 7).
 - A size-based cell takes size / write bandwidth (+ the start cost); reads
   are timed at the write bandwidth too, which overestimates them.
 - A time-based write cell writes (runtime + ramp) x write bandwidth x the

@@ -4,7 +4,8 @@ A metric is either a column of the profile's cell rows (`iops`, `lat_p99_us`,
 `media_bytes_written`, ...) or the dotted path of an analysis finding
 (`analyze --json`, stored in the profile as finding rows). Only the analysis
 leaves below are judged: they are the contract of `analyze --json`
-(DESIGN.md); lists (`iu.rmw_amplification`) and evidence are not metrics.
+(docs/design.md section 6); lists (`iu.rmw_amplification`) and evidence are not
+metrics.
 """
 
 from __future__ import annotations

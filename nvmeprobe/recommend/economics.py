@@ -15,7 +15,7 @@ Keys a caller may give (all optional; unknown keys are an InputError):
 | `power_active_w` | power while busy | id-ctrl max operational power state, else 20 (iu4k) / 25 (iubig) |
 | `power_idle_w` | power when idle | 5 |
 
-Why these defaults (FIELD-NOTES.md section 8): TLC-class drives (4 KiB IU, D7-P5520,
+Why these defaults (docs/field-notes.md section 8): TLC-class drives (4 KiB IU, D7-P5520,
 CD8-R, 7450 PRO) are rated ~1 DWPD; QLC-class drives with 16-64 KiB IUs 0.26-1.0 DWPD
 at IU-aligned writes (D5-P5336 0.58 at 16 KiB-aligned random, 6550 ION 1.0), so 0.6.
 Street prices (2024-25) put high-capacity QLC at ~$55-80/TB and enterprise TLC at

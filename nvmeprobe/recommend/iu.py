@@ -1,6 +1,6 @@
 """Indirection-unit geometry: what a write of a given size and alignment costs a drive.
 
-FIELD-NOTES.md section 8: one write of `length` bytes at `offset` on an IU of
+docs/field-notes.md section 8: one write of `length` bytes at `offset` on an IU of
 `iu` bytes programs (roundup(offset+length, iu) - rounddown(offset, iu)) bytes,
 i.e. amplifies by that over `length`. A stream of random writes aligned to
 `alignment` bytes starts at every multiple of gcd(alignment, iu) inside an IU

@@ -3,7 +3,7 @@
 A `DriveClass` is one drive model as measured (cells, analysis findings,
 inspect facts) plus its economics (`economics.py`). `drive_class_from_profile`
 takes the profile pieces as the other stages produce them: `cells` with the
-DESIGN.md cell columns, `findings` shaped like `analyze --json`, `facts` like
+docs/design.md cell columns, `findings` shaped like `analyze --json`, `facts` like
 `inspect --json`.
 """
 

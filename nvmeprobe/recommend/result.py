@@ -22,7 +22,7 @@ class Recommendation:
     drive_classes: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """The JSON document (DESIGN.md contract: `placements`, `fleets`; the rest are additions)."""
+        """The JSON document (docs/design.md section 6: `placements`, `fleets`; the rest added)."""
         return {"placements": self.placements, "fleets": self.fleets, "unplaced": self.unplaced,
                 "drive_classes": self.drive_classes, "predictions": self.predictions}
 

@@ -1,4 +1,4 @@
-"""Safety rules for writing (DESIGN.md "Safety").
+"""Safety rules for writing (docs/design.md "Safety").
 
 A write plan never starts on a target that is mounted, partitioned, held or
 carries a signature, unless the user named that exact device (its resolved

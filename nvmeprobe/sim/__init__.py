@@ -1,4 +1,4 @@
-"""Simulated drives with known ground truth, served over NBD (DESIGN.md "Simulated drives").
+"""Simulated drives with known ground truth, served over NBD (docs/design.md "Simulated drives").
 
 Modules: `params` (the truth), `presets`, `spec` (parse 'qlc-16k' or
 'iu=16k,slc=64m,...'), `model` (service times and exact counters), `store`

@@ -164,7 +164,10 @@ def ocp_smart_add_log(params: DriveParams, state: dict) -> dict:
 
 
 def sysfs_queue(params: DriveParams) -> dict[str, int]:
-    """Queue limits as Linux derives them from Identify Namespace (FIELD-NOTES.md section 1)."""
+    """Queue limits as Linux derives them from Identify Namespace.
+
+    See docs/field-notes.md section 1.
+    """
     reported = params.reported_iu
     return {
         "logical_block_size": params.lba,

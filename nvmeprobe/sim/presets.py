@@ -1,13 +1,13 @@
 """Built-in simulated drives, written in the spec syntax (`key=value`, times in modelled us).
 
-Relative behaviour follows FIELD-NOTES.md section 8: the TLC drive has a
+Relative behaviour follows docs/field-notes.md section 8: the TLC drive has a
 4 KiB IU and no SLC cache; the QLC drives have 16/64 KiB IUs, an SLC cache
 4x faster per byte than their native rate, a native rate 4x slower per byte
 than the TLC drive, and 1,000 rather than 3,000 P/E cycles. A partially
 covered IU costs a read of that IU on top of its program (`rmw_us` =
 `read_us`). Time scales put the shortest write service time at >= 1 ms of
 real time, where fio's measurements through NBD are repeatable
-(FIELD-NOTES.md section 6). Real-time rates at these scales:
+(docs/field-notes.md section 6). Real-time rates at these scales:
 
 | preset | IU | reported | SLC cache | in-cache write | native write | 4K random write |
 |---|---|---|---|---|---|---|
