@@ -94,7 +94,8 @@ def _headings(doc: str) -> set[str]:
 def test_design_references_point_inside_the_repository():
     offenders = [f"{path.relative_to(REPO)}:{text[:m.start()].count(chr(10)) + 1}: {m.group(0)}"
                  for path, text in _tracked_text_files() for m in _OLD_DOC.finditer(text)]
-    assert not offenders, "cite docs/design.md or docs/field-notes.md instead:\n" + "\n".join(offenders)
+    assert not offenders, (
+        "cite docs/design.md or docs/field-notes.md instead:\n" + "\n".join(offenders))
 
 
 def test_field_notes_keep_their_section_numbers():
