@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Sequence
+from typing import Literal, overload
 
 import sh
 
@@ -21,6 +22,12 @@ def have_tool(name: str) -> bool:
     return shutil.which(name) is not None
 
 
+@overload
+def run_tool(name: str, args: Sequence[str], timeout: float | None = ...,
+             binary: Literal[False] = ...) -> str: ...
+@overload
+def run_tool(name: str, args: Sequence[str], timeout: float | None = ...,
+             *, binary: Literal[True]) -> bytes: ...
 def run_tool(name: str, args: Sequence[str], timeout: float | None = 120,
              binary: bool = False) -> str | bytes:
     """Run `name args...` and return its stdout (text, or bytes when `binary`)."""

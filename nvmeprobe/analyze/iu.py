@@ -209,7 +209,7 @@ def infer_iu(points: pd.DataFrame, reported_iu: int | None = None, lba: int | No
             and not _equivalent(fits, rule_iu, fit_choice):
         confidence *= 0.5
     for entry in amplification:
-        entry["predicted_waf"] = iu_load(entry["bs"], entry["offset"], chosen)[0] * chosen \
+        entry["predicted_waf"] = iu_load(int(entry["bs"]), int(entry["offset"]), chosen)[0] * chosen \
             / entry["bs"]
     evidence.update({
         "noise_sigma": sigma, "tolerance": tol, "rule_iu": rule_iu, "rule": rule_evidence,

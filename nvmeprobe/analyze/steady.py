@@ -63,8 +63,8 @@ def _window(values: list[Fraction]) -> tuple[Fraction, Fraction, Fraction]:
     n = len(values)
     avg = sum(values, Fraction(0)) / n
     x_mean = Fraction(n - 1, 2)
-    sxx = sum((Fraction(i) - x_mean) ** 2 for i in range(n))
-    sxy = sum((Fraction(i) - x_mean) * (v - avg) for i, v in enumerate(values))
+    sxx = sum(((Fraction(i) - x_mean) ** 2 for i in range(n)), Fraction(0))
+    sxy = sum(((Fraction(i) - x_mean) * (v - avg) for i, v in enumerate(values)), Fraction(0))
     return avg, max(values) - min(values), abs(sxy / sxx) * (n - 1)
 
 

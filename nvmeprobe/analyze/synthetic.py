@@ -97,7 +97,8 @@ def slc_series(rng: np.random.Generator, cache_bytes: float, in_bw: float, post_
     sample is multiplied by a uniform factor in [1 - noise, 1 + noise]. The sample
     straddling the cache edge carries the exact mix of both rates.
     """
-    t, written, rows = 0.0, 0.0, []
+    t, written = 0.0, 0.0
+    rows: list[tuple[float, float, float]] = []
     while written < total_bytes:
         t += dt
         in_time = 0.0 if written >= cache_bytes else min(dt, (cache_bytes - written) / in_bw)

@@ -11,6 +11,7 @@ Lifetime WAF from the drive's lifetime counters is computed by discovery.
 from __future__ import annotations
 
 import math
+from typing import Any
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -50,7 +51,7 @@ def waf(cells: pd.DataFrame) -> WAFResult:
     written = per_cell[per_cell["host_bytes_written"].notna()
                        & (per_cell["host_bytes_written"] > 0)]
     known = written[written["media_bytes_written"].notna()]
-    evidence = {"cells": int(len(per_cell)), "cells_with_host_writes": int(len(written)),
+    evidence: dict[str, Any] = {"cells": int(len(per_cell)), "cells_with_host_writes": int(len(written)),
                 "cells_skipped_unknown_media": int(len(written) - len(known))}
     if known.empty:
         evidence["reason"] = "no cell with both host and media bytes written"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from nvmeprobe.discover.blockdev import BlockDevice, read_block_device
@@ -23,7 +23,7 @@ from nvmeprobe.tools import have_tool, run_tool
 Capture = dict[str, bytes]
 
 
-def _kv_lines(values: dict[str, object]) -> bytes:
+def _kv_lines(values: Mapping[str, object]) -> bytes:
     return "".join(f"{k}={v}\n" for k, v in values.items() if v is not None).encode()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, TypeVar
 
 from nvmeprobe.discover.endurance_log import EnduranceGroupLog, parse_endurance_log
@@ -180,11 +181,11 @@ def decode_capture(files: dict[str, bytes], target: str) -> InspectReport:
 
 
 def _endurance_groups(cap: _Capture) -> list[EnduranceGroupLog]:
-    groups = []
+    groups: list[EnduranceGroupLog] = []
     for name in sorted(cap.files):
         match = _ENDURANCE_NAME.match(name)
         if match and cap.files[name].strip():
-            group = cap.parse(name, cap.files[name], lambda d, g=int(match[1]): parse_endurance_log(d, g))
+            group = cap.parse(name, cap.files[name], partial(parse_endurance_log, group_id=int(match[1])))
             if group:
                 groups.append(group)
     return groups
@@ -205,11 +206,11 @@ def _identity(ctrl: ControllerFacts | None, listed: ListedNamespace | None,
     vid = _first(ctrl.vendor_id if ctrl else None, smartctl.vendor_id if smartctl else None)
     watts = [ps.max_power_w for ps in ctrl.power_states] if ctrl and ctrl.power_states else None
     return Identity(
-        model=_first(ctrl and ctrl.model, listed and listed.model, smartctl and smartctl.model,
+        model=_first((ctrl.model if ctrl else None), (listed.model if listed else None), (smartctl.model if smartctl else None),
                      sysfs.get("model")),
-        serial=_first(ctrl and ctrl.serial, listed and listed.serial, smartctl and smartctl.serial,
+        serial=_first((ctrl.serial if ctrl else None), (listed.serial if listed else None), (smartctl.serial if smartctl else None),
                       sysfs.get("serial")),
-        firmware=_first(ctrl and ctrl.firmware, listed and listed.firmware, smartctl and smartctl.firmware,
+        firmware=_first((ctrl.firmware if ctrl else None), (listed.firmware if listed else None), (smartctl.firmware if smartctl else None),
                         sysfs.get("firmware")),
         vendor_id=f"0x{vid:04x}" if vid else None,  # 0 is "no vendor id" (e.g. the Linux target)
         power_states_w=watts,
@@ -223,10 +224,10 @@ def _geometry(sysfs: dict[str, int], size: int | None, ns: NamespaceFacts | None
         return sysfs.get(key) or None
 
     return Geometry(
-        size_bytes=_first(size, ns and ns.size_bytes, listed and listed.size_bytes,
-                          smartctl and smartctl.size_bytes),
-        logical_block_size=_first(positive("logical_block_size"), ns and ns.lba_size,
-                                  listed and listed.logical_block_size, smartctl and smartctl.logical_block_size),
+        size_bytes=_first(size, (ns.size_bytes if ns else None), (listed.size_bytes if listed else None),
+                          (smartctl.size_bytes if smartctl else None)),
+        logical_block_size=_first(positive("logical_block_size"), (ns.lba_size if ns else None),
+                                  (listed.logical_block_size if listed else None), (smartctl.logical_block_size if smartctl else None)),
         physical_block_size=positive("physical_block_size"),
         minimum_io_size=positive("minimum_io_size"),
         optimal_io_size=positive("optimal_io_size"),
@@ -248,30 +249,30 @@ def _endurance(smart: SmartLog | None, ocp: OcpSmartLog | None, groups: list[End
                vendor: VendorSmart | None, ns: NamespaceFacts | None) -> Endurance:
     group = next((g for g in groups if ns and g.group_id == ns.endgid), groups[0] if groups else None)
     media, media_source = _media(ocp, group, vendor)
-    host = _first(smart and smart.host_bytes_written, group and group.host_bytes_written)
+    host = _first((smart.host_bytes_written if smart else None), (group.host_bytes_written if group else None))
     return Endurance(
-        percent_used=_first(smart and smart.percent_used, group and group.percent_used),
+        percent_used=_first((smart.percent_used if smart else None), (group.percent_used if group else None)),
         host_bytes_written=host,
         media_bytes_written=media,
         lifetime_waf=media / host if media is not None and host else None,
         unaligned_io=ocp.unaligned_io if ocp else None,
         endurance_estimate=_first(ocp.endurance_estimate or None if ocp else None,
-                                  group and group.endurance_estimate_bytes),
-        power_on_hours=smart and smart.power_on_hours,
-        available_spare=_first(smart and smart.available_spare, group and group.available_spare),
-        media_errors=smart and smart.media_errors,
-        critical_warning=smart and smart.critical_warning,
-        temperature_c=smart and smart.temperature_c,
-        available_spare_threshold=_first(smart and smart.available_spare_threshold,
-                                         group and group.available_spare_threshold),
-        host_bytes_read=_first(smart and smart.host_bytes_read, group and group.host_bytes_read),
+                                  (group.endurance_estimate_bytes if group else None)),
+        power_on_hours=(smart.power_on_hours if smart else None),
+        available_spare=_first((smart.available_spare if smart else None), (group.available_spare if group else None)),
+        media_errors=(smart.media_errors if smart else None),
+        critical_warning=(smart.critical_warning if smart else None),
+        temperature_c=(smart.temperature_c if smart else None),
+        available_spare_threshold=_first((smart.available_spare_threshold if smart else None),
+                                         (group.available_spare_threshold if group else None)),
+        host_bytes_read=_first((smart.host_bytes_read if smart else None), (group.host_bytes_read if group else None)),
         media_bytes_source=media_source,
         endurance_groups=[g.to_dict() for g in groups],
     )
 
 
 def _warnings(endurance: Endurance, iu: IuInfo, geometry: Geometry, sysfs: dict[str, int]) -> list[str]:
-    out = []
+    out: list[str] = []
     critical = endurance.critical_warning or 0
     out.extend(f"critical warning: {text}" for bit, text in _CRITICAL_BITS if critical & bit)
     spare, threshold = endurance.available_spare, endurance.available_spare_threshold

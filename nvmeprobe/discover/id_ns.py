@@ -194,7 +194,7 @@ def parse_id_ns_binary(page: bytes) -> NamespaceFacts:
         LbaFormat(data_size=2 ** page[128 + 4 * i + 2], metadata_size=le_uint(page, 128 + 4 * i, 2))
         for i in range(min(nlbaf, 64))
     )
-    fields = {
+    fields: dict[str, int | None] = {
         "nsze": le_uint(page, 0, 8), "nuse": le_uint(page, 16, 8), "nsfeat": page[24],
         "nawun": le_uint(page, 34, 2), "nawupf": le_uint(page, 36, 2), "noiob": le_uint(page, 46, 2),
         "nvmcap": le_uint(page, 48, 16), "npwg": le_uint(page, 64, 2), "npwa": le_uint(page, 66, 2),

@@ -8,6 +8,8 @@ never physical_block_size. With neither, the only granularity known is the LBA s
 
 from __future__ import annotations
 
+from typing import Any
+
 from nvmeprobe.discover.facts import IuInfo
 from nvmeprobe.discover.id_ns import NamespaceFacts
 
@@ -27,7 +29,7 @@ def decode_iu(ns: NamespaceFacts | None, sysfs_queue: dict[str, int] | None) -> 
     lba = (ns.lba_size if ns else None) or _positive(sysfs, "logical_block_size")
     optimal = (ns.optimal_write_bytes if ns else None) or _positive(sysfs, "optimal_io_size")
     dealloc = (ns.deallocate_granularity_bytes if ns else None) or _positive(sysfs, "discard_granularity")
-    common = {
+    common: dict[str, Any] = {
         "deallocate_granularity_bytes": dealloc,
         "optimal_write_bytes": optimal,
         "deallocate_alignment_bytes": ns.deallocate_alignment_bytes if ns else None,

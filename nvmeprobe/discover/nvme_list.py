@@ -61,7 +61,7 @@ def _flat_namespace(entry: dict[str, Any]) -> ListedNamespace:
 
 
 def _nested_namespaces(host: dict[str, Any]) -> list[ListedNamespace]:
-    out = []
+    out: list[ListedNamespace] = []
     for subsystem in host.get("Subsystems") or []:
         controllers = subsystem.get("Controllers") or []
         for ctrl in controllers:

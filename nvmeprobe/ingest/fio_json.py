@@ -69,7 +69,7 @@ def _entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _active(stats: dict[str, Any] | None) -> bool:
-    return bool(stats) and bool(stats.get("total_ios") or stats.get("io_bytes"))
+    return stats is not None and bool(stats.get("total_ios") or stats.get("io_bytes"))
 
 
 def _bandwidth(stats: dict[str, Any]) -> float:

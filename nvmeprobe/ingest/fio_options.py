@@ -7,7 +7,7 @@ rw read, rwmixread 50) and are unknown (None) otherwise (ioengine).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.units import parse_size
@@ -61,6 +61,10 @@ def alignment_offset(options: dict[str, str]) -> int | None:
     return parse_size(text)
 
 
+@overload
+def integer(options: dict[str, str], name: str, default: int) -> int: ...
+@overload
+def integer(options: dict[str, str], name: str, default: None) -> int | None: ...
 def integer(options: dict[str, str], name: str, default: int | None) -> int | None:
     """An integer option such as iodepth or numjobs; `default` when absent."""
     text = options.get(name)

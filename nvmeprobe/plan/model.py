@@ -48,7 +48,8 @@ class TargetFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TargetFacts:
-        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+        values: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ SU_MIN, SU_MAX, XFS_LOG_SU_MAX = 64 * 1024, 1024 * 1024, 256 * 1024
 def stripe_unit(workload: Workload, iu: int) -> int:
     """Stripe unit in bytes: the dominant write size (else read size) in whole IUs, 64 KiB..1 MiB."""
     spec = workload.write or workload.read
+    assert spec is not None  # workloads.py requires a read or a write table
     dominant = max(spec.io_sizes, key=lambda item: (item[1], item[0]))[0]
     unit = -(-dominant // iu) * iu
     return max(iu, min(max(unit, SU_MIN), max(SU_MAX, iu)))

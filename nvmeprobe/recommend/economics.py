@@ -137,12 +137,13 @@ def _endurance(given: dict[str, Any], defaults: dict[str, float], capacity: int,
     if len(ratings) > 1:
         raise InputError(f"economics: give one endurance rating, not {' and '.join(ratings)}")
     days = DAYS_PER_YEAR * warranty
-    if ratings == ["dwpd"]:
-        return _positive(given, "dwpd") * capacity * days, "given DWPD"
-    if ratings == ["tbw"]:
-        return _positive(given, "tbw") * TB, "given TBW"
-    if ratings == ["pe_cycles"]:
-        return _positive(given, "pe_cycles") * capacity, "given P/E cycles"
+    if ratings:
+        key = ratings[0]
+        rated = _positive(given, key)
+        assert rated is not None  # `ratings` lists only the keys given
+        scale, label = {"dwpd": (capacity * days, "given DWPD"), "tbw": (TB, "given TBW"),
+                        "pe_cycles": (capacity, "given P/E cycles")}[key]
+        return rated * scale, label
     if estimate:
         return estimate * capacity / measured_bytes, "drive endurance estimate"
     return defaults["dwpd"] * capacity * days, f"class default {defaults['dwpd']:g} DWPD"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from math import ceil
+from math import ceil, inf
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.recommend.advice import advise
 from nvmeprobe.recommend.fleets import fleet_summary
 from nvmeprobe.recommend.model import DriveClass, Workload
-from nvmeprobe.recommend.optimise import assign
+from nvmeprobe.recommend.optimise import Assignment, assign
 from nvmeprobe.recommend.predict import Prediction, predict, reasons
 from nvmeprobe.recommend.result import Recommendation
 
@@ -18,7 +18,8 @@ LATENCY_PREFIX = "p99 latency"
 def unplaced_reason(workload: Workload, preds: list[Prediction], scope: str) -> str:
     """Why a workload fits no class: one line naming the binding constraint."""
     if all(p.binding.startswith(LATENCY_PREFIX) for p in preds):
-        best = min(preds, key=lambda p: p.p99_s)
+        best = min(preds, key=lambda p: p.p99_s if p.p99_s is not None else inf)
+        assert best.p99_s is not None and workload.p99_target_s is not None  # a latency binding
         lowest = f" (lowest on {best.drive})" if len(preds) > 1 else ""
         return (f"p99 latency {best.p99_s * 1000:.1f} ms > target {workload.p99_target_s * 1000:.1f} ms "
                 f"on {scope}{lowest}")
@@ -26,7 +27,7 @@ def unplaced_reason(workload: Workload, preds: list[Prediction], scope: str) -> 
 
 
 def _solve(name: str, workloads: list[Workload], drives: list[DriveClass],
-           preds: dict[tuple[str, str], Prediction]) -> tuple[dict, object, list[dict]]:
+           preds: dict[tuple[str, str], Prediction]) -> tuple[dict, Assignment, list[dict]]:
     """One fleet over `drives`: its summary, assignment and unplaced workloads."""
     scope = "every class" if len(drives) > 1 else drives[0].model
     unplaced, placeable = [], []

@@ -147,8 +147,9 @@ def _iu(findings: dict, facts: dict) -> tuple[int, str]:
         (_section(facts, "geometry").get("minimum_io_size"), "kernel minimum_io_size"),
     )
     for value, source in candidates:
-        if _number(value):
-            return int(value), source
+        number = _number(value)
+        if number:
+            return int(number), source
     return DEFAULT_IU, "unknown: 4 KiB assumed"
 
 

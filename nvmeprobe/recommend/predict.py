@@ -26,7 +26,7 @@ import pandas as pd
 
 from nvmeprobe.recommend.interpolate import Estimate, along_size, estimate
 from nvmeprobe.recommend.iu import amplification, mean_amplification, start_offsets
-from nvmeprobe.recommend.model import DriveClass, Workload
+from nvmeprobe.recommend.model import Burst, DriveClass, Workload
 from nvmeprobe.units import format_bytes
 
 SECONDS_PER_YEAR = 365.0 * 86400
@@ -91,12 +91,14 @@ def io_kinds(workload: Workload) -> list[IoKind]:
 def rmw_factors(drive: DriveClass, bs: int, alignment: int) -> tuple[float, float, str]:
     """(mean RMW factor over the write's start offsets, aligned factor, source)."""
     offsets = start_offsets(alignment, drive.iu_bytes)
-    measured = []
+    by_offset: dict[int, float] = {}
     for offset in dict.fromkeys([0, *offsets]):
         points = pd.Series({b: f for b, o, f in drive.rmw if o == offset}, dtype=float).sort_index()
-        measured.append(along_size(points, bs))
-    if all(m is not None for m in measured):
-        by_offset = dict(zip(dict.fromkeys([0, *offsets]), measured))
+        factor = along_size(points, bs)
+        if factor is None:
+            break
+        by_offset[offset] = factor
+    else:
         return sum(by_offset[o] for o in offsets) / len(offsets), by_offset[0], "IU analysis"
     geometric = [amplification(bs, o, drive.iu_bytes) for o in offsets]
     return sum(geometric) / len(geometric), amplification(bs, 0, drive.iu_bytes), "IU geometry"
@@ -112,16 +114,18 @@ def predict(workload: Workload, drive: DriveClass) -> Prediction:
     pred = Prediction(workload=workload.name, drive=drive.model, feasible=True, binding="")
     kinds = io_kinds(workload)
     total_iops = sum(k.iops for k in kinds)
-    load, lat, write_bytes, write_time, waf_bytes, rmw_bytes = 0.0, [], 0.0, 0.0, 0.0, 0.0
+    load, write_bytes, write_time, waf_bytes, rmw_bytes = 0.0, 0.0, 0.0, 0.0, 0.0
+    lat: list[float] = []
     lat_unknown = False
-    waf_sources = set()
+    waf_sources: set[str] = set()
     for kind in kinds:
         est = estimate(drive.rates, kind.direction, kind.pattern, kind.bs, workload.queue_depth)
         if est is None:
             pred.feasible = False
             pred.binding = f"no measured {kind.direction} cells on {drive.model}"
             return pred
-        est, rmw, waf, source = _write_costs(drive, kind, est) if kind.direction == "write" else (est, 1.0, None, None)
+        if kind.direction == "write":
+            est, rmw, waf, source = _write_costs(drive, kind, est)
         pred.notes.extend(n for n in est.notes if n not in pred.notes)
         load += kind.iops / est.iops if kind.iops else 0.0
         if kind.direction == "write":
@@ -183,14 +187,14 @@ def _size(pred: Prediction, workload: Workload, drive: DriveClass, load: float,
         "load": load,
         "endurance": yearly_media * workload.service_life_years / econ.endurance_bytes,
     }
-    absorb = burst_capacity(drive, workload, write_bw) if workload.burst else None
-    if absorb is not None:
+    if workload.burst is not None:
+        absorb = burst_capacity(drive, workload.burst, write_bw)
         if absorb <= 0:
             pred.feasible, pred.binding = False, f"no write rate measured on {drive.model} for the burst"
             return
         demand["burst"] = workload.burst.size_bytes / absorb
     pred.demand = demand
-    pred.binding = max(demand, key=demand.get)
+    pred.binding = max(demand, key=lambda name: demand[name])
     drives = max(1, ceil(demand[pred.binding] - 1e-9))
     pred.drives_alone = drives
     day_bytes = workload.write_bytes_per_s * 86400
@@ -210,10 +214,10 @@ def _burst_rates(drive: DriveClass, write_bw: float | None) -> tuple[float, floa
     return (slc.in_cache_bw or fallback), (slc.post_cache_bw or fallback)
 
 
-def burst_capacity(drive: DriveClass, workload: Workload, write_bw: float | None) -> float:
+def burst_capacity(drive: DriveClass, burst: Burst, write_bw: float | None) -> float:
     """Bytes one drive absorbs within the burst deadline: the SLC cache first, then the native rate."""
     in_bw, post_bw = _burst_rates(drive, write_bw)
-    window = workload.burst.within_s
+    window = burst.within_s
     cache = drive.slc.cache_bytes
     if window * in_bw <= cache:
         return window * in_bw
@@ -244,7 +248,7 @@ def reasons(pred: Prediction, workload: Workload, drive: DriveClass) -> list[str
                    f"{pred.waf:.2f} ({pred.waf_source}): rated {pred.rated_dwpd:.2f} DWPD for this write pattern")
     sized = ", ".join(f"{name} {value:.2f}" for name, value in pred.demand.items())
     out.append(f"drive-equivalents needed alone: {sized}; binding: {pred.binding}")
-    if pred.burst_bytes_per_drive is not None:
+    if pred.burst_bytes_per_drive is not None and workload.burst is not None:
         took = "-" if pred.burst_seconds is None else f"{pred.burst_seconds:.0f} s"
         cache = drive.slc.cache_bytes
         where = (f"{'fits' if pred.burst_fits_cache else 'exceeds'} the {format_bytes(cache)} SLC cache"

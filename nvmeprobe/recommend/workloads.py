@@ -119,12 +119,12 @@ def _io(table: Any, where: str, needs_rate: bool) -> IoSpec:
     _only(table, _IO_KEYS, where)
     if "io_sizes" not in table or not isinstance(table["io_sizes"], dict) or not table["io_sizes"]:
         raise InputError(f"{where}: io_sizes is required, e.g. {{ \"4k\" = 1.0 }}")
-    sizes = sorted((values.size(k, where, "io size"), _share(v, f"{where} io_sizes {k}"))
+    given = sorted((values.size(k, where, "io size"), _share(v, f"{where} io_sizes {k}"))
                    for k, v in table["io_sizes"].items())
-    total = sum(share for _, share in sizes)
+    total = sum(share for _, share in given)
     if abs(total - 1) > 0.01:
         raise InputError(f"{where}: io_sizes shares sum to {total:g}, not 1")
-    sizes = tuple((size, share / total) for size, share in sizes if share > 0)
+    sizes = tuple((size, share / total) for size, share in given if share > 0)
     mean = sum(size * share for size, share in sizes)
     if "rate" in table and "iops" in table:
         raise InputError(f"{where}: give rate or iops, not both")

@@ -37,7 +37,7 @@ def _figure(width: float, height: float) -> Figure:
 
 def _axes(figure: Figure, *grid: int) -> Any:
     axis = figure.add_subplot(*grid)
-    axis.set_prop_cycle(cycler(linestyle=["-", "--"]) * cycler(color=matplotlib.colormaps["tab10"].colors))
+    axis.set_prop_cycle(cycler(linestyle=["-", "--"]) * cycler(color=matplotlib.color_sequences["tab10"]))
     return axis
 
 

@@ -94,7 +94,8 @@ class NbdConnection(asyncio.Protocol):
                        "transmission": self._request}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        assert isinstance(transport, asyncio.Transport)  # a stream server's transport
+        self.transport = transport
         transport.write(struct.pack(">QQH", NBDMAGIC, IHAVEOPT, FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES))
 
     def data_received(self, data: bytes) -> None:
