@@ -12,6 +12,7 @@ import pytest
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.ingest import CONTRACT_COLUMNS, cells_from_fio, ingest_paths, load_fio_json
+from nvmeprobe.ingest.fio_json import split_fio_output
 from nvmeprobe.ingest.fio_options import alignment_offset, block_size, directions_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -135,6 +136,16 @@ def test_load_tolerates_junk_before_and_after() -> None:
     junk = "fio: connected to NBD server\nnote: both iodepth >= 1 and synchronous\n"
     doc = load_fio_json((junk + text + "\nfio: trailing text {\n").encode(), "x.json")
     assert doc == _doc(KRIEN)
+
+
+def test_split_keeps_the_document_and_the_text_around_it() -> None:
+    text = KRIEN.read_text()
+    document, messages = split_fio_output("fio: terminating on signal 2\n" + text + "\nbye\n", "x")
+    assert json.loads(document) == _doc(KRIEN)
+    assert messages == "fio: terminating on signal 2\nbye"
+    assert split_fio_output(text, "x") == (text.strip() + "\n", "")
+    with pytest.raises(InputError, match="truncated"):
+        split_fio_output(text[:300], "x")
 
 
 @pytest.mark.parametrize("damage", [lambda t: t[: len(t) // 2], lambda t: t.replace(":", ";", 3)],

@@ -33,7 +33,7 @@ from nvmeprobe.ingest import fio_options as opt
 from nvmeprobe.ingest.columns import cells_frame
 from nvmeprobe.ingest.latency import completion_latency_us, percentile_from_bins
 
-__all__ = ["load_fio_json", "cells_from_fio", "fio_records", "percentile_from_bins",
+__all__ = ["load_fio_json", "split_fio_output", "cells_from_fio", "fio_records", "percentile_from_bins",
            "CONTEXT_KEYS"]
 
 CONTEXT_KEYS = frozenset({"run_id", "cell", "model", "serial", "target", "steady",
@@ -42,24 +42,40 @@ _JSON_START = re.compile(r"^[ \t]*\{", re.MULTILINE)
 _DECODER = json.JSONDecoder()
 
 
-def load_fio_json(text: str | bytes, source: str) -> dict[str, Any]:
-    """The fio document in `text`, skipping junk lines before it and text after it."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
+def _document(text: str, source: str) -> tuple[dict[str, Any], int, int]:
+    """The fio document in `text` and where it starts and ends."""
     first_error: json.JSONDecodeError | None = None
     for match in _JSON_START.finditer(text):
         start = match.end() - 1
         try:
-            doc, _ = _DECODER.raw_decode(text, start)
+            doc, end = _DECODER.raw_decode(text, start)
         except json.JSONDecodeError as err:
             first_error = first_error or err
             continue
         if isinstance(doc, dict) and ("jobs" in doc or "client_stats" in doc):
-            return doc
+            return doc, start, end
     if first_error is not None:
         raise InputError(f"{source}: truncated or corrupt fio JSON ({first_error.msg}"
                          f" at line {first_error.lineno} column {first_error.colno})")
     raise InputError(f"{source}: no fio JSON results found (no object with 'jobs' or 'client_stats')")
+
+
+def load_fio_json(text: str | bytes, source: str) -> dict[str, Any]:
+    """The fio document in `text`, skipping junk lines before it and text after it."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return _document(text, source)[0]
+
+
+def split_fio_output(text: str, source: str) -> tuple[str, str]:
+    """fio's output file split into its JSON document and the text fio printed around it.
+
+    fio writes messages such as `fio: terminating on signal 2` into the same
+    file as its JSON; the text part is "" when there are none.
+    """
+    _, start, end = _document(text, source)
+    messages = "\n".join(part.strip() for part in (text[:start], text[end:]) if part.strip())
+    return text[start:end] + "\n", messages
 
 
 def _entries(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -43,6 +43,7 @@ from nvmeprobe.run.adaptive import run_adaptive
 from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
+from nvmeprobe.run.results_files import separate_messages
 from nvmeprobe.run.session import Counters, Session
 from nvmeprobe.run.stop import raise_if_stopped
 from nvmeprobe.tools import run_tool
@@ -192,6 +193,7 @@ class Runner:
         if outcome.returncode < 0 or not out_json.exists():  # killed: its JSON is partial if any
             raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
                                     f" (exit {outcome.returncode}: {outcome.stderr[:200]})")
+        separate_messages(out_json)
         try:
             doc = load_fio_json(out_json.read_bytes(), str(out_json))
         except ProbeError as err:
