@@ -1,8 +1,11 @@
 """The edge that runs external programs (nvme, fio, smartctl, ...) through `sh`.
 
-Every subprocess in nvmeprobe goes through `run_tool`, with an argument list,
-never a shell string. Failures become `ToolMissing` or `ToolFailed` with a
-one-line message.
+`run_tool` runs a program to completion and returns its output; failures
+become `ToolMissing` or `ToolFailed` with a one-line message. Two edges start
+long-running processes themselves, because they must watch or stop them while
+they run: `run/fio_process.py` (fio, through `sh`, with live status) and
+`sim/handle.py` (a simulated drive's server, through `subprocess`). All of them
+pass an argument list, never a shell string.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
-"""Helpers shared by the analysis methods: input checks and JSON-safe values."""
+"""Input checks shared by the analysis methods."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nvmeprobe.errors import InputError
@@ -19,28 +16,3 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
-def jsonable(value: Any) -> Any:
-    """Plain-Python copy of `value`: numpy scalars unwrapped, NaN/inf -> None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def optional_float(value: Any) -> float | None:
-    """float(value), or None when it is None/NaN/not finite."""
-    if value is None or value is pd.NA:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nvmeprobe.analyze import iu, qos, slc, steady, waf
-from nvmeprobe.analyze._common import jsonable
+from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "analyze/1"
 

@@ -51,9 +51,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nvmeprobe.analyze._common import jsonable, require_columns
+from nvmeprobe.analyze._common import require_columns
 from nvmeprobe.errors import InputError
 from nvmeprobe.units import format_bytes
+from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "iu-rule+fit/1"
 BASELINE_MIN_BS = 128 * 1024

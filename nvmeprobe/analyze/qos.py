@@ -18,7 +18,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from nvmeprobe.analyze._common import jsonable, optional_float, require_columns
+from nvmeprobe.analyze._common import require_columns
+from nvmeprobe.unknown import jsonable, optional_float
 
 METHOD_VERSION = "qos/1"
 KNEE_FRACTION = 0.9

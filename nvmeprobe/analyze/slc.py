@@ -49,8 +49,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nvmeprobe.analyze._common import jsonable, require_columns
+from nvmeprobe.analyze._common import require_columns
 from nvmeprobe.errors import InputError
+from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "slc-kernelcpd/1"
 MAX_BINS = 1000

@@ -23,8 +23,8 @@ from fractions import Fraction
 
 import pandas as pd
 
-from nvmeprobe.analyze._common import jsonable
 from nvmeprobe.errors import InputError
+from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "snia-pts-round-rule/1"
 GROUP_KEYS = ("stage", "rw", "direction", "bs", "offset", "iodepth", "numjobs")

@@ -18,8 +18,9 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from nvmeprobe.analyze._common import jsonable, require_columns
+from nvmeprobe.analyze._common import require_columns
 from nvmeprobe.errors import InputError
+from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "waf-counters/1"
 COLUMNS = ("cell", "bs", "offset", "host_bytes_written", "media_bytes_written")

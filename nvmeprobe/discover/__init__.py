@@ -1,6 +1,9 @@
-"""Drive discovery: the pure core that turns captured nvme-cli, smartctl and sysfs output into facts.
+"""Drive discovery: what a target is (identity, geometry, reported IU, endurance counters).
 
-Each parser module reads one tool's output (JSON, text or a raw binary page) into a small
-frozen dataclass; `decode.decode_capture` merges them into the `inspect --json` report
-(`facts.InspectReport`). Nothing here runs a program or touches a device.
+The pure core turns captured nvme-cli, smartctl and sysfs output into facts: each parser
+module reads one tool's output (JSON, text or a raw binary page) into a small frozen
+dataclass, and `decode.decode_capture` merges them into the `inspect --json` report
+(`facts.InspectReport`). The edges that run programs and read the kernel are
+`collect` (gathers a capture), `detect` (`nvme list` and sysfs), `blockdev` (sysfs) and
+`in_use` (/proc and `wipefs`); they only read, never write a device.
 """

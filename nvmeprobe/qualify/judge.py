@@ -19,15 +19,7 @@ import pandas as pd
 from nvmeprobe.qualify.criteria import Criterion
 from nvmeprobe.qualify.metrics import finding_reason, finding_value
 from nvmeprobe.qualify.verdict import Verdict
-
-
-def plain(value: Any) -> Any:
-    """A Python scalar from a numpy/pandas scalar; None for NA."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item") and callable(value.item):
-        return plain(value.item())
-    return value
+from nvmeprobe.unknown import jsonable
 
 
 def show(value: Any) -> str:
@@ -53,7 +45,7 @@ def matching_rows(cells: pd.DataFrame, where: dict[str, tuple[Any, ...]]) -> pd.
 
 def aggregate(values: pd.Series, agg: str) -> Any:
     """mean, median, min, max or sum of known values."""
-    return plain(getattr(values, agg)())
+    return jsonable(getattr(values, agg)())
 
 
 def expected_text(criterion: Criterion, reference: Any = None) -> str:
@@ -109,11 +101,11 @@ def _judge_cells(criterion: Criterion, cells: pd.DataFrame, reference: Any) -> V
     expected = expected_text(criterion, reference)
     rows = matching_rows(cells, criterion.where)
     if rows.empty:
-        where = ", ".join(f"{k}={show(plain(v[0])) if len(v) == 1 else list(v)}"
+        where = ", ".join(f"{k}={show(jsonable(v[0])) if len(v) == 1 else list(v)}"
                           for k, v in criterion.where.items())
         return _verdict(criterion, False, None, expected,
                         f"no cell matches where {where}" if where else "no cell matches (no cells)", 0)
-    known = [plain(v) for v in rows[criterion.metric].dropna()]
+    known = [jsonable(v) for v in rows[criterion.metric].dropna()]
     if not known:
         return _verdict(criterion, False, None, expected,
                         f"{criterion.metric} is unknown in all {len(rows)} matching cells", len(rows))
@@ -132,7 +124,7 @@ def judge_criterion(criterion: Criterion, cells: pd.DataFrame, findings: dict[st
     """One verdict for one criterion."""
     reference = None
     if isinstance(criterion.equals, str):
-        reference = plain(finding_value(findings, criterion.equals))
+        reference = jsonable(finding_value(findings, criterion.equals))
         if reference is None:
             reason = finding_reason(findings, criterion.equals)
             return _verdict(criterion, False, None, expected_text(criterion),
@@ -143,7 +135,7 @@ def judge_criterion(criterion: Criterion, cells: pd.DataFrame, findings: dict[st
     if criterion.on_cells:
         return _judge_cells(criterion, cells, reference)
     expected = expected_text(criterion, reference)
-    value = plain(finding_value(findings, criterion.metric))
+    value = jsonable(finding_value(findings, criterion.metric))
     if value is None:
         reason = finding_reason(findings, criterion.metric)
         return _verdict(criterion, False, None, expected,

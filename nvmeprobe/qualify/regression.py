@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 
 from nvmeprobe.qualify.criteria import RegressionRules
-from nvmeprobe.qualify.judge import plain, show
+from nvmeprobe.qualify.judge import show
 from nvmeprobe.qualify.metrics import better, finding_value, is_cells_metric
 from nvmeprobe.qualify.verdict import Verdict
 from nvmeprobe.units import format_bytes
+from nvmeprobe.unknown import jsonable
 
 SHAPE = ("rw", "direction", "bs", "offset", "iodepth", "numjobs")
 
@@ -32,7 +33,7 @@ def shape_medians(cells: pd.DataFrame, metric: str) -> dict[tuple[Any, ...], Any
     if rows.empty:
         return {}
     grouped = rows.groupby(list(SHAPE), dropna=False, sort=True)[metric].median()
-    return {tuple(plain(k) for k in key): plain(value) for key, value in grouped.items()}
+    return {tuple(jsonable(k) for k in key): jsonable(value) for key, value in grouped.items()}
 
 
 def shape_label(shape: tuple[Any, ...]) -> str:
@@ -106,10 +107,10 @@ def compare_to_baseline(cells: pd.DataFrame, findings: dict[str, Any], base_cell
         if is_cells_metric(metric):
             verdicts += _compare_cells(metric, cells, base_cells, tolerance, notes)
             continue
-        base = plain(finding_value(base_findings, metric))
+        base = jsonable(finding_value(base_findings, metric))
         if base is None:
             notes.append(f"{metric}: unknown in the baseline")
             continue
         verdicts.append(_verdict(metric, f"regression {metric}",
-                                 plain(finding_value(findings, metric)), base, tolerance, {}, None))
+                                 jsonable(finding_value(findings, metric)), base, tolerance, {}, None))
     return verdicts, notes

@@ -19,6 +19,7 @@ from math import log2
 import pandas as pd
 
 from nvmeprobe.units import format_bytes
+from nvmeprobe.unknown import optional_float
 
 PATTERN_MODES = {"random": {"randread", "randwrite"}, "sequential": {"read", "write"}}
 """Pure fio modes by access pattern; mixed modes (randrw, rw) are not used for prediction."""
@@ -90,25 +91,20 @@ def _at_size(rows: pd.DataFrame, bs: int, notes: list[str]) -> tuple[float, floa
     if bs < sizes[0]:
         notes.append(f"IO size {format_bytes(bs)} below measured sizes {span}: "
                      f"IOPS of {format_bytes(sizes[0])} used, not extrapolated")
-        return 1 / times[0], _known(lats[0])
+        return 1 / times[0], optional_float(lats[0])
     if bs > sizes[-1]:
         notes.append(f"IO size {format_bytes(bs)} above measured sizes {span}: "
                      f"bandwidth and latency per byte of {format_bytes(sizes[-1])} used, not extrapolated")
         ratio = bs / sizes[-1]
-        lat = _known(lats[-1])
+        lat = optional_float(lats[-1])
         return 1 / (times[-1] * ratio), None if lat is None else lat * ratio
     i = bisect_left(sizes, bs)
     if sizes[i] == bs:
-        return 1 / times[i], _known(lats[i])
+        return 1 / times[i], optional_float(lats[i])
     w = (bs - sizes[i - 1]) / (sizes[i] - sizes[i - 1])
     time = (1 - w) * times[i - 1] + w * times[i]
-    lo, hi = _known(lats[i - 1]), _known(lats[i])
+    lo, hi = optional_float(lats[i - 1]), optional_float(lats[i])
     return 1 / time, None if lo is None or hi is None else (1 - w) * lo + w * hi
-
-
-def _known(value: float) -> float | None:
-    """NaN (an unmeasured percentile) as None."""
-    return None if pd.isna(value) else float(value)
 
 
 def _span(values: list) -> str:

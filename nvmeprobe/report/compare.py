@@ -22,7 +22,6 @@ percentile tables (the cells are compared directly) are left out.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ import pandas as pd
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import Profile
 from nvmeprobe.report.data import findings_of, measured_cells
+from nvmeprobe.unknown import jsonable, optional_float
 
 KEYS = ("rw", "direction", "bs", "offset", "iodepth", "numjobs")
 # metric -> the direction that is better
@@ -41,13 +41,13 @@ SKIPPED_FINDINGS = frozenset({"evidence", "method_version", "percentiles", "perc
 
 
 def _number(value: Any) -> float | None:
-    if value is None or value is pd.NA or isinstance(value, bool):
+    """A metric as a float; None when unknown or not a number (bools are not numbers)."""
+    if isinstance(value, bool):
         return None
     try:
-        number = float(value)
+        return optional_float(value)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(number) else number
 
 
 def relative_change(a: float | None, b: float | None) -> float | None:
@@ -72,8 +72,7 @@ def cell_summary(cells: pd.DataFrame) -> dict[tuple, dict[str, tuple[float | Non
     summary: dict[tuple, dict[str, tuple[float | None, float | None]]] = {}
     frame = cells.astype({key: object for key in KEYS})
     for key, group in frame.groupby(list(KEYS), sort=True, dropna=False):
-        key = tuple(None if value is pd.NA or (isinstance(value, float) and math.isnan(value))
-                    else value for value in key)
+        key = tuple(jsonable(value) for value in key)
         summary[key] = {metric: (_number(group[metric].median()), _spread(group[metric]))
                         for metric in METRICS if metric in group}
     return summary

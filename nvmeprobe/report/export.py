@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +23,7 @@ from nvmeprobe.profile import SCHEMA, Profile
 from nvmeprobe.profile.findings import to_json
 from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_FACTS, META_MANIFEST, META_RUN_ID,
                                       META_VERSION, RECORDS, SCHEMA_VERSION)
+from nvmeprobe.unknown import jsonable
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -57,10 +56,6 @@ def export_table(profile: Profile, record: str | None) -> pa.Table:
         META_MANIFEST: to_json(profile.manifest).encode(), META_RUN_ID: (profile.run_id or "").encode()})
 
 
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
-
-
 def encode(table: pa.Table, fmt: str) -> bytes:
     """The table as CSV (header row), JSON (list of objects) or Parquet (zstd) bytes."""
     if fmt == "csv":
@@ -68,7 +63,7 @@ def encode(table: pa.Table, fmt: str) -> bytes:
         pacsv.write_csv(table, buffer)
         return buffer.getvalue()
     if fmt == "json":
-        rows = [{key: _clean(value) for key, value in row.items()} for row in table.to_pylist()]
+        rows = [{key: jsonable(value) for key, value in row.items()} for row in table.to_pylist()]
         return (json.dumps(rows, indent=1, allow_nan=False) + "\n").encode()
     if fmt == "parquet":
         sink = pa.BufferOutputStream()

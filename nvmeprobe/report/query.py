@@ -10,7 +10,6 @@ DuckDB runs in memory; the profiles are only read.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import duckdb
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile.schema import FIELDS_BY_RECORD
+from nvmeprobe.unknown import jsonable
 
 VIEWS = {"cells": "cell", "series": "series", "findings": "finding"}
 
@@ -63,10 +63,6 @@ def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
-def _plain(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 def run_query(profiles_dir: Path, sql: str) -> QueryResult:
     """Run one SQL statement over the views; a bad statement is an InputError with DuckDB's first line."""
     connection = connect(profiles_dir)
@@ -75,7 +71,7 @@ def run_query(profiles_dir: Path, sql: str) -> QueryResult:
         if cursor.description is None:
             return QueryResult([], [])
         columns = [item[0] for item in cursor.description]
-        rows = [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+        rows = [tuple(jsonable(v) for v in row) for row in cursor.fetchall()]
     except duckdb.Error as err:
         raise InputError(f"query failed: {_first_line(err)}") from None
     finally:
