@@ -30,6 +30,7 @@ from nvmeprobe.run.remote_facts import parse_assumptions, probed_report
 from nvmeprobe.run.remote_fio import (ProbedFacts, facts_from_probe, log_offsets,
                                       parse_server_version, probe_job, restore_log_names)
 from nvmeprobe.run.remote_safety import check_remote_writes
+from nvmeprobe.targets import BlockTarget, FileTarget
 
 needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
@@ -57,7 +58,8 @@ def test_hosts_file_skips_comments_and_names_bad_lines():
 def test_resolve_hosts_needs_a_target_and_no_duplicates():
     hosts = resolve_hosts([HostSpec("a"), HostSpec("b", 9000, "/dev/sdc")], "/dev/nvme0n1")
     assert [h.target.text for h in hosts] == ["/dev/nvme0n1", "/dev/sdc"]
-    assert hosts[0].target.kind == "block" and remote_target("/srv/f.img").kind == "file"
+    assert isinstance(hosts[0].target, BlockTarget)
+    assert isinstance(remote_target("/srv/f.img"), FileTarget)
     with pytest.raises(InputError, match="no target"):
         resolve_hosts([HostSpec("a")], None)
     with pytest.raises(InputError, match="twice"):

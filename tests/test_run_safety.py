@@ -7,9 +7,9 @@ import pytest
 from nvmeprobe.errors import EXIT_SAFETY, SafetyRefusal
 from nvmeprobe.run.procs import has_open
 from nvmeprobe.run.safety import WriteCheck, check_write_allowed, device_lock
-from nvmeprobe.targets import Target
+from nvmeprobe.targets import BlockTarget, NbdTarget, SimTarget
 
-DISK = Target(text="/dev/disk/by-id/nvme-X", kind="block", path="/dev/nvme0n1")
+DISK = BlockTarget("/dev/disk/by-id/nvme-X", "/dev/nvme0n1")
 
 
 def test_blank_device_needs_no_flag():
@@ -56,11 +56,11 @@ def test_unknown_state_is_refused():
 
 
 def test_nbd_export_needs_naming_sim_does_not():
-    nbd = Target(text="nbd://127.0.0.1:10809/x", kind="nbd", uri="nbd://127.0.0.1:10809/x")
+    nbd = NbdTarget("nbd://127.0.0.1:10809/x", "nbd://127.0.0.1:10809/x")
     with pytest.raises(SafetyRefusal):
         check_write_allowed(nbd, WriteCheck(None), [])
     check_write_allowed(nbd, WriteCheck(None), [nbd.uri])
-    check_write_allowed(Target(text="sim:tlc-4k", kind="sim", sim_spec="tlc-4k"), WriteCheck(None), [])
+    check_write_allowed(SimTarget("sim:tlc-4k", "tlc-4k"), WriteCheck(None), [])
 
 
 def test_lock_is_exclusive(tmp_path):

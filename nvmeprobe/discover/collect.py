@@ -4,7 +4,9 @@ A capture is a dict of file name -> raw bytes, named as `decode_capture`
 expects (`id-ns.json`, `smart-log.json`, `sysfs-queue.txt`, ...). A command
 that fails leaves `<name>.err` with what it said, so the report can explain
 the gap. `inspect --capture DIR` saves the dict; `inspect --from DIR` reads it
-back, so the same decoding runs on a machine without the drive.
+back, so the same decoding runs on a machine without the drive. Each
+target type (nvmeprobe/targets) calls the collector for its kind:
+`collect_block`, `collect_file` or `collect_nbd`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from nvmeprobe.discover.blockdev import BlockDevice, read_block_device
 from nvmeprobe.errors import InputError, ProbeError
-from nvmeprobe.targets import Target
 from nvmeprobe.tools import have_tool, run_tool
 
 Capture = dict[str, bytes]
@@ -89,32 +90,29 @@ def _collect_smartctl(capture: Capture, path: str) -> None:
         capture["smartctl.err"] = b"smartctl is not installed"
 
 
-def collect_capture(target: Target, sys_root: str = "/sys",
-                    sim_capture: Callable[[Target], Capture] | None = None) -> Capture:
-    """Read everything knowable about `target` into a capture dict."""
-    capture: Capture = {"target.txt": target.text.encode()}
-    if target.kind == "sim":
-        if sim_capture is None:
-            raise InputError("simulated targets need a running simulator")
-        capture.update(sim_capture(target))
-        return capture
-    if target.kind == "nbd":
-        capture["kind.txt"] = b"nbd"
-        if have_tool("nbdinfo"):
-            info = _run_into(capture, "nbdinfo.json", "nbdinfo", ["--json", target.uri or ""])
-            if info:
-                try:
-                    size = json.loads(info)["exports"][0]["export-size"]
-                    capture["sysfs-size.txt"] = str(size).encode()
-                except (json.JSONDecodeError, KeyError, IndexError):
-                    capture["nbdinfo.json.err"] = b"nbdinfo printed malformed JSON"
-        return capture
-    if target.kind == "file":
-        capture["kind.txt"] = b"other"
-        capture["sysfs-size.txt"] = str(os.path.getsize(target.path or "")).encode()
-        return capture
-    dev = read_block_device(target.device_name or "", sys_root)
-    capture.update(_sysfs_files(dev))
+def collect_nbd(uri: str) -> Capture:
+    """An NBD export: its size from `nbdinfo` where installed."""
+    capture: Capture = {"kind.txt": b"nbd"}
+    if have_tool("nbdinfo"):
+        info = _run_into(capture, "nbdinfo.json", "nbdinfo", ["--json", uri])
+        if info:
+            try:
+                size = json.loads(info)["exports"][0]["export-size"]
+                capture["sysfs-size.txt"] = str(size).encode()
+            except (json.JSONDecodeError, KeyError, IndexError):
+                capture["nbdinfo.json.err"] = b"nbdinfo printed malformed JSON"
+    return capture
+
+
+def collect_file(path: str) -> Capture:
+    """A regular file: its size."""
+    return {"kind.txt": b"other", "sysfs-size.txt": str(os.path.getsize(path)).encode()}
+
+
+def collect_block(device_name: str, sys_root: str = "/sys") -> Capture:
+    """A block device: sysfs, then nvme-cli (NVMe) or smartctl (SCSI, virtio)."""
+    dev = read_block_device(device_name, sys_root)
+    capture = _sysfs_files(dev)
     if dev.kind == "nvme":
         _collect_nvme(capture, dev, sys_root)
     elif dev.kind in ("scsi", "virtio"):

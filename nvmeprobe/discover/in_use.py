@@ -105,3 +105,11 @@ def check_in_use(device: BlockDevice, sys_root: str = "/sys") -> InUse:
                              swap_devices(_read_proc("/proc/swaps")), probe_signatures(device.path))
     verdict.mounts = mount_points(mountinfo, {device.dev, *parts})
     return verdict
+
+
+def file_in_use(path: str) -> InUse:
+    """The edge for a regular file: does it carry a filesystem or partition-table signature?"""
+    signatures = probe_signatures(path)
+    if signatures is None:
+        return InUse(None, ["could not probe the file for signatures"])
+    return InUse(bool(signatures), [f"signature: {', '.join(signatures)}"] if signatures else [])

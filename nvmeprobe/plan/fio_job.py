@@ -22,10 +22,10 @@ Decisions:
 - Sequential cells with numjobs > 1 split the region (`offset_increment`)
   so jobs never write the same LBAs; random jobs share the whole region.
   `io_size` is per job in fio: the cell's `size_bytes` is divided by numjobs.
-- Engines: io_uring for block devices and files by default (pass
-  engine='libaio' where io_uring is unavailable); `ioengine=nbd` with
-  `uri=` for NBD targets. A 'sim' target must be replaced by the NBD target
-  the runner started.
+- Engine and file: the target's own (nvmeprobe/targets): io_uring for block
+  devices and files by default (pass engine='libaio' where io_uring is
+  unavailable); `ioengine=nbd` with `uri=` for NBD targets. A 'sim' target
+  must be replaced by the NBD target the runner started.
 - Defence in depth: every option name must be a known fio option name
   pattern, extra options must be on `EXTRA_ALLOWED`, and no value may hold
   control characters (a newline would start a new option in a job file,
@@ -54,7 +54,6 @@ EXTRA_ALLOWED = frozenset({
 _EXTRA_VALUE_RE = re.compile(r"^[A-Za-z0-9_.:%,/+-]{1,200}$")
 _OPTION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
-_BLOCK_ENGINES = ("io_uring", "libaio")
 
 Option = tuple[str, str | None]
 
@@ -76,20 +75,6 @@ def fio_time(seconds: float) -> str:
     return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
 
 
-def _engine(target: Target, engine: str | None) -> str:
-    if target.kind == "sim":
-        raise InputError(f"{target.text}: a simulated drive must be started first; render the job for its NBD target")
-    if target.kind == "nbd":
-        if engine not in (None, "nbd"):
-            raise InputError(f"{target.text}: NBD targets use ioengine=nbd, not {engine}")
-        return "nbd"
-    if engine is None:
-        return "io_uring"
-    if engine not in _BLOCK_ENGINES:
-        raise InputError(f"unsupported ioengine {engine!r} for {target.text} (use {' or '.join(_BLOCK_ENGINES)})")
-    return engine
-
-
 def _check(option: Option, cell_id: str) -> Option:
     name, value = option
     if not _OPTION_RE.match(name):
@@ -106,8 +91,7 @@ def job_options(cell: Cell, target: Target, log_prefix: Path | None = None,
         raise InputError(f"refusing cell id {cell.id!r} / stage {cell.stage!r}: only letters, digits and _.- allowed")
     if cell.kind == "idle":
         raise InputError(f"cell {cell.id} is an idle period: it runs no fio")
-    options: list[Option] = [("ioengine", _engine(target, engine))]
-    options.append(("uri", target.uri) if target.kind == "nbd" else ("filename", target.path))
+    options: list[Option] = [("ioengine", target.fio_engine(engine)), target.fio_file()]
     options += [("direct", "1"), ("rw", cell.rw), ("bs", str(cell.bs))]
     if cell.rwmixread is not None:
         options.append(("rwmixread", str(cell.rwmixread)))

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.analyze.store import analyze_and_store
-from nvmeprobe.discover.blockdev import read_block_device
-from nvmeprobe.discover.in_use import check_in_use, probe_signatures
 from nvmeprobe.errors import MeasurementFailed, ToolMissing
 from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan
 from nvmeprobe.run import layout
@@ -77,16 +75,8 @@ class RunSummary:
 def write_check(target: Target, facts: dict[str, Any]) -> WriteCheck:
     """The edge: is the target in use right now?"""
     serial = (facts.get("identity") or {}).get("serial")
-    if target.kind == "block":
-        verdict = check_in_use(read_block_device(target.device_name or ""))
-        return WriteCheck(verdict.in_use, verdict.reasons, serial, verdict.mounts)
-    if target.kind == "file":
-        signatures = probe_signatures(target.path or "")
-        if signatures is None:
-            return WriteCheck(None, ["could not probe the file for signatures"], serial)
-        return WriteCheck(bool(signatures), [f"signature: {', '.join(signatures)}"] if signatures else [],
-                          serial)
-    return WriteCheck(None, [], serial)
+    verdict = target.in_use()
+    return WriteCheck(verdict.in_use, verdict.reasons, serial, verdict.mounts)
 
 
 def _new_manifest(options: RunOptions, plan: Plan, cells: list[Cell], session: Session) -> Manifest:

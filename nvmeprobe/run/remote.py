@@ -52,7 +52,7 @@ from nvmeprobe.run.runner import Runner, TargetLost, tool_versions
 from nvmeprobe.run.safety import device_lock
 from nvmeprobe.run.session import Session, plan_facts
 from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt
-from nvmeprobe.targets import Target
+from nvmeprobe.targets import HostTarget, Target
 from nvmeprobe.tools import have_tool
 
 HOSTS_FILE = "hosts.json"
@@ -276,7 +276,7 @@ def _run_all(jobs: list[HostRun], plan: Plan, options: RunOptions,
 
 # -- start or resume ---------------------------------------------------------------------
 def _lock_target(host: RemoteHost) -> Target:
-    return Target(text=f"{host.spec.label}-{host.target.text}", kind=host.target.kind)
+    return HostTarget.on(host.spec.label, host.target)
 
 
 def _new_jobs(hosts: list[RemoteHost], plan: Plan, options: RunOptions,

@@ -68,7 +68,7 @@ def probed_report(host: RemoteHost, probed: ProbedFacts | None, assumed: dict[st
                          f" give --facts {host.spec.address}=DIR or --assume capacity=SIZE")
     sources = [name for name, used in (("assumed", bool(assumed)), ("fio-probe", probed is not None))
                if used]
-    return {"target": host.target.text, "kind": "nbd" if host.target.kind == "nbd" else "other",
+    return {"target": host.target.text, "kind": host.target.remote_kind,
             "identity": {"model": None, "serial": None, "firmware": None, "vendor_id": None},
             "geometry": {"size_bytes": size, "logical_block_size": lba, "physical_block_size": None,
                          "minimum_io_size": None, "optimal_io_size": None},

@@ -97,18 +97,12 @@ def server_version(spec: HostSpec, workdir: Path) -> str:
     return version
 
 
-def _engine_lines(target: Target) -> list[str]:
-    if target.kind == "nbd":
-        return ["ioengine=nbd", f"uri={target.uri}"]
-    return ["ioengine=psync", f"filename={target.path}", "direct=1"]
-
-
 def probe_job(target: Target, log_prefix: Path) -> str:
     """The read-only facts probe as a job file: size job, and LBA jobs for block devices."""
-    engine = _engine_lines(target)
+    engine = target.probe_job_lines()
     lines = ["[size]", *engine, f"rw=read:-{_STEP}", f"bs={_STEP // 2}", "number_ios=4",
              f"write_lat_log={log_prefix}", "log_offset=1", ""]
-    if target.kind != "nbd":
+    if target.probes_lba_size:
         for lba in _LBA_SIZES:
             lines += [f"[lba{lba}]", *engine, "rw=read", f"bs={lba}", "number_ios=1", ""]
     return "\n".join(lines)

@@ -37,11 +37,7 @@ class WriteCheck:
 
 def names_for(target: Target, serial: str | None) -> set[str]:
     """Every name by which the user may legitimately mean this target."""
-    names = {target.text}
-    if target.path:
-        names.add(target.path)
-    if target.uri:
-        names.add(target.uri)
+    names = target.names()
     if serial:
         names.add(serial.strip())
     return names
@@ -54,7 +50,7 @@ def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[st
     `elsewhere`: names of the other targets of the same command, whose
     `--destroy-data` values are theirs, not wrong names of this one.
     """
-    if target.kind == "sim":
+    if target.disposable:
         return
     if check.mounts:
         raise SafetyRefusal(
@@ -70,8 +66,8 @@ def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[st
             f" (accepted: {', '.join(sorted(names))}); refusing to write")
     if destroy_data:
         return
-    if target.kind == "nbd":
-        raise SafetyRefusal(f"{target.text} is a remote export whose contents cannot be checked;"
+    if target.unknowable_use:
+        raise SafetyRefusal(f"{target.text} is {target.unknowable_use};"
                             f" name it in --destroy-data to write to it")
     if check.in_use is None:
         raise SafetyRefusal(f"cannot tell whether {target.text} is in use"
@@ -109,8 +105,7 @@ def device_lock(target: Target, lock_dir: Path = LOCK_DIR) -> Iterator[Path]:
     locked, and starts again if not.
     """
     lock_dir.mkdir(parents=True, exist_ok=True)
-    key = (target.path or target.uri or target.text).strip("/").replace("/", "_")
-    path = lock_dir / f"nvmeprobe-{key}.lock"
+    path = lock_dir / f"nvmeprobe-{target.lock_key}.lock"
     while True:
         handle = open(path, "a+")
         try:

@@ -1,25 +1,25 @@
 """A target made ready for a command: simulators started, facts read, counters.
 
-`open_session` is a context manager: for `sim:` targets it starts the
-simulated drive and stops it on exit (Ctrl-C and SIGTERM included); for every
-target it reads the inspect facts once, and offers `counters()` to snapshot
-host and media bytes written around write cells where the target has them.
+`open_session` is a context manager: it opens the target for the command's
+duration (a `sim:` target starts its simulated drive and stops it on exit,
+Ctrl-C and SIGTERM included), reads the inspect facts once, and offers
+`counters()` to snapshot host and media bytes written around write cells
+where the target has them.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from nvmeprobe.discover.collect import Capture, collect_capture
+from nvmeprobe.discover.collect import Capture
 from nvmeprobe.discover.decode import decode_capture
 from nvmeprobe.errors import InputError
 from nvmeprobe.plan import TargetFacts
-from nvmeprobe.targets import Target, parse_target
+from nvmeprobe.targets import OpenTarget, Target, parse_target
 
 
 @dataclass
@@ -56,37 +56,36 @@ def _counters_from_report(report: dict[str, Any]) -> Counters:
     return Counters(endurance.get("host_bytes_written"), endurance.get("media_bytes_written"))
 
 
-@contextmanager
-def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Session]:
-    """Open a target for inspect/plan/run; simulators live exactly as long as this."""
-    target = parse_target(target_text)
-    if target.kind == "sim":
-        from nvmeprobe.sim import running_sim  # the simulator is only needed here
+def _read_capture(target: Target, live: OpenTarget) -> Capture:
+    return {"target.txt": target.text.encode(), **live.capture()}
 
-        with tempfile.TemporaryDirectory(prefix="nvmeprobe-sim-", dir=workdir) as tmp:
-            with running_sim(target.sim_spec or "", Path(tmp)) as handle:
-                def sim_capture(_: Target) -> Capture:
-                    return handle.capture_files()
 
-                capture = collect_capture(target, sim_capture=sim_capture)
-                report = inspect_report(capture, target.text)
-
-                def sim_counters() -> Counters:
-                    stats = handle.stats()
-                    return Counters(stats["host_bytes_written"], stats["media_bytes_written"])
-
-                yield Session(target, parse_target(handle.uri), report, capture,
-                              sim_counters, handle.stats)
-        return
-    capture = collect_capture(target)
-    report = inspect_report(capture, target.text)
+def _counter_reader(target: Target, live: OpenTarget,
+                    report: dict[str, Any]) -> Callable[[], Counters]:
+    """A simulator's exact counters; an NVMe drive's SMART/endurance counters; else none."""
+    stats = live.stats
+    if stats is not None:
+        def sim_counters() -> Counters:
+            now = stats()
+            return Counters(now["host_bytes_written"], now["media_bytes_written"])
+        return sim_counters
 
     def device_counters() -> Counters:
         if report.get("kind") != "nvme":
             return Counters(None, None)
-        return _counters_from_report(inspect_report(collect_capture(target), target.text))
+        return _counters_from_report(inspect_report(_read_capture(target, live), target.text))
+    return device_counters
 
-    yield Session(target, target, report, capture, device_counters)
+
+@contextmanager
+def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Session]:
+    """Open a target for inspect/plan/run; simulators live exactly as long as this."""
+    target = parse_target(target_text)
+    with target.opened(workdir) as live:
+        capture = _read_capture(target, live)
+        report = inspect_report(capture, target.text)
+        yield Session(target, live.fio_target, report, capture,
+                      _counter_reader(target, live, report), live.stats)
 
 
 def plan_facts(report: dict[str, Any]) -> TargetFacts:
