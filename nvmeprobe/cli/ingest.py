@@ -21,7 +21,7 @@ from nvmeprobe.errors import InputError
 def command(paths: tuple[Path, ...], profiles_dir: Path, model: str | None, serial: str | None,
             as_json: bool) -> None:
     """Make one profile per PATH (fio JSON/json+ files or folders, bench-fio trees, fio logs beside them)."""
-    from nvmeprobe.report.ingest_profile import ingest_to_profiles
+    from nvmeprobe.ingest.to_profiles import ingest_to_profiles
 
     report = ingest_to_profiles(list(paths), profiles_dir, model, serial)
     if as_json:

@@ -1,4 +1,9 @@
-"""Ingest: fio JSON / json+ results and fio logs -> tidy DataFrames (pure parsing, no subprocesses)."""
+"""Ingest: fio JSON / json+ results and fio logs -> tidy DataFrames (pure parsing, no subprocesses).
+
+`to_profiles` is the `ingest` command: results and logs nvmeprobe did not
+run, parsed here and written as profiles (imported on its own, as it needs
+`profile` and `analyze`).
+"""
 
 from nvmeprobe.ingest.columns import CELL_FIELDS, CONTRACT_COLUMNS, cells_frame
 from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json, percentile_from_bins
