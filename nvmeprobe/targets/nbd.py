@@ -7,6 +7,7 @@ needs --destroy-data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nvmeprobe.discover.collect import collect_nbd
@@ -14,6 +15,7 @@ from nvmeprobe.errors import InputError
 from nvmeprobe.targets.base import Capture, FioOption, Target, file_key, short_name
 
 ENGINE = "nbd"
+_NBD_RE = re.compile(r"^nbd(\+unix)?://[A-Za-z0-9._~:/?&=%+\[\]@-]*$")
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,14 @@ class NbdTarget(Target):
     """An NBD export, by its URI."""
 
     export: str
+
+    @classmethod
+    def from_uri(cls, text: str) -> NbdTarget:
+        """The export at URI `text`, refused unless it has the plain form fio's uri= takes."""
+        if not _NBD_RE.match(text):
+            raise InputError(f"invalid NBD target {text!r}:"
+                             f" use nbd+unix:///?socket=PATH or nbd://HOST:PORT/NAME")
+        return cls(text, text)
 
     @property
     def uri(self) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.targets.base import Capture, FioOption, OpenTarget, Target, short_name
+from nvmeprobe.targets.nbd import NbdTarget
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,10 @@ class SimTarget(Target):
     @contextmanager
     def opened(self, workdir: Path | None = None) -> Iterator[OpenTarget]:
         from nvmeprobe.sim import running_sim  # the simulator is only needed here
-        from nvmeprobe.targets.parse import parse_target  # parse makes SimTargets
 
         with tempfile.TemporaryDirectory(prefix="nvmeprobe-sim-", dir=workdir) as tmp:
             with running_sim(self.spec, Path(tmp)) as handle:
-                yield OpenTarget(parse_target(handle.uri), handle.capture_files, handle.stats)
+                yield OpenTarget(NbdTarget.from_uri(handle.uri), handle.capture_files, handle.stats)
 
     @property
     def disposable(self) -> bool:
