@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from nvmeprobe.ingest import CONTRACT_COLUMNS
+from nvmeprobe.profile.columns import CONTRACT_COLUMNS
 from nvmeprobe.profile import SCHEMA
 
 SCHEMA_MD = Path(__file__).parent.parent / "nvmeprobe" / "profile" / "SCHEMA.md"

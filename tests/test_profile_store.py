@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from nvmeprobe.errors import InputError, ProbeError
-from nvmeprobe.ingest import CONTRACT_COLUMNS, cells_from_fio, load_fio_json, read_fio_log
+from nvmeprobe.ingest import cells_from_fio, load_fio_json, read_fio_log
+from nvmeprobe.profile.columns import CONTRACT_COLUMNS
 from nvmeprobe.ingest.fio_logs import bandwidth_vs_bytes, series_from_log
 from nvmeprobe.profile import (ProfileWriteError, findings_to_frame, frame_to_findings,
                                profile_path, read_profile, write_profile)

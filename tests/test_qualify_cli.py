@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import nvmeprobe.cli as cli
 from cli_run import sha256_of
 from conftest import needs_fio
-from nvmeprobe.ingest.columns import cells_frame
+from nvmeprobe.profile.columns import cells_frame
 from nvmeprobe.profile import read_profile, write_profile
 
 etree = pytest.importorskip("lxml.etree", reason="lxml is a test dependency (pip install lxml)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nvmeprobe.analyze import analyze_all
-from nvmeprobe.ingest.columns import cells_frame
+from nvmeprobe.profile.columns import cells_frame
 from nvmeprobe.qualify import compare_to_baseline, judge, judge_criterion, parse_criteria
 from nvmeprobe.qualify.criteria import RegressionRules
 from nvmeprobe.qualify.metrics import ANALYSIS_KEYS, finding_value

@@ -2,14 +2,13 @@
 
 `to_profiles` is the `ingest` command: results and logs nvmeprobe did not
 run, parsed here and written as profiles (imported on its own, as it needs
-`profile` and `analyze`).
+`profile` and `analyze`). The columns the parsers fill are the profile's
+own (`nvmeprobe.profile.columns`).
 """
 
-from nvmeprobe.ingest.columns import CELL_FIELDS, CONTRACT_COLUMNS, cells_frame
 from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json, percentile_from_bins
 from nvmeprobe.ingest.fio_logs import bandwidth_vs_bytes, read_fio_log, series_from_log
 from nvmeprobe.ingest.tree import find_fio_results, ingest_paths
 
-__all__ = ["CELL_FIELDS", "CONTRACT_COLUMNS", "cells_frame", "cells_from_fio", "load_fio_json",
-           "percentile_from_bins", "bandwidth_vs_bytes", "read_fio_log", "series_from_log",
-           "find_fio_results", "ingest_paths"]
+__all__ = ["cells_from_fio", "load_fio_json", "percentile_from_bins", "bandwidth_vs_bytes",
+           "read_fio_log", "series_from_log", "find_fio_results", "ingest_paths"]

@@ -30,7 +30,7 @@ import pandas as pd
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.ingest import fio_options as opt
-from nvmeprobe.ingest.columns import cells_frame
+from nvmeprobe.profile.columns import cells_frame
 from nvmeprobe.ingest.latency import completion_latency_us, percentile_from_bins
 
 __all__ = ["load_fio_json", "split_fio_output", "cells_from_fio", "fio_records", "percentile_from_bins",

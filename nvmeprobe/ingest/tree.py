@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.ingest.columns import cells_frame
+from nvmeprobe.profile.columns import cells_frame
 from nvmeprobe.ingest.fio_json import fio_records, load_fio_json
 
 _HEAD_BYTES = 8192

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.ingest.columns import STRING
+from nvmeprobe.profile.columns import STRING
 
 FINDING_COLUMNS = ["finding", "value", "value_text", "value_kind", "evidence", "method_version"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from nvmeprobe.ingest.columns import CELL_FIELDS
+from nvmeprobe.profile.columns import CELL_FIELDS
 
 SCHEMA_VERSION = "1"
 META_VERSION = b"nvmeprobe.schema_version"

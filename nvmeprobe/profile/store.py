@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from nvmeprobe import __version__
 from nvmeprobe.errors import EXIT_FAILED, InputError, ProbeError
-from nvmeprobe.ingest.columns import STRING
+from nvmeprobe.profile.columns import STRING
 from nvmeprobe.profile.findings import findings_to_frame, to_json
 from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, IDENTITY, META_FACTS, META_MANIFEST,
                                       META_RUN_ID, META_VERSION, SCHEMA, SCHEMA_VERSION)

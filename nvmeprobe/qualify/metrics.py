@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from nvmeprobe.ingest.columns import CELL_FIELDS
+from nvmeprobe.profile.columns import CELL_FIELDS
 
 Kind = Literal["number", "bool", "str"]
 Better = Literal["higher", "lower", "either"]
