@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from fio_bwlog import mean_rate, sequential_write
 from fio_iolog import iolog_writes
 from nvmeprobe.sim import running_sim
 from nvmeprobe.sim.fio import FioRun, run_fio_nbd
@@ -67,43 +68,11 @@ def test_misaligned_writes_cost_what_the_model_says(preset, tmp_path):
     assert pair["measured"] == pytest.approx(pair["modelled"], rel=0.15), f"{preset}: {pair}"
 
 
-def _bw_log(path: Path) -> tuple[list[float], list[float]]:
-    """(times in s, bandwidths in bytes/s) from a fio bandwidth log."""
-    times, rates = [], []
-    for line in path.read_text().splitlines():
-        fields = [f.strip() for f in line.split(",")]
-        times.append(int(fields[0]) / 1000)
-        rates.append(int(fields[1]) * 1024.0)
-    return times, rates
-
-
 def _sequential_fill(sim, workdir: Path, size: int, window_ms: int) -> dict[str, list[float]]:
-    """A 128 KiB sequential write's bandwidth log: per sample its end time, rate and bytes written by then.
-
-    fio logs one sample per `window_ms` slot that completed I/O (none for
-    empty slots), averaged over that slot; the first sample covers the time
-    from the job's start.
-    """
-    run = _fio(sim, workdir, "fill", rw="write", bs="128k", iodepth=4, size=size,
-               write_bw_log=workdir / "fill", log_avg_msec=window_ms)
-    assert run.returncode == 0 and run.job["write"]["io_bytes"] == size, run.stderr
-    times, rates = _bw_log(workdir / "fill_bw.1.log")
-    spans = [times[0]] + [min(window_ms / 1000, t - s) for s, t in zip(times, times[1:])]
-    integral = [r * d for r, d in zip(rates, spans)]
-    total = sum(integral)
-    written, cumulative = [], 0.0
-    for part in integral:  # scale the integral so that it ends at the bytes fio wrote
-        cumulative += part
-        written.append(size * cumulative / total)
-    return {"time": times, "rate": rates, "written": written}
-
-
-def _mean_rate(log: dict[str, list[float]], low: float, high: float) -> float:
-    """Bytes over seconds between the first and the last sample with `low` < bytes written < `high`."""
-    written = log["written"]
-    chosen = [i for i in range(1, len(written)) if low < written[i] < high]
-    first, last = chosen[0] - 1, chosen[-1]
-    return (written[last] - written[first]) / (log["time"][last] - log["time"][first])
+    """`size` bytes written sequentially at 128 KiB, with its bandwidth log."""
+    log = sequential_write(sim, workdir, window_ms, size=size)
+    assert log["io_bytes"] == [size]
+    return log
 
 
 @pytest.mark.parametrize("preset", CACHED)
@@ -112,8 +81,8 @@ def test_bandwidth_steps_down_where_the_slc_cache_ends(preset, tmp_path):
         truth = sim.stats()["truth"]
         cache = truth["slc_bytes"]
         log = _sequential_fill(sim, tmp_path, cache + 12 * MIB, window_ms=20)
-    high = _mean_rate(log, 0.1 * cache, 0.8 * cache)
-    low = _mean_rate(log, cache + 2 * MIB, cache + 10 * MIB)
+    high = mean_rate(log, 0.1 * cache, 0.8 * cache)
+    low = mean_rate(log, cache + 2 * MIB, cache + 10 * MIB)
     threshold = (high + low) / 2
     rates, written = log["rate"], log["written"]
     drop = next(i for i in range(len(rates))

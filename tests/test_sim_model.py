@@ -233,15 +233,18 @@ def test_store_drops_zero_chunks_and_trimmed_ones():
 
 # Captures in nvme-cli's formats.
 
-def _state(**counts) -> dict:
-    model = DriveModel(parse_spec("qlc-16k"))
-    return {**model.snapshot(0.0), "stored_bytes": 0, "model_time_s": 0.0, **counts}
+def _state(stored_bytes: int = 0, **counts) -> dict:
+    """A drive's state with `counts` as its counters, live and reported."""
+    snapshot = DriveModel(parse_spec("qlc-16k")).snapshot(0.0)
+    reported = {**snapshot["reported"], **counts}
+    return {**snapshot, **counts, "reported": reported, "stored_bytes": stored_bytes,
+            "model_time_s": 0.0}
 
 
 def test_captures_report_the_reported_iu_and_exact_counters():
     params = parse_spec("liar-16k")
     files = capture_files(params, _state(host_bytes_written=512_001, media_bytes_written=3 * 2**64 + 5,
-                                         unaligned_writes=7, stored_bytes=8192))
+                                         unaligned_starts=7, stored_bytes=8192))
     assert set(files) == {"id-ctrl.json", "id-ns.json", "smart-log.json", "ocp-smart-add-log.json",
                           "sysfs-queue.txt", "sysfs-size.txt", "kind.txt"}
     ctrl = json.loads(files["id-ctrl.json"])

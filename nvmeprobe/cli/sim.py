@@ -49,7 +49,7 @@ def presets_command(as_json: bool) -> None:
         return
     table = Table(box=box.SIMPLE, caption="write rates: IU-aligned, all units busy, real time")
     table.add_column("preset", no_wrap=True)
-    for header in ("IU", "reports", "SLC", "in cache", "native"):
+    for header in ("IU", "reports", "SLC", "in cache", "native", "throttles"):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("description")
     for row in rows:
@@ -57,12 +57,19 @@ def presets_command(as_json: bool) -> None:
         table.add_row(row["name"], format_bytes(truth["iu_bytes"]), format_bytes(truth["reported_iu_bytes"]),
                       format_bytes(truth["slc_bytes"]) if truth["slc_bytes"] else "none",
                       _rate(truth["in_cache_write_bw"]), _rate(truth["native_write_bw"]),
-                      row["description"])
+                      _throttles(truth.get("heat")), row["description"])
     console.print(table)
 
 
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{format_bytes(value)}/s"
+
+
+def _throttles(heat: dict | None) -> str:
+    """'after 2.9 s, 3x': when full load throttles the drive, and by how much."""
+    if not heat or heat["onset_at_full_load_s"] is None:
+        return "-"
+    return f"after {heat['onset_at_full_load_s']:.1f} s, {heat['throttle_factor']:g}x"
 
 
 command = sim_group

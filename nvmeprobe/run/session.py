@@ -62,12 +62,16 @@ def _read_capture(target: Target, live: OpenTarget) -> Capture:
 
 def _counter_reader(target: Target, live: OpenTarget,
                     report: dict[str, Any]) -> Callable[[], Counters]:
-    """A simulator's exact counters; an NVMe drive's SMART/endurance counters; else none."""
+    """A simulator's counters as its logs show them; an NVMe drive's SMART/endurance counters;
+    else none."""
     stats = live.stats
     if stats is not None:
         def sim_counters() -> Counters:
             now = stats()
-            return Counters(now["host_bytes_written"], now["media_bytes_written"])
+            if now["params"]["report"] == "none":  # a drive without logs shows no counters
+                return Counters(None, None)
+            shown = now["reported"]  # as of the logs' last refresh
+            return Counters(shown["host_bytes_written"], shown["media_bytes_written"])
         return sim_counters
 
     def device_counters() -> Counters:

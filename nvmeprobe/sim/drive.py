@@ -80,15 +80,20 @@ class SimDrive:
         if self._invalid(offset, length) or offset + length > self.size:
             return errno.EINVAL
         self.store.trim(offset, length)
-        self.model.trim(length)
+        self.model.trim(offset, length, self._now())
         return 0
 
     def state(self) -> dict:
-        """Counters, cache and store state now."""
+        """Counters, cache and store state now.
+
+        `clock_t0` is the `time.monotonic()` of model time 0 (the clock is
+        system-wide): an event at model time t happened at clock_t0 + t x scale.
+        """
         now = self._now()
         return {**self.model.snapshot(now), "stored_bytes": self.store.stored_bytes,
                 "store_full_errors": self.store_full_errors,
-                "rejected_requests": self.rejected_requests, "model_time_s": now}
+                "rejected_requests": self.rejected_requests, "model_time_s": now,
+                "clock_t0": self._t0}
 
     def stats(self) -> dict:
         """Exact counters plus identity, the true parameters and derived truths."""

@@ -6,6 +6,14 @@ layout, 128-bit counters as strings, padded identity strings), plus sysfs
 queue limits, so `inspect` decodes a simulated drive with the parsers it uses
 for real ones. The drive reports `reported_iu`, which may differ from the IU
 it behaves with (`liar-16k`).
+
+Counters come from `state["reported"]` (as of the last refresh, when the
+drive has a `refresh` period); temperature and thermal fields are live. A
+drive with heat reports its temperature (Kelvin), the minutes at or above
+`wctemp_c` / `cctemp_c`, throttling as thermal management temperature 1
+(transition count, total seconds) and, in the OCP C0 log, its throttling
+status, event count and maximum temperature (degrees C). A drive with
+`report=none` has no SMART or OCP log and reports no temperature thresholds.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from nvmeprobe.sim.params import DriveParams
 DATA_UNIT = 512_000
 OCP_LOG_GUID = "0xafd514c97c6f4f9ca4f2bfea2810afc5"
 FIRMWARE = f"NPS{__version__}"[:8]
-TEMPERATURE_K = 313
+KELVIN = 273
 
 
 def identity(params: DriveParams) -> dict:
@@ -38,7 +46,17 @@ def capture_files(params: DriveParams, state: dict) -> dict[str, bytes]:
         "sysfs-size.txt": f"{params.capacity}\n",
         "kind.txt": "nbd\n",
     }
+    if params.report == "none":
+        del files["smart-log.json"], files["ocp-smart-add-log.json"]
     return {name: text.encode() for name, text in files.items()}
+
+
+def _thermal(params: DriveParams, state: dict) -> dict:
+    """The thermal log now: the model's when the drive has heat, else an idle drive's."""
+    idle = {"temperature_c": params.ambient_c, "max_temperature_c": params.ambient_c,
+            "throttled": False, "throttle_events": 0, "throttled_s": 0.0,
+            "warning_s": 0.0, "critical_s": 0.0}
+    return state.get("thermal", idle)
 
 
 def id_ctrl(params: DriveParams) -> dict:
@@ -50,10 +68,10 @@ def id_ctrl(params: DriveParams) -> dict:
         "rtd3r": 0, "rtd3e": 0, "oaes": 0, "ctratt": 0, "rrls": 0, "cntrltype": 1,
         "fguid": "00000000-0000-0000-0000-000000000000", "crdt1": 0, "crdt2": 0, "crdt3": 0,
         "nvmsr": 0, "vwci": 0, "mec": 0, "oacs": 0, "acl": 3, "aerl": 3, "frmw": 3,
-        "lpa": 2, "elpe": 63, "npss": 0, "avscc": 0, "apsta": 0, "wctemp": 343, "cctemp": 353,
+        "lpa": 2, "elpe": 63, "npss": 0, "avscc": 0, "apsta": 0, **_thresholds(params),
         "mtfa": 0, "hmpre": 0, "hmmin": 0, "tnvmcap": str(params.capacity), "unvmcap": "0",
-        "rpmbs": 0, "edstt": 0, "dsto": 0, "fwug": 0, "kas": 0, "hctma": 0, "mntmt": 0,
-        "mxtmt": 0, "sanicap": 0, "hmminds": 0, "hmmaxd": 0, "nsetidmax": 0, "endgidmax": 0,
+        "rpmbs": 0, "edstt": 0, "dsto": 0, "fwug": 0, "kas": 0, **_hctm(params),
+        "sanicap": 0, "hmminds": 0, "hmmaxd": 0, "nsetidmax": 0, "endgidmax": 0,
         "anatt": 0, "anacap": 0, "anagrpmax": 0, "nanagrpid": 0, "pels": 0, "domainid": 0,
         "megcap": "0", "sqes": 102, "cqes": 68, "maxcmd": 0, "nn": 1, "oncs": 4, "fuses": 0,
         "fna": 0, "vwc": 0, "awun": 0, "awupf": 0, "icsvscc": 0, "nwpc": 0, "acwu": 0,
@@ -67,6 +85,21 @@ def id_ctrl(params: DriveParams) -> dict:
             "active_power_work": 0, "active_scale": 0,
         }],
     }
+
+
+def _thresholds(params: DriveParams) -> dict[str, int]:
+    """wctemp / cctemp in Kelvin (0: not reported)."""
+    if params.report == "none":
+        return {"wctemp": 0, "cctemp": 0}
+    return {"wctemp": round(params.wctemp_c) + KELVIN, "cctemp": round(params.cctemp_c) + KELVIN}
+
+
+def _hctm(params: DriveParams) -> dict[str, int]:
+    """Host controlled thermal management: supported, from ambient to throttle_c, on heat drives."""
+    if not params.heat_rise or params.report == "none":
+        return {"hctma": 0, "mntmt": 0, "mxtmt": 0}
+    return {"hctma": 1, "mntmt": round(params.ambient_c) + KELVIN,
+            "mxtmt": round(params.throttle_c) + KELVIN}
 
 
 def id_ns(params: DriveParams, state: dict) -> dict:
@@ -94,46 +127,50 @@ def id_ns(params: DriveParams, state: dict) -> dict:
 
 def smart_log(params: DriveParams, state: dict) -> dict:
     """`nvme smart-log -o json` (nvme-cli 2.3 keys; data units of 512,000 bytes, rounded up)."""
+    heat = _thermal(params, state)
+    counts = state["reported"]
     return {
-        "critical_warning": 0,
-        "temperature": TEMPERATURE_K,
+        "critical_warning": 2 if heat["temperature_c"] >= params.cctemp_c else 0,
+        "temperature": round(heat["temperature_c"]) + KELVIN,
         "avail_spare": 100,
         "spare_thresh": 10,
-        "percent_used": percent_used(params, state["media_bytes_written"]),
+        "percent_used": percent_used(params, counts["media_bytes_written"]),
         "endurance_grp_critical_warning_summary": 0,
-        "data_units_read": str(-(-state["host_bytes_read"] // DATA_UNIT)),
-        "data_units_written": str(-(-state["host_bytes_written"] // DATA_UNIT)),
-        "host_read_commands": str(state["host_read_commands"]),
-        "host_write_commands": str(state["host_write_commands"]),
+        "data_units_read": str(-(-counts["host_bytes_read"] // DATA_UNIT)),
+        "data_units_written": str(-(-counts["host_bytes_written"] // DATA_UNIT)),
+        "host_read_commands": str(counts["host_read_commands"]),
+        "host_write_commands": str(counts["host_write_commands"]),
         "controller_busy_time": "0",
         "power_cycles": "1",
         "power_on_hours": str(int(state["model_time_s"] // 3600)),
         "unsafe_shutdowns": "0",
-        "media_errors": str(state["media_errors"]),
-        "num_err_log_entries": str(state["media_errors"]),
-        "warning_temp_time": 0,
-        "critical_comp_time": 0,
-        "thm_temp1_trans_count": 0,
+        "media_errors": str(counts["media_errors"]),
+        "num_err_log_entries": str(counts["media_errors"]),
+        "warning_temp_time": int(heat["warning_s"] // 60),
+        "critical_comp_time": int(heat["critical_s"] // 60),
+        "thm_temp1_trans_count": heat["throttle_events"],
         "thm_temp2_trans_count": 0,
-        "thm_temp1_total_time": 0,
+        "thm_temp1_total_time": int(heat["throttled_s"]),
         "thm_temp2_total_time": 0,
     }
 
 
 def ocp_smart_add_log(params: DriveParams, state: dict) -> dict:
     """`nvme ocp smart-add-log -o json` (nvme-cli 2.3 spaced keys; media units in bytes)."""
-    erases = state["media_bytes_written"] // params.capacity
+    counts = state["reported"]
+    heat = _thermal(params, state)
+    erases = counts["media_bytes_written"] // params.capacity
     lbas = params.capacity // params.lba
     used = id_ns(params, state)["nuse"]
     return {
-        "Physical media units written": _hi_lo(state["media_bytes_written"]),
-        "Physical media units read": _hi_lo(state["media_bytes_read"]),
+        "Physical media units written": _hi_lo(counts["media_bytes_written"]),
+        "Physical media units read": _hi_lo(counts["media_bytes_read"]),
         "Bad user nand blocks - Raw": 0,
         "Bad user nand blocks - Normalized": 100,
         "Bad system nand blocks - Raw": 0,
         "Bad system nand blocks - Normalized": 100,
         "XOR recovery count": 0,
-        "Uncorrectable read error count": state["media_errors"],
+        "Uncorrectable read error count": counts["media_errors"],
         "Soft ecc error count": 0,
         "End to end corrected errors": 0,
         "End to end detected errors": 0,
@@ -141,13 +178,13 @@ def ocp_smart_add_log(params: DriveParams, state: dict) -> dict:
         "Refresh counts": 0,
         "Max User data erase counts": erases,
         "Min User data erase counts": erases,
-        "Number of Thermal throttling events": 0,
-        "Current throttling status": 0,
+        "Number of Thermal throttling events": heat["throttle_events"],
+        "Current throttling status": int(heat["throttled"]),
         "PCIe correctable error count": 0,
         "Incomplete shutdowns": 0,
         "Percent free blocks": 100 - (100 * used) // lbas,
         "Capacitor health": 100,
-        "Unaligned I/O": state["unaligned_writes"],
+        "Unaligned I/O": counts["unaligned_starts"],
         "Security Version Number": 0,
         "NUSE - Namespace utilization": used,
         "PLP start count": "0",
@@ -160,6 +197,7 @@ def ocp_smart_add_log(params: DriveParams, state: dict) -> dict:
         "Major Version Field": 2,
         "NVMe Errata Version": 0,
         "PCIe Link Retraining Count": 0,
+        "Max temperature recorded": round(heat["max_temperature_c"]),
     }
 
 

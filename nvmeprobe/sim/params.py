@@ -8,12 +8,15 @@ time_scale. Rates given in modelled time (`fold_rate`) are divided by it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 
 from nvmeprobe.errors import InputError
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
-_LATER_FIELDS = frozenset({"hang_lbas"})
+MAX_MAPPED_IUS = 2**25  # a drive with a dynamic cache keeps one byte per IU to track free space
+REPORTS = ("all", "none")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,20 @@ class DriveParams:
     store_bytes: int  # bound on the memory holding written data
     pe_cycles: int  # rated program/erase cycles (endurance)
     hang_lbas: tuple[int, int] | None = None  # inclusive LBA range whose reads and writes never complete
+    # Later fields: each default is "off" and leaves the drive as it was (see `_LATER_FIELDS`).
+    heat_rise: float = 0.0  # degrees C above ambient with every unit busy; 0 = no heat model
+    heat_tau: float = 0.5  # thermal time constant (modelled seconds)
+    ambient_c: float = 40.0  # temperature of an idle drive
+    throttle_c: float = 77.0  # throttling starts at this temperature ...
+    throttle_hyst_c: float = 2.0  # ... and ends this much below it
+    throttle_factor: float = 3.0  # every operation's cost is multiplied by this while throttled
+    wctemp_c: float = 70.0  # warning composite temperature threshold (Identify wctemp)
+    cctemp_c: float = 80.0  # critical composite temperature threshold (Identify cctemp)
+    slc_free_share: float = 0.0  # share of free (unwritten or trimmed) space run as cache
+    folding_bytes: int = 0  # host bytes written at the folding rate after the cache fills
+    fold_program_time: float = 0.0  # per IU programmed while folding
+    refresh: float = 0.0  # modelled seconds between counter refreshes of the logs; 0 = live
+    report: str = "all"  # "none": no SMART / OCP logs, no temperatures (as a foreign NBD export)
 
     def __post_init__(self) -> None:
         _check(self)
@@ -55,9 +72,11 @@ class DriveParams:
         """A 20-character serial derived from every parameter (same params, same serial).
 
         Fields added after the first release (`_LATER_FIELDS`) count only when
-        set, so a drive that does not use them keeps the serial it always had.
+        they differ from their default, so a drive that does not use them keeps
+        the serial it always had.
         """
-        items = {k: v for k, v in asdict(self).items() if k not in _LATER_FIELDS or v is not None}
+        items = {k: v for k, v in asdict(self).items()
+                 if k not in _LATER_FIELDS or v != _LATER_FIELDS[k]}
         text = repr(sorted(items.items()))
         return "NPS" + hashlib.sha256(text.encode()).hexdigest()[:17].upper()
 
@@ -76,16 +95,53 @@ class DriveParams:
         def rate(per_iu: float) -> float | None:
             return None if per_iu <= 0 else self.units * self.iu / (per_iu * self.time_scale)
 
+        cached = self.slc_bytes > 0 or self.slc_free_share > 0
         return {
             "iu_bytes": self.iu,
             "reported_iu_bytes": self.reported_iu,
             "slc_bytes": self.slc_bytes,
-            "in_cache_write_bw": rate(self.slc_program_time) if self.slc_bytes else None,
+            "in_cache_write_bw": rate(self.slc_program_time) if cached else None,
             "native_write_bw": rate(self.program_time),
             "read_bw": rate(self.read_time),
-            "fold_bw": self.fold_rate / self.time_scale if self.slc_bytes else None,
+            "fold_bw": self.fold_rate / self.time_scale if cached else None,
             "endurance_bytes": self.pe_cycles * self.capacity,
+            **self._later_truth(rate),
         }
+
+    def _later_truth(self, rate: Callable[[float], float | None]) -> dict:
+        """Truths of the later behaviours, present only on drives that use them."""
+        truth: dict = {}
+        if self.slc_free_share:
+            truth["empty_cache_bytes"] = self.slc_bytes + int(self.slc_free_share * self.capacity)
+        if self.folding_bytes:
+            truth["folding_write_bw"] = rate(self.fold_program_time)
+            truth["folding_bytes"] = self.folding_bytes
+        if self.heat_rise:
+            truth["heat"] = {
+                "tau_s": self.heat_tau * self.time_scale,
+                "full_load_c": self.ambient_c + self.heat_rise,
+                "throttle_c": self.throttle_c,
+                "unthrottle_c": self.throttle_c - self.throttle_hyst_c,
+                "throttle_factor": self.throttle_factor,
+                "onset_at_full_load_s": self.onset_at(1.0),
+                "throttling_load": (self.throttle_c - self.ambient_c) / self.heat_rise,
+            }
+        if self.refresh:
+            truth["refresh_s"] = self.refresh * self.time_scale
+        if self.report != "all":
+            truth["reports"] = self.report
+        return truth
+
+    def onset_at(self, load: float) -> float | None:
+        """Real seconds from ambient to throttling at a steady `load` (share of units busy).
+
+        None when that load never heats the drive to `throttle_c`.
+        """
+        target = self.ambient_c + self.heat_rise * load
+        if not self.heat_rise or target <= self.throttle_c:
+            return None
+        ratio = (self.ambient_c - target) / (self.throttle_c - target)
+        return self.heat_tau * math.log(ratio) * self.time_scale
 
 
 def _check(p: DriveParams) -> None:
@@ -123,3 +179,39 @@ def _check(p: DriveParams) -> None:
         fail("store", f"{p.store_bytes} must be between 0 and the capacity")
     if p.pe_cycles <= 0:
         fail("pe", "must be positive")
+    _check_later(p, fail)
+
+
+def _check_later(p: DriveParams, fail: Callable[[str, str], None]) -> None:
+    """The checks of the later fields (heat, dynamic cache, folding, refresh, report)."""
+    if p.heat_rise < 0 or p.heat_rise > 200:
+        fail("heat", f"{p.heat_rise} must be from 0 to 200 (degrees C at full load)")
+    if p.heat_tau <= 0:
+        fail("heat_tau_us", "must be positive")
+    if not p.ambient_c < p.throttle_c - p.throttle_hyst_c:
+        fail("throttle_c", f"{p.throttle_c} minus throttle_hyst_c must be above ambient_c")
+    if p.throttle_hyst_c < 0:
+        fail("throttle_hyst_c", "must not be negative")
+    if not 1 <= p.throttle_factor <= 100:
+        fail("throttle_x", f"{p.throttle_factor} must be from 1 to 100")
+    if not p.ambient_c < p.wctemp_c <= p.cctemp_c:
+        fail("wctemp_c", "ambient_c < wctemp_c <= cctemp_c does not hold")
+    if not 0 <= p.slc_free_share <= 1:
+        fail("slc_free", f"{p.slc_free_share} must be from 0 to 1")
+    if p.slc_free_share and p.capacity // p.iu > MAX_MAPPED_IUS:
+        fail("slc_free", f"needs capacity / iu <= {MAX_MAPPED_IUS} (free space is tracked per IU)")
+    if p.folding_bytes < 0 or p.fold_program_time < 0:
+        fail("folding", "folding and fold_prog_us must not be negative")
+    if p.folding_bytes and not (p.slc_bytes or p.slc_free_share):
+        fail("folding", "needs an SLC cache (slc or slc_free)")
+    if p.refresh < 0:
+        fail("refresh_us", "must not be negative")
+    if p.report not in REPORTS:
+        fail("report", f"{p.report!r} must be one of {', '.join(REPORTS)}")
+
+
+_LATER_FIELDS = {f.name: f.default for f in fields(DriveParams) if f.name in (
+    "hang_lbas", "heat_rise", "heat_tau", "ambient_c", "throttle_c", "throttle_hyst_c",
+    "throttle_factor", "wctemp_c", "cctemp_c", "slc_free_share", "folding_bytes",
+    "fold_program_time", "refresh", "report")}
+"""Fields added after the first release -> their default (off) value."""

@@ -22,6 +22,18 @@ before the drop and a 1 s cell holds >= 100 requests
 at the slowest point, so a full characterisation takes well under a minute.
 Folding starts after 60 ms of modelled idle (0.48 s real), so the short gaps
 between fio cells do not refill the cache, while a deliberate idle period does.
+
+Real drives' confounders (docs/field-notes.md section 9), each off unless a
+preset or spec sets it (`params.DriveParams` documents the keys, `model` and
+`thermal` their semantics). Real time, with where `sim.stats()` shows the truth:
+
+- hot-tlc: tlc-4k that heats: 40 C idle, 84 C at full load (time constant
+  1.6 s); throttles at 77 C, after 2.9 s at full load (~92 MiB at 31.2 MiB/s),
+  to 10.4 MiB/s (3x every cost) until it cools to 75 C; a load under 84% of
+  full never throttles. Truth: `truth.heat`; state: `thermal` (temperature,
+  throttle transitions in model time: real = clock_t0 + t x scale).
+- hot-tlc-silent: hot-tlc with `report=none`: no SMART/OCP logs, no
+  temperatures (as a foreign NBD export); the truth is still in `sim.stats()`.
 """
 
 from __future__ import annotations
@@ -40,12 +52,20 @@ _QLC_16K = {
     "units": "4", "scale": "8", "pe": "1000",
 }
 
+_TLC_4K = {
+    "capacity": "1g", "lba": "512", "iu": "4k", "slc": "0",
+    "prog_us": "250", "rmw_us": "60", "read_us": "60", "units": "8",
+    "scale": "4", "pe": "3000",
+}
+
+_HOT_TLC = {  # OCP's limits: throttle at 77 C, unthrottle below 75 C, critical 85 C
+    **_TLC_4K, "heat": "44", "heat_tau_us": "400000", "ambient_c": "40",
+    "throttle_c": "77", "throttle_hyst_c": "2", "throttle_x": "3",
+    "wctemp_c": "77", "cctemp_c": "85",
+}
+
 PRESETS: dict[str, tuple[str, dict[str, str]]] = {
-    "tlc-4k": ("TLC, 512 B LBAs, no SLC cache", {
-        "capacity": "1g", "lba": "512", "iu": "4k", "slc": "0",
-        "prog_us": "250", "rmw_us": "60", "read_us": "60", "units": "8",
-        "scale": "4", "pe": "3000",
-    }),
+    "tlc-4k": ("TLC, 512 B LBAs, no SLC cache", _TLC_4K),
     "qlc-16k": ("QLC, native rate 4x below the cache", _QLC_16K),
     "qlc-64k": ("QLC, native rate 4x below the cache", {
         "capacity": "2g", "lba": "4096", "iu": "64k", "slc": "256m", "fold": "64m",
@@ -54,5 +74,8 @@ PRESETS: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "liar-16k": ("qlc-16k reporting a 4 KiB IU",
                  {**_QLC_16K, "report_iu": "4k"}),
+    "hot-tlc": ("tlc-4k without a heatsink: throttles under sustained writes", _HOT_TLC),
+    "hot-tlc-silent": ("hot-tlc reporting nothing (no logs, as a foreign NBD export)",
+                       {**_HOT_TLC, "report": "none"}),
 }
 """name -> (description, parameters over DEFAULTS)."""

@@ -63,6 +63,19 @@ KEYS: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "hang_lba": ("hang_lbas", _lba_range, "inclusive LBA range never answered: a hung drive (FIRST-LAST)"),
     "store": ("store_bytes", parse_size, "memory bound for written data (default: capacity)"),
     "pe": ("pe_cycles", _integer, "rated program/erase cycles"),
+    "heat": ("heat_rise", _number, "degrees C above ambient with all units busy (0: no heat)"),
+    "heat_tau_us": ("heat_tau", _micros, "thermal time constant"),
+    "ambient_c": ("ambient_c", _number, "temperature of the idle drive"),
+    "throttle_c": ("throttle_c", _number, "throttling starts at this temperature"),
+    "throttle_hyst_c": ("throttle_hyst_c", _number, "throttling ends this much below throttle_c"),
+    "throttle_x": ("throttle_factor", _number, "cost multiplier of every operation while throttled"),
+    "wctemp_c": ("wctemp_c", _number, "warning temperature threshold (Identify wctemp)"),
+    "cctemp_c": ("cctemp_c", _number, "critical temperature threshold (Identify cctemp)"),
+    "slc_free": ("slc_free_share", _number, "share of free space run as cache, on top of slc"),
+    "folding": ("folding_bytes", parse_size, "bytes written at the folding rate once the cache is full"),
+    "fold_prog_us": ("fold_program_time", _micros, "program time per IU while folding"),
+    "refresh_us": ("refresh", _micros, "counters in the logs refresh this often (0: live)"),
+    "report": ("report", str, "all, or none: no SMART/OCP logs or temperatures (a foreign export)"),
 }
 
 
