@@ -11,7 +11,7 @@ from rich.table import Table
 from nvmeprobe.cli.output import console, print_json
 from nvmeprobe.discover.collect import load_capture, save_capture
 from nvmeprobe.errors import InputError
-from nvmeprobe.run.session import inspect_report, open_session
+from nvmeprobe.discover.session import inspect_report, open_session
 from nvmeprobe.units import format_bytes
 
 _BYTE_KEYS = {"size_bytes", "logical_block_size", "physical_block_size", "minimum_io_size",

@@ -8,9 +8,9 @@ import click
 from rich.table import Table
 
 from nvmeprobe.cli.output import console, print_json
-from nvmeprobe.plan import expand_plan, job_file, load_plan, summarise
+from nvmeprobe.discover.session import open_session
+from nvmeprobe.plan import expand_plan, job_file, load_plan, plan_facts, summarise
 from nvmeprobe.run import layout
-from nvmeprobe.run.session import open_session, plan_facts
 from nvmeprobe.units import format_bytes
 
 plan_option = click.option("--plan", "plan_name", default="smoke", show_default=True,

@@ -5,5 +5,7 @@ module reads one tool's output (JSON, text or a raw binary page) into a small fr
 dataclass, and `decode.decode_capture` merges them into the `inspect --json` report
 (`facts.InspectReport`). The edges that run programs and read the kernel are
 `collect` (gathers a capture), `detect` (`nvme list` and sysfs), `blockdev` (sysfs) and
-`in_use` (/proc and `wipefs`); they only read, never write a device.
+`in_use` (/proc and `wipefs`); they only read, never write a device. `session` opens a
+target for a command (a simulated drive is started for as long as it lasts) and reads
+its report once.
 """

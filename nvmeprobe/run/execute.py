@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.analyze.store import analyze_and_store
+from nvmeprobe.discover.session import Session, open_session
 from nvmeprobe.errors import MeasurementFailed, ToolMissing
-from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan
+from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan, plan_facts
 from nvmeprobe.run import layout
 from nvmeprobe.run.manifest import FAILED, Manifest, now_iso, read_manifest, write_manifest
 from nvmeprobe.run.runner import CellHook, Runner, StatusHook, tool_versions
 from nvmeprobe.run.safety import (WriteCheck, check_write_allowed, device_lock,
                                    refuse_if_fio_running)
-from nvmeprobe.run.session import Session, open_session, plan_facts
 from nvmeprobe.run.stall import DEFAULT_STALL_TIMEOUT_S
 from nvmeprobe.run.stop import stop_signals_as_interrupt
 from nvmeprobe.targets import Target

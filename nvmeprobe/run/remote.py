@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.analyze.store import analyze_and_store
+from nvmeprobe.discover.session import Session
 from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError, ToolMissing
-from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_plan, job_file, load_plan
+from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_plan, job_file, load_plan, plan_facts
 from nvmeprobe.run import layout
 from nvmeprobe.run.execute import RunOptions
 from nvmeprobe.run.fio_process import FioOutcome, stop_fio
@@ -50,7 +51,6 @@ from nvmeprobe.run.remote_fio import (connect_error, local_fio_version, probe_fa
 from nvmeprobe.run.remote_safety import check_remote_writes
 from nvmeprobe.run.runner import Runner, TargetLost, tool_versions
 from nvmeprobe.run.safety import device_lock
-from nvmeprobe.run.session import Session, plan_facts
 from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt
 from nvmeprobe.targets import HostTarget, Target
 from nvmeprobe.tools import have_tool

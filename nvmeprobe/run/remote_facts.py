@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.discover.collect import load_capture
+from nvmeprobe.discover.session import inspect_report
 from nvmeprobe.errors import InputError
 from nvmeprobe.run.hosts import RemoteHost
 from nvmeprobe.run.remote_fio import ProbedFacts
-from nvmeprobe.run.session import inspect_report
 from nvmeprobe.units import parse_size
 
 ASSUMABLE = ("capacity", "lba")

@@ -33,6 +33,7 @@ import pandas as pd
 from nvmeprobe import __version__
 from nvmeprobe.analyze.slc import DropWatcher
 from nvmeprobe.analyze.steady import steady_state
+from nvmeprobe.discover.session import Counters, Session
 from nvmeprobe.errors import MeasurementFailed, ProbeError
 from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json
 from nvmeprobe.ingest.fio_logs import series_from_log
@@ -44,7 +45,6 @@ from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
 from nvmeprobe.run.results_files import separate_messages
-from nvmeprobe.run.session import Counters, Session
 from nvmeprobe.run.stop import raise_if_stopped
 from nvmeprobe.tools import run_tool
 

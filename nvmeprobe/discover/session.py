@@ -1,5 +1,7 @@
 """A target made ready for a command: simulators started, facts read, counters.
 
+The discover stage's live side: inspect, plan and run open a target here.
+
 `open_session` is a context manager: it opens the target for the command's
 duration (a `sim:` target starts its simulated drive and stops it on exit,
 Ctrl-C and SIGTERM included), reads the inspect facts once, and offers
@@ -17,8 +19,6 @@ from typing import Any, Callable
 
 from nvmeprobe.discover.collect import Capture
 from nvmeprobe.discover.decode import decode_capture
-from nvmeprobe.errors import InputError
-from nvmeprobe.plan import TargetFacts
 from nvmeprobe.targets import OpenTarget, Target, parse_target
 
 
@@ -90,22 +90,3 @@ def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Sess
         report = inspect_report(capture, target.text)
         yield Session(target, live.fio_target, report, capture,
                       _counter_reader(target, live, report), live.stats)
-
-
-def plan_facts(report: dict[str, Any]) -> TargetFacts:
-    """What a plan needs from an inspect report.
-
-    Rated endurance is estimated from the drive's own wear counters where it
-    has used a measurable share of its life: host bytes written / percent used.
-    """
-    geometry = report.get("geometry") or {}
-    endurance = report.get("endurance") or {}
-    size = geometry.get("size_bytes")
-    if not size:
-        raise InputError(f"cannot plan for {report.get('target')}: its size is unknown")
-    used, written = endurance.get("percent_used"), endurance.get("host_bytes_written")
-    rated = int(written * 100 / used) if used and written else None
-    return TargetFacts(capacity_bytes=int(size),
-                       logical_block_size=int(geometry.get("logical_block_size") or 512),
-                       reported_iu_bytes=(report.get("iu") or {}).get("reported_bytes"),
-                       rated_endurance_bytes=rated)
