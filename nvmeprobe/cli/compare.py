@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
-
 from nvmeprobe.analyze.store import profile_of
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, console, print_json, print_table
 from nvmeprobe.profile import read_profile
 from nvmeprobe.report.compare import DEFAULT_NOISE, compare_profiles
 from nvmeprobe.units import format_size_token
@@ -38,31 +36,24 @@ def _cell(row: dict[str, Any]) -> str:
 
 def render_comparison(doc: dict[str, Any]) -> None:
     """Identities, findings, and the cell values that changed beyond noise."""
-    head = Table(title="profiles", title_justify="left")
-    for column in ("", "model", "serial", "firmware", "run"):
-        head.add_column(column)
-    for side in ("a", "b"):
-        item = doc[side]
-        head.add_row(side.upper(), *(_value(item[k]) for k in ("model", "serial", "firmware", "run_id")))
-    console.print(head)
+    print_table([Col("", key=True), Col("model", key=True), Col("serial", key=True),
+                 Col("firmware", keep=1, short="fw"), Col("run", key=True)],
+                [[side.upper(), *(escape(_value(doc[side][k]))
+                                  for k in ("model", "serial", "firmware", "run_id"))]
+                 for side in ("a", "b")], title="profiles")
     shown = [row for row in doc["findings"] if row["beyond_noise"] or "[" not in row["finding"]]
-    findings = Table(title=f"findings: the main ones and every one beyond noise (red); {len(shown)} of"
-                     f" {len(doc['findings'])}", title_justify="left")
-    for column in ("finding", "A", "B", "change"):
-        findings.add_column(column)
-    for row in shown:
-        findings.add_row(escape(row["finding"]), escape(_value(row["a"])), escape(_value(row["b"])),
-                         _change(row))
-    console.print(findings)
+    print_table([Col("finding", key=True), Col("A", keep=2), Col("B", keep=2), Col("change", keep=3)],
+                [[escape(row["finding"]), escape(_value(row["a"])), escape(_value(row["b"])),
+                  _change(row)] for row in shown],
+                title=f"findings: the main ones and every one beyond noise (red); {len(shown)} of"
+                      f" {len(doc['findings'])}")
     changed = [row for row in doc["cells"] if row["beyond_noise"]]
-    cells = Table(title=f"cell values beyond noise ({len(changed)} of {len(doc['cells'])})",
-                  title_justify="left")
-    for column in ("cell", "metric", "A", "B", "change", "tolerance", "B is"):
-        cells.add_column(column)
-    for row in changed:
-        cells.add_row(_cell(row), row["metric"], _value(row["a"]), _value(row["b"]), _change(row),
-                      f"{row['tolerance']:.1%}", row["verdict"] or "-")
-    console.print(cells)
+    print_table([Col("cell", key=True), Col("metric", key=True), Col("A", keep=2),
+                 Col("B", keep=2), Col("change", keep=3), Col("tolerance", keep=1, short="tol."),
+                 Col("B is", keep=4)],
+                [[_cell(row), row["metric"], _value(row["a"]), _value(row["b"]), _change(row),
+                  f"{row['tolerance']:.1%}", row["verdict"] or "-"] for row in changed],
+                title=f"cell values beyond noise ({len(changed)} of {len(doc['cells'])})")
     for side in ("a", "b"):
         only = doc[f"cells_only_in_{side}"]
         if only:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, console, print_json, print_table
 from nvmeprobe.recommend.from_profiles import (load_economics, recommend_profiles,
                                                workloads_from, write_recommendation)
 from nvmeprobe.units import format_bytes
@@ -16,24 +16,22 @@ from nvmeprobe.units import format_bytes
 
 def render_recommendation(doc: dict[str, Any]) -> None:
     """Placements with reasons and advice, then the fleets side by side."""
-    table = Table(title="placement (mixed fleet)")
-    for column in ("workload", "drive", "share", "advice"):
-        table.add_column(column)
-    for p in doc["placements"]:
-        table.add_row(p["workload"], p["drive"], f"{p['share']:.0%}", "\n".join(p["advice"]))
-    console.print(table)
+    print_table([Col("workload", key=True), Col("drive", key=True), Col("share", keep=2),
+                 Col("advice", keep=3, note=True)],
+                [[escape(p["workload"]), escape(p["drive"]), f"{p['share']:.0%}",
+                  escape(" ".join(p["advice"]))] for p in doc["placements"]],
+                title="placement (mixed fleet); advice below")
     for item in doc.get("unplaced") or []:
         console.print(f"[bold red]cannot place {item.get('workload')}:[/] {item.get('reason') or item}")
-    fleets = Table(title="fleets compared")
-    for column in ("fleet", "feasible", "cost $", "capacity", "IOPS/W", "lifetime (years)"):
-        fleets.add_column(column)
-    for f in doc["fleets"]:
-        fleets.add_row(f["name"], "yes" if f["feasible"] else "[red]no[/]",
-                       f"{f['cost']:,.0f}" if f["cost"] is not None else "-",
-                       format_bytes(f["capacity_bytes"]),
-                       f"{f['iops_per_watt']:,.0f}" if f["iops_per_watt"] is not None else "-",
-                       f"{f['lifetime_years']:.1f}" if f["lifetime_years"] is not None else "-")
-    console.print(fleets)
+    print_table([Col("fleet", key=True), Col("feasible", keep=5, short="ok"),
+                 Col("cost $", keep=4), Col("capacity", keep=3, short="cap."),
+                 Col("IOPS/W", keep=1), Col("lifetime (years)", keep=2, short="years")],
+                [[escape(f["name"]), "yes" if f["feasible"] else "[red]no[/]",
+                  f"{f['cost']:,.0f}" if f["cost"] is not None else "-",
+                  format_bytes(f["capacity_bytes"]),
+                  f"{f['iops_per_watt']:,.0f}" if f["iops_per_watt"] is not None else "-",
+                  f"{f['lifetime_years']:.1f}" if f["lifetime_years"] is not None else "-"]
+                 for f in doc["fleets"]], title="fleets compared")
 
 
 @click.command("recommend")

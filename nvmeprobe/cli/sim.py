@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 from rich import box
-from rich.table import Table
 
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, print_json, print_table
 from nvmeprobe.units import format_bytes
 
 
@@ -47,18 +46,22 @@ def presets_command(as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(box=box.SIMPLE, caption="write rates: IU-aligned, all units busy, real time")
-    table.add_column("preset", no_wrap=True)
-    for header in ("IU", "reports", "SLC", "in cache", "native", "throttles"):
-        table.add_column(header, justify="right", no_wrap=True)
-    table.add_column("description")
+    right = "right"
+    columns = [Col("preset", key=True), Col("IU", keep=5, justify=right),
+               Col("reports", keep=3, short="rep.", justify=right),
+               Col("SLC", keep=4, justify=right), Col("in cache", keep=2, short="cache", justify=right),
+               Col("native", keep=2, short="nat.", justify=right),
+               Col("throttles", keep=1, short="heat", justify=right), Col("description", keep=6)]
+    table = []
     for row in rows:
         truth = row["truth"]
-        table.add_row(row["name"], format_bytes(truth["iu_bytes"]), format_bytes(truth["reported_iu_bytes"]),
+        table.append([row["name"], format_bytes(truth["iu_bytes"]),
+                      format_bytes(truth["reported_iu_bytes"]),
                       format_bytes(truth["slc_bytes"]) if truth["slc_bytes"] else "none",
                       _rate(truth["in_cache_write_bw"]), _rate(truth["native_write_bw"]),
-                      _throttles(truth.get("heat")), row["description"])
-    console.print(table)
+                      _throttles(truth.get("heat")), row["description"]])
+    print_table(columns, table, box=box.SIMPLE,
+                caption="write rates: IU-aligned, all units busy, real time")
 
 
 def _rate(value: float | None) -> str:
