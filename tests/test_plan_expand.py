@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.plan import (Cell, Plan, TargetFacts, expand_plan, expand_round, load_plan,
                             parse_plan_text, summarise)
-from nvmeprobe.plan.estimate import FAST_WRITE_BW, FIO_START_COST_S, SLOW_WRITE_BW
+from nvmeprobe.plan.estimate import FIO_START_COST_S, SLOW_WRITE_BW
+from nvmeprobe.plan.rates import DEFAULT_BOUND, KIND_BOUNDS, measured_rates
 
 GIB, MIB = 1024**3, 1024**2
 FACTS = TargetFacts(GIB, 512)
@@ -130,8 +132,10 @@ def test_estimates_with_unknown_bandwidth_are_pessimistic():
     sustained, timed = expand_plan(plan_from(text), FACTS)
     assert sustained.est_seconds == pytest.approx(GIB / 2 / SLOW_WRITE_BW + FIO_START_COST_S)
     assert sustained.est_bytes_written == GIB // 2
-    assert timed.est_bytes_written == 2 * FAST_WRITE_BW
-    assert summarise([sustained, timed], FACTS)["endurance_fraction"] is None
+    iops, bw, _ = DEFAULT_BOUND  # 4 KiB random writes: bounded by IOPS x bs, not bandwidth
+    assert timed.est_bytes_written == int(2 * min(bw, iops * 4096))
+    summary = summarise([sustained, timed], FACTS)
+    assert summary["endurance_fraction"] is None and summary["est_basis"]["basis"] == "bound"
 
 
 def test_summary_max_accounts_for_rounds():
@@ -142,3 +146,29 @@ def test_summary_max_accounts_for_rounds():
     stages = {s["stage"]: s for s in summary["stages"]}
     assert stages["iops"]["cells"] == 56 and stages["iops"]["rounds_max"] == 25
     assert stages["wipc"]["est_bytes_written"] == 2 * GIB
+
+
+def test_bounds_follow_the_device_kind():
+    text = '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["512", "1m"]\nruntime = "1s"\n'
+    small, large = expand_plan(plan_from(text), TargetFacts(GIB, 512, kind="loop"))
+    iops, bw, _ = KIND_BOUNDS["loop"]
+    assert small.est_bytes_written == int(iops * 512) and large.est_bytes_written == int(bw)
+
+
+def test_measured_rates_estimate_measured_cells_exactly_and_others_from_peaks():
+    rows = pd.DataFrame([
+        {"rw": "randwrite", "direction": "write", "bs": 4096, "offset": 0, "iodepth": 1,
+         "numjobs": 1, "rwmixread": pd.NA, "iops": 1000.0, "bw_bytes": 4096e3, "error": 0},
+        {"rw": "write", "direction": "write", "bs": 131072, "offset": 0, "iodepth": 8,
+         "numjobs": 1, "rwmixread": pd.NA, "iops": 800.0, "bw_bytes": 131072 * 800.0, "error": 0},
+        {"rw": "randread", "direction": "read", "bs": 4096, "offset": 0, "iodepth": 1,
+         "numjobs": 1, "rwmixread": pd.NA, "iops": 9e6, "bw_bytes": 9e9, "error": 0}])
+    rates = measured_rates(rows, "p.parquet")
+    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["4k", "8k", "1m"]\n'
+            'runtime = "2s"\n')
+    measured, small, large = expand_plan(plan_from(text), FACTS, rates)
+    assert measured.est_bytes_written == 2 * 4096e3          # its own measured rate
+    assert small.est_bytes_written == 2 * 1000 * 8192        # peak IOPS x bs
+    assert large.est_bytes_written == 2 * 131072 * 800       # peak bandwidth
+    assert summarise([measured], FACTS, rates)["est_basis"]["basis"] == "measured"
+    assert measured_rates(rows[rows["direction"] == "read"], "p") is None

@@ -10,7 +10,7 @@ from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeE
                            TimeRemainingColumn)
 
 from nvmeprobe.cli.output import err_console, print_json
-from nvmeprobe.cli.plan import plan_option, set_option
+from nvmeprobe.cli.plan import plan_option, profiles_option, set_option
 from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
@@ -26,9 +26,6 @@ destroy_option = click.option(
 results_option = click.option("--results", "results_dir", type=click.Path(path_type=Path),
                               default=Path("results"), show_default=True,
                               help="Where raw fio results go (results/<run-id>/).")
-profiles_option = click.option("--profiles", "profiles_dir", type=click.Path(path_type=Path),
-                               default=Path("profiles"), show_default=True,
-                               help="Where the Parquet profile goes.")
 
 
 def live_text(status: FioStatus) -> str:

@@ -90,3 +90,10 @@ def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Sess
         report = inspect_report(capture, target.text)
         yield Session(target, live.fio_target, report, capture,
                       _counter_reader(target, live, report), live.stats)
+
+
+def drive_identity(session: Session) -> tuple[str, str | None]:
+    """(model, serial) that the drive's profiles are filed under: a device without a
+    model (a loop device) is filed under its name."""
+    identity = session.facts.get("identity") or {}
+    return identity.get("model") or session.target.name, identity.get("serial")

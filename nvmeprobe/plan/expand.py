@@ -33,6 +33,7 @@ from nvmeprobe.errors import InputError
 from nvmeprobe.plan import values
 from nvmeprobe.plan.estimate import cell_estimates
 from nvmeprobe.plan.model import Cell, Plan, Stage, TargetFacts
+from nvmeprobe.plan.rates import WriteRates
 from nvmeprobe.plan.schema import MIXED_MODES
 from nvmeprobe.units import format_bytes, format_size_token
 
@@ -214,7 +215,8 @@ def _cell_id(index: int, width: int, stage: Stage, spec: Spec, round_no: int | N
     return "-".join(parts)
 
 
-def _expand(plan: Plan, facts: TargetFacts, rounds: dict[str, int]) -> list[Cell]:
+def _expand(plan: Plan, facts: TargetFacts, rounds: dict[str, int],
+            rates: WriteRates | None = None) -> list[Cell]:
     layout = [(stage, _EXPANDERS[stage.kind](stage, facts, _where(plan, stage))) for stage in plan.stages]
     width = max(3, len(str(sum(len(specs) for _, specs in layout) - 1)))
     cells: list[Cell] = []
@@ -224,17 +226,17 @@ def _expand(plan: Plan, facts: TargetFacts, rounds: dict[str, int]) -> list[Cell
             fields = {**spec, "extra": tuple(sorted(spec.get("extra", {}).items()))}
             cell = Cell(id=_cell_id(len(cells), width, stage, spec, round_no), stage=stage.name,
                         kind=stage.kind, round=round_no, rounds_max=stage.rounds_max, **fields)
-            seconds, written = cell_estimates(cell, facts)
+            seconds, written = cell_estimates(cell, facts, rates)
             if stage.kind == "adaptive":  # at most `probes` cells
                 seconds, written = seconds * stage.params["probes"], written * stage.params["probes"]
             cells.append(replace(cell, est_seconds=seconds, est_bytes_written=written))
     return cells
 
 
-def expand_plan(plan: Plan, facts: TargetFacts) -> list[Cell]:
+def expand_plan(plan: Plan, facts: TargetFacts, rates: WriteRates | None = None) -> list[Cell]:
     """Every cell of `plan` for a target with `facts`, in run order (round 1 of
-    round-based stages)."""
-    return _expand(plan, facts, {})
+    round-based stages), estimated at `rates` (default: the facts' bounds)."""
+    return _expand(plan, facts, {}, rates)
 
 
 def expand_round(plan: Plan, stage: Stage | str, facts: TargetFacts, round_no: int) -> list[Cell]:

@@ -1,7 +1,7 @@
 """The plan stage's data: target facts, plans, stages and cells.
 
 - `TargetFacts`: what a plan needs to know about a target (capacity, LBA
-  size, reported IU, rated endurance, an expected write bandwidth).
+  size, reported IU, rated endurance, an expected write bandwidth, device kind).
 - `Plan` / `Stage`: a validated plan. `Stage.params` holds normalised,
   JSON-safe values (sizes of dimensions as int bytes, durations as float
   seconds, capacity-relative sizes as canonical strings such as '25%' or
@@ -33,6 +33,7 @@ class TargetFacts:
     reported_iu_bytes: int | None = None
     rated_endurance_bytes: int | None = None
     est_write_bw_bytes: float | None = None
+    kind: str | None = None       # inspect's device kind (nvme, loop, nbd, ...): its rate bounds
 
     def __post_init__(self) -> None:
         if self.capacity_bytes <= 0:

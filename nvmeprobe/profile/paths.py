@@ -22,6 +22,17 @@ def slug(text: str | None) -> str:
     return cleaned or "unknown"
 
 
+def drive_dir(profiles_dir: str | Path, model: str | None, serial: str | None) -> Path:
+    """The folder of one drive's (model, serial) profiles."""
+    return Path(profiles_dir) / f"{slug(model)}_{slug(serial)}"
+
+
 def profile_path(profiles_dir: str | Path, model: str | None, serial: str | None, run_id: str) -> Path:
     """The profile file of one drive (model, serial) and one run."""
-    return Path(profiles_dir) / f"{slug(model)}_{slug(serial)}" / f"{slug(run_id)}.parquet"
+    return drive_dir(profiles_dir, model, serial) / f"{slug(run_id)}.parquet"
+
+
+def latest_profile(profiles_dir: str | Path, model: str | None, serial: str | None) -> Path | None:
+    """The newest profile of one drive (run ids sort by time), None when it has none."""
+    runs = sorted(drive_dir(profiles_dir, model, serial).glob("*.parquet"))
+    return runs[-1] if runs else None

@@ -33,7 +33,7 @@ import pandas as pd
 from nvmeprobe import __version__
 from nvmeprobe.analyze.slc import DropWatcher
 from nvmeprobe.analyze.steady import steady_state
-from nvmeprobe.discover.session import Counters, Session
+from nvmeprobe.discover.session import Counters, Session, drive_identity
 from nvmeprobe.errors import MeasurementFailed, ProbeError
 from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json
 from nvmeprobe.ingest.fio_logs import series_from_log
@@ -143,9 +143,7 @@ class Runner:
         self.launch = launch or self._local_fio
         self.host = host
         self.stall_timeout = stall_timeout
-        identity = session.facts.get("identity") or {}
-        self.model = identity.get("model") or session.target.name
-        self.serial = identity.get("serial")
+        self.model, self.serial = drive_identity(session)
         self.profile = profile_path(profiles_dir, self.model, self.serial, manifest.run_id)
         self.manifest.profile = str(self.profile.resolve())
         self.state = RunState()
