@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,11 +14,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
+from nvmeprobe.cli.run import RunProgress, live_text
+from nvmeprobe.plan import Cell, TargetFacts, expand_plan, parse_plan_text
 from nvmeprobe.profile import read_profile
 from nvmeprobe.run.fio_process import kill_orphaned_jobs
+from nvmeprobe.run.fio_status import FioStatus
+from nvmeprobe.run.manifest import Manifest
 from nvmeprobe.run.procs import command_line, fio_holding, fio_pids
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
@@ -314,3 +320,47 @@ def test_fio_killed_by_a_signal_fails_that_cell_only(tmp_path, monkeypatch):
     assert "fio was killed by SIGKILL" in next(iter(failed.values()))
     profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
     assert len(profile.cells["cell"].unique()) == 4  # every other cell kept
+
+
+def _display(plan_text: str) -> tuple[RunProgress, list[Cell], io.StringIO]:
+    """A RunProgress drawing into a string at 80 columns, over the cells of `plan_text`."""
+    cells = expand_plan(parse_plan_text(plan_text, "t.toml", "t"), TargetFacts(1 << 30, 512))
+    out = io.StringIO()
+    display = RunProgress(Console(file=out, width=80, force_terminal=False))
+    manifest = Manifest(run_id="RUN", target="sim:x", plan={}, cells=[c.to_dict() for c in cells])
+    display.start(manifest, cells)
+    return display, cells, out
+
+
+TWO_CELLS = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["4k", "8k"]\n'
+             'runtime = "1s"\n')
+
+
+def _last_frame(out: io.StringIO) -> str:
+    return out.getvalue().splitlines()[-1]
+
+
+def test_live_display_after_a_failed_cell_shows_it_failed_not_starting():
+    display, cells, out = _display(TWO_CELLS)
+    display.cell_done(cells[0], "failed")  # fio failed before its first status line
+    display.stop()
+    last = _last_frame(out)
+    assert "starting" not in last and cells[0].id in last and "failed" in last
+
+
+def test_live_display_after_the_last_cell_shows_done_not_a_stall():
+    display, cells, out = _display(TWO_CELLS)
+    for cell in cells:
+        display.status(cell, FioStatus(states="w"))  # fio's last sample: no rates
+        assert live_text(FioStatus(states="w")) == "no IO completing"
+        display.cell_done(cell, "done")
+    display.stop()
+    last = _last_frame(out)
+    assert "no IO completing" not in last and cells[1].id in last and "done" in last
+
+
+def test_live_display_of_a_cell_cut_short_says_stopped():
+    display, cells, out = _display(TWO_CELLS)
+    display.status(cells[0], FioStatus(write_iops=10.0, write_bw=40960.0, states="w"))
+    display.stop()  # interrupted while fio ran
+    assert "stopped" in _last_frame(out)

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
-from nvmeprobe.cli.output import err_console, print_json
+from nvmeprobe.cli.output import err_console, print_json, print_line
 from nvmeprobe.cli.plan import plan_option, profiles_option, set_option
 from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.plan import Cell
@@ -39,37 +40,49 @@ def live_text(status: FioStatus) -> str:
 
 
 class RunProgress:
-    """A rich progress bar on stderr: cell, ETA by estimated seconds, live IOPS."""
+    """A rich progress bar on stderr: the cell and its true state (live IOPS while fio
+    runs, then done or failed), ETA by estimated seconds."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.fields[live]}"), TimeElapsedColumn(),
-                                 TimeRemainingColumn(), console=err_console, transient=False)
+                                 TimeRemainingColumn(), console=console or err_console,
+                                 transient=False)
         self.task = None
         self.count = 0
         self.total = 0
+        self.running = False  # a cell started and has no outcome yet
 
     def start(self, manifest: Manifest, cells: list[Cell]) -> None:
         pending = [c for c in cells if manifest.status(c.id) != "done"]
         self.total = len(cells)
         self.count = self.total - len(pending)
-        err_console.print(f"run {manifest.run_id}: {len(pending)} of {len(cells)} cells to run")
+        print_line(f"run {manifest.run_id}: {len(pending)} of {len(cells)} cells to run",
+                   to=self.progress.console)
         self.progress.start()
         self.task = self.progress.add_task("starting", total=sum(c.est_seconds for c in pending) or 1,
                                            live="")
+        self.running = True
 
     def status(self, cell: Cell, status: FioStatus) -> None:
+        self.running = True
         self.progress.update(self.task, description=f"[{self.count + 1}/{self.total}] {cell.id}",
                              live=live_text(status))
 
     def cell_done(self, cell: Cell, state: str) -> None:
+        """The cell's outcome replaces its last fio sample (and a 'starting' never seen by fio)."""
         self.count += 1
-        self.progress.advance(self.task, cell.est_seconds)
+        self.running = False
+        self.progress.update(self.task, description=f"[{self.count}/{self.total}] {cell.id}",
+                             live=state, advance=cell.est_seconds)
         if state != "done":
             self.progress.console.print(f"[red]cell {cell.id} {state}[/]")
 
     def stop(self) -> None:
+        """End the display; a cell still shown as running was stopped with the run."""
         if self.task is not None:
+            if self.running:
+                self.progress.update(self.task, live="stopped")
             self.progress.stop()
 
 
@@ -151,9 +164,10 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
         print_json(summary.to_dict())
         return
     for host in summary.to_dict()["hosts"]:
-        err_console.print(f"{host['host']}: {host['cells_done']} cells done; results in"
-                          f" {host['results']}; profile {host['profile']}")
-    err_console.print(f"run {summary.run_id}: results in {summary.run_dir}")
+        print_line(f"{host['host']}: {host['cells_done']} cells done", to=err_console)
+        print_paths({"results": host["results"], "profile": host["profile"]})
+    print_line(f"run {summary.run_id}", to=err_console)
+    print_paths({"results": summary.run_dir})
 
 
 @click.command("run")
@@ -209,5 +223,11 @@ def report(summary: RunSummary, as_json: bool) -> None:
     if as_json:
         print_json(summary.to_dict())
     else:
-        err_console.print(f"run {summary.run_id}: {summary.cells_done} cells done;"
-                          f" results in {summary.run_dir}; profile {summary.profile}")
+        print_line(f"run {summary.run_id}: {summary.cells_done} cells done", to=err_console)
+        print_paths({"results": summary.run_dir, "profile": summary.profile})
+
+
+def print_paths(paths: dict[str, Any]) -> None:
+    """`  label: PATH` lines on stderr, each path whole (never wrapped) for copying."""
+    for label, path in paths.items():
+        print_line(f"  {label}: {path}", to=err_console)
