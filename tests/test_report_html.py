@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 import nvmeprobe.cli as cli
 from nvmeprobe.profile import write_profile
+from nvmeprobe.report import plots
 from nvmeprobe.report.build import build_report
 from test_report_support import write_synthetic
 
@@ -48,6 +50,44 @@ def test_full_profile_gives_every_plot_as_png_and_inline(tmp_path):
     assert {base64.b64decode(data) for data in inline} == {p.read_bytes() for p in files.pngs}
     assert "SYNTH QLC" in html and "16 KiB (agrees)" in html
     assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+def _figures(monkeypatch, profile, out) -> dict[str, Figure]:
+    """Every plot of `profile` as the figure drawn (key -> figure), by watching plots._png."""
+    drawn: list[Figure] = []
+    real = plots._png
+
+    def keep(figure: Figure) -> bytes:
+        drawn.append(figure)
+        return real(figure)
+
+    monkeypatch.setattr(plots, "_png", keep)
+    files = build_report([profile], out)
+    assert files.notes == [] and len(drawn) == len(PLOTS)
+    return dict(zip(PLOTS, drawn))  # build_report draws in report order
+
+
+@pytest.mark.parametrize("flat", [True, False], ids=["flat-drive", "qlc-drive"])
+def test_no_plot_zooms_into_noise(tmp_path, monkeypatch, flat):
+    figures = _figures(monkeypatch, write_synthetic(tmp_path / "p.parquet", flat=flat),
+                       tmp_path / "out")
+    for key, figure in figures.items():
+        for axis in figure.axes:
+            if axis.images or not (axis.lines or axis.patches):
+                continue  # heatmap cells and colour bars
+            low, high = axis.get_ylim()
+            assert axis.yaxis.get_offset_text().get_text() == "", key  # no "+1" offset
+            if axis.get_yscale() == "log":
+                assert high / low >= 10, (key, low, high)
+            else:
+                assert low <= 0 < high, (key, low, high)  # magnitudes from zero
+    rmw = figures["rmw"].axes[0]
+    factors = np.concatenate([line.get_ydata() for line in rmw.lines if line.get_marker() == "o"])
+    low, high = rmw.get_ylim()
+    if flat:  # no RMW: a flat line at 1 in a range of at least 0.5 around it
+        assert np.allclose(factors, 1.0, atol=0.05) and low <= 0.75 and high >= 1.25
+    else:  # the misaligned 4k writes of the 16 KiB IU drive stand out
+        assert factors.max() > 2 and high > factors.max()
 
 
 def test_absent_data_is_a_note_not_an_image(tmp_path):

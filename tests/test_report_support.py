@@ -23,13 +23,18 @@ SIZES = (4 * KIB, 16 * KIB, 64 * KIB, 128 * KIB)
 DEPTHS = (1, 4, 16, 32)
 
 
-def _cell(rw: str, bs: int, offset: int, qd: int, scale: float, round_: int | None = None) -> dict:
+def _cell(rw: str, bs: int, offset: int, qd: int, scale: float, round_: int | None = None,
+          iu: int | None = IU) -> dict:
+    """One cell; iu=None: a flat drive, whose writes cost the same per byte at any size."""
     direction = "write" if "write" in rw else "read"
-    ios_per_unit = max(1, -(-(offset + bs) // IU) + (1 if offset % IU else 0))
+    unit = iu or KIB
+    ios_per_unit = max(1, -(-(offset + bs) // unit) + (1 if offset % unit else 0))
     service_us = (80.0 if direction == "read" else 200.0) * (ios_per_unit if direction == "write" else 1)
     iops = scale * min(qd, 8) * 1e6 / service_us / (1 + bs / (256 * KIB))
+    if iu is None and direction == "write":
+        iops = scale * min(qd, 8) / 8 * 400 * MIB / bs
     host = int(iops * bs) if direction == "write" else 0
-    wasted = max(IU * -(-(offset % IU + bs) // IU), bs) / bs
+    wasted = max(unit * -(-(offset % unit + bs) // unit), bs) / bs
     return {"cell": f"{rw}-{bs}-o{offset}-qd{qd}" + ("" if round_ is None else f"-r{round_}"),
             "rw": rw, "direction": direction, "bs": bs, "offset": offset, "iodepth": qd, "numjobs": 1,
             "runtime_s": 1.0, "iops": iops, "bw_bytes": iops * bs, "lat_mean_us": qd * 1e6 / iops,
@@ -40,25 +45,29 @@ def _cell(rw: str, bs: int, offset: int, qd: int, scale: float, round_: int | No
             "round": round_, "stage": "grid"}
 
 
-def synthetic_cells(scale: float = 1.0, rounds: int = 1, media: bool = True) -> pd.DataFrame:
-    """The grid: randread/randwrite over SIZES x DEPTHS, plus misaligned randwrites at QD16."""
+def synthetic_cells(scale: float = 1.0, rounds: int = 1, media: bool = True,
+                    iu: int | None = IU) -> pd.DataFrame:
+    """The grid: randread/randwrite over SIZES x DEPTHS, plus misaligned randwrites at QD16
+    (iu=None: a flat drive, no read-modify-write)."""
     rows = []
     for round_ in range(rounds):
         label = None if rounds == 1 else round_
         factor = scale * (1 + 0.01 * round_)
-        rows += [_cell(rw, bs, 0, qd, factor, label) for rw in ("randread", "randwrite")
+        rows += [_cell(rw, bs, 0, qd, factor, label, iu) for rw in ("randread", "randwrite")
                  for bs in SIZES for qd in DEPTHS]
-        rows += [_cell("randwrite", bs, 4 * KIB, 16, factor, label) for bs in SIZES]
+        rows += [_cell("randwrite", bs, 4 * KIB, 16, factor, label, iu) for bs in SIZES]
     cells = pd.DataFrame(rows)
     if not media:
         cells["media_bytes_written"] = None
     return cells
 
 
-def synthetic_series() -> pd.DataFrame:
-    """A sustained write logged every 0.1 s: 400 MiB/s for 16 s (6400 MiB), then 100 MiB/s."""
+def synthetic_series(drop: bool = True) -> pd.DataFrame:
+    """A sustained write logged every 0.1 s: 400 MiB/s for 16 s (6400 MiB), then 100 MiB/s
+    (without `drop`: 400 MiB/s throughout, +-2% noise)."""
     rng = np.random.default_rng(7)
-    bw = np.r_[np.full(160, 400.0 * MIB), np.full(160, 100.0 * MIB)] * rng.uniform(0.98, 1.02, 320)
+    after = 100.0 if drop else 400.0
+    bw = np.r_[np.full(160, 400.0 * MIB), np.full(160, after * MIB)] * rng.uniform(0.98, 1.02, 320)
     written = np.cumsum(bw * 0.1)
     return pd.DataFrame({"cell": "burst", "series": "bw", "direction": "write",
                          "t_s": np.arange(1, 321) * 0.1, "value": bw, "bw_bytes": bw,
@@ -75,18 +84,22 @@ MANIFEST = {"cells": [{"id": "burst", "kind": "sustained"}]}
 
 def write_synthetic(path: Path, *, scale: float = 1.0, rounds: int = 1, series: bool = True,
                     media: bool = True, findings: bool = True, firmware: str = "FW1",
-                    serial: str = "S1") -> Path:
-    """Write a synthetic profile (findings computed by `analyze` when asked) and return its path."""
-    cells = synthetic_cells(scale, rounds, media)
+                    serial: str = "S1", flat: bool = False) -> Path:
+    """Write a synthetic profile (findings computed by `analyze` when asked) and return its path.
+    `flat`: a drive without RMW or SLC cache, model 'SYNTH FLAT'."""
+    cells = synthetic_cells(scale, rounds, media, None if flat else IU)
     burst = pd.DataFrame([{"cell": "burst", "rw": "write", "direction": "write", "bs": 128 * KIB,
                            "offset": 0, "iodepth": 8, "numjobs": 1, "iops": 1600.0,
                            "bw_bytes": 200.0 * MIB, "stage": "burst"}])
     cells = pd.concat([cells, burst], ignore_index=True)
-    logs = synthetic_series() if series else None
-    facts = {**FACTS, "identity": {**FACTS["identity"], "firmware": firmware, "serial": serial}}
+    logs = synthetic_series(drop=not flat) if series else None
+    model = "SYNTH FLAT" if flat else "SYNTH QLC"
+    facts = {**FACTS, "identity": {**FACTS["identity"], "firmware": firmware, "serial": serial,
+                                   "model": model},
+             "iu": {**FACTS["iu"], "reported_bytes": 4 * KIB if flat else IU}}
     found = None
     if findings:
         found = analyze_profile(Profile(cells, logs if logs is not None else pd.DataFrame(),
                                         pd.DataFrame(columns=FINDING_COLUMNS), facts, MANIFEST))
-    return write_profile(path, cells.assign(model="SYNTH QLC", serial=serial), logs, found,
+    return write_profile(path, cells.assign(model=model, serial=serial), logs, found,
                          metadata={"run_id": path.stem, "facts": facts, "manifest": MANIFEST})

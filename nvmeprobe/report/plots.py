@@ -2,6 +2,10 @@
 
 Each `plot_*` takes the data of one plot from `report.data` and returns the
 PNG. Sizes on axes read as IO sizes (4k, 128k), rates in MiB/s, latencies in us.
+
+No axis zooms into measurement noise (`_honest_axes`, applied to every plot):
+a linear axis of non-negative values starts at 0 and never shows an offset
+("+1"), a log axis spans at least a factor of 10, so a flat line looks flat.
 """
 
 from __future__ import annotations
@@ -51,7 +55,36 @@ def _pattern(rw: str, direction: str, bs: int) -> str:
     return f"{name} {format_size_token(int(bs))}"
 
 
+LOG_SPAN_MIN = 10.0  # a log axis spans at least this factor
+
+
+def _honest_axes(figure: Figure) -> None:
+    """Widen every data axis that would otherwise magnify noise into features."""
+    for axis in figure.axes:
+        if axis.images or not (axis.lines or axis.patches):
+            continue  # heatmaps and colour bars: their scales are the data's own
+        low, high = axis.get_ylim()
+        if axis.get_yscale() == "log":
+            if high / low < LOG_SPAN_MIN:
+                middle = math.sqrt(low * high)
+                axis.set_ylim(middle / math.sqrt(LOG_SPAN_MIN), middle * math.sqrt(LOG_SPAN_MIN))
+        elif axis.get_yscale() == "linear":
+            axis.ticklabel_format(axis="y", style="plain", useOffset=False)
+            if low >= 0 or _data_low(axis) >= 0:
+                axis.set_ylim(0, max(high, 1e-12))
+
+
+def _data_low(axis: Any) -> float:
+    """The smallest y value drawn (lines and bars), +inf without data."""
+    values = [float(v) for line in axis.lines for v in np.asarray(line.get_ydata(), dtype=float)
+              if np.isfinite(v)]
+    values += [min(p.get_y(), p.get_y() + p.get_height()) for p in axis.patches
+               if hasattr(p, "get_height")]
+    return min(values, default=math.inf)
+
+
 def _png(figure: Figure) -> bytes:
+    _honest_axes(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
@@ -104,6 +137,7 @@ def plot_rmw(data: dict[str, Any]) -> bytes:
             axis.axvline(data[key], color="red", linestyle=style, linewidth=1.2,
                          label=f"{text} {format_bytes(data[key])}")
     _size_axis(axis, sorted(points["bs"].unique()))
+    axis.set_ylim(0, max(2.0, float(points["factor"].max()) * 1.1))  # 1 (no RMW) mid-axis
     axis.set_xlabel("IO size")
     axis.set_ylabel("RMW amplification (cost per byte / large aligned)")
     axis.set_title("read-modify-write amplification")
