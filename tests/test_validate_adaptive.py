@@ -17,8 +17,9 @@ from nvmeprobe.errors import InputError
 from nvmeprobe.plan import TargetFacts, expand_plan, load_plan, parse_plan_text
 from nvmeprobe.plan.estimate import FIO_START_COST_S
 from nvmeprobe.profile import read_profile
-from nvmeprobe.run.adaptive import probe_cell, probe_points
+from nvmeprobe.run.adaptive import insert_cell, next_step, probe_cell, probe_points
 from nvmeprobe.run.execute import RunOptions, execute_run
+from nvmeprobe.run.manifest import DONE, Manifest
 
 FACTS = TargetFacts(capacity_bytes=2 << 30, logical_block_size=4096)
 # no cache, 16 KiB IU, 4 units of 7.8 ms per IU program (8 MiB/s): a few seconds per run
@@ -56,6 +57,23 @@ def test_probe_cells_are_ordinary_random_write_cells():
         ("probe", "search", "randwrite", 16384, 8192)
     assert cell.region_bytes == (FACTS.capacity_bytes - 8192) // 16384 * 16384
     assert probe_cell(marker, 1, Probe(4096, 0)).id == "001-search-p01-randwrite-4k-qd8-nj1"
+
+
+def test_next_step_records_a_new_probe_reruns_an_unfinished_one_and_stops_at_the_limit():
+    plan = load_plan("iu-adaptive", ["stage.search.probes=1"])
+    cells = expand_plan(plan, FACTS)
+    marker, stage = cells[1], plan.stage("search")
+    manifest = Manifest("r", "t", {}, [c.to_dict() for c in cells])
+    first = next_step(marker, stage, FACTS, manifest, pd.DataFrame())
+    assert first.after == marker.id and first.cell is not None and first.cell.kind == "probe"
+    assert first.cell.est_seconds > 0 and first.done == 0
+    insert_cell(manifest, first.cell, first.after)
+    assert [c["id"] for c in manifest.cells][-1] == first.cell.id
+    again = next_step(marker, stage, FACTS, manifest, pd.DataFrame())  # interrupted: same probe
+    assert (again.cell, again.after) == (first.cell, None)
+    manifest.mark(first.cell.id, DONE)
+    last = next_step(marker, stage, FACTS, manifest, pd.DataFrame())
+    assert (last.cell, last.done, last.limit_reached) == (None, 1, True)
 
 
 def test_probe_points_read_the_write_rows_of_the_given_probes_only():

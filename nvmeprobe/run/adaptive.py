@@ -1,12 +1,13 @@
-"""Run an `adaptive` plan stage: the IU search, one probe cell at a time.
+"""Decide an `adaptive` plan stage's next cell: the IU search, one probe at a time (pure).
 
-An adaptive stage expands to one marker cell (kind "adaptive"). The runner
-hands it to `run_adaptive`, which asks `iu_adaptive.next_probe` for the next
-(bs, offset) from the probes of this stage measured so far, records that
-probe in the manifest as an ordinary random-write cell (kind "probe", placed
-after the marker and the earlier probes) before it runs, runs it through
-`Runner.measure` like any other cell, and repeats until `next_probe` returns
-None or the stage's `probes` limit is reached. Then the marker is done.
+An adaptive stage expands to one marker cell (kind "adaptive"). The runner's
+loop (`Runner._run_adaptive`) asks `next_step` for the next probe: it asks
+`iu_adaptive.next_probe` for the next (bs, offset) from the probes of this
+stage measured so far and makes it an ordinary random-write cell (kind
+"probe", placed after the marker and the earlier probes). The runner records
+it in the manifest before it runs, measures it like any other cell, and asks
+again, until `next_step` says the search or the stage's `probes` limit is
+done. Then the marker is done. Nothing here runs fio or writes a file.
 
 Resume: `next_probe` is a pure function of the points measured, so a resumed
 run asks again and gets the same probes in the same order; a probe already
@@ -17,21 +18,15 @@ is). The probes' rows are ordinary `randwrite` cells with bs and offset, so
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from nvmeprobe.analyze.iu_adaptive import Point, Probe, next_probe
-from nvmeprobe.errors import MeasurementFailed
-from nvmeprobe.plan import Cell
+from nvmeprobe.plan import Cell, Stage, TargetFacts
 from nvmeprobe.plan.estimate import cell_estimates
-from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
+from nvmeprobe.run.manifest import DONE, Manifest
 from nvmeprobe.units import format_size_token
-
-if TYPE_CHECKING:
-    from nvmeprobe.run.runner import Runner
 
 PROBE_KIND = "probe"
 
@@ -64,45 +59,35 @@ def probe_points(cells: pd.DataFrame, probes: list[Cell]) -> list[Point]:
             for r in rows.itertuples()]
 
 
-def _add_to_manifest(manifest: Manifest, cell: Cell, after: str) -> None:
+def insert_cell(manifest: Manifest, cell: Cell, after: str) -> None:
     """Insert `cell` into the manifest's cells right after the cell `after`."""
     ids = [c["id"] for c in manifest.cells]
     manifest.cells.insert(ids.index(after) + 1, cell.to_dict())
 
 
-def run_adaptive(runner: Runner, marker: Cell) -> list[str]:
-    """Run the adaptive stage of `marker` to its end; returns the ids of failed cells."""
-    stage = runner.plan.stage(marker.stage)
-    max_bs, limit = stage.params["max_bs"], stage.params["probes"]
-    lba = runner.facts.logical_block_size
-    started, spent = time.time(), 0.0
-    tried: set[str] = set()
-    while True:
-        probes = stage_probes(runner.manifest, marker)
-        done = [p for p in probes if runner.manifest.status(p.id) == DONE]
-        probe = next_probe(probe_points(runner.state.cell_rows(), done), lba, max_bs)
-        if probe is None or len(done) >= limit:
-            break
-        known = {(p.bs, p.offset): p for p in probes}
-        cell = known.get((probe.bs, probe.offset))
-        if cell is None:
-            cell = probe_cell(marker, len(probes) + 1, probe)
-            seconds, written = cell_estimates(cell, runner.facts)
-            cell = replace(cell, est_seconds=seconds, est_bytes_written=written)
-            _add_to_manifest(runner.manifest, cell, probes[-1].id if probes else marker.id)
-            write_manifest(runner.run_dir, runner.manifest)
-        if cell.id in tried:  # done, yet next_probe asks again: it measured no writes
-            runner.record(marker, FAILED, error=f"probe {cell.id} measured no write bandwidth")
-            if runner.on_error == "stop":
-                raise MeasurementFailed(f"cell {cell.id}: measured no write bandwidth")
-            return [marker.id]
-        tried.add(cell.id)
-        spent += cell.est_seconds
-        if not runner.measure(cell):
-            runner.record(marker, FAILED, error=f"probe {cell.id} failed")
-            return [cell.id, marker.id]
-    # the marker's estimate covered every probe: report only what they left over
-    rest = replace(marker, est_seconds=max(0.0, marker.est_seconds - spent))
-    runner.record(rest, DONE, seconds=round(time.time() - started, 3), probes=len(done),
-                  limit_reached=probe is not None)
-    return []
+@dataclass(frozen=True)
+class Step:
+    """An adaptive stage's next move, decided from what its probes measured."""
+
+    cell: Cell | None        # the probe to measure next; None: the stage is finished
+    after: str | None        # a new probe: insert it into the manifest after this cell
+    done: int                # probes measured so far
+    limit_reached: bool      # finished by the stage's `probes` limit, not by the search
+
+
+def next_step(marker: Cell, stage: Stage, facts: TargetFacts, manifest: Manifest,
+              rows: pd.DataFrame) -> Step:
+    """The probe to measure next for `marker`'s stage, given every cell row measured so far."""
+    probes = stage_probes(manifest, marker)
+    done = [p for p in probes if manifest.status(p.id) == DONE]
+    probe = next_probe(probe_points(rows, done), facts.logical_block_size, stage.params["max_bs"])
+    if probe is None or len(done) >= stage.params["probes"]:
+        return Step(None, None, len(done), probe is not None)
+    known = {(p.bs, p.offset): p for p in probes}
+    cell = known.get((probe.bs, probe.offset))
+    if cell is not None:
+        return Step(cell, None, len(done), False)
+    cell = probe_cell(marker, len(probes) + 1, probe)
+    seconds, written = cell_estimates(cell, facts)
+    return Step(replace(cell, est_seconds=seconds, est_bytes_written=written),
+                probes[-1].id if probes else marker.id, len(done), False)

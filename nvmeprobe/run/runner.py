@@ -13,7 +13,7 @@ Two plan features need the runner's eye while it works:
 - round-based stages (SNIA PTS) get another round until the tracked metric
   is steady by the PTS rule or `rounds_max` is reached.
 - adaptive stages (the IU search) choose their cells one at a time from what
-  was measured (run/adaptive.py).
+  was measured: run/adaptive.py decides the next probe, the runner measures it.
 
 A target that stops completing IO for `stall_timeout` seconds (run/stall.py)
 ends the run whatever --on-error says: every later cell would hang too.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from nvmeprobe.ingest.fio_logs import series_from_log
 from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_round, fio_args
 from nvmeprobe.profile import profile_path, read_profile, write_profile
 from nvmeprobe.run import layout
-from nvmeprobe.run.adaptive import run_adaptive
+from nvmeprobe.run.adaptive import insert_cell, next_step
 from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
@@ -273,6 +273,35 @@ class Runner:
             return []
         return expand_round(self.plan, cell.stage, self.facts, cell.round + 1)
 
+    def _run_adaptive(self, marker: Cell) -> list[str]:
+        """Measure the probes `marker`'s stage picks one at a time (run/adaptive.py); failed ids."""
+        stage = self.plan.stage(marker.stage)
+        started, spent = time.time(), 0.0
+        tried: set[str] = set()
+        while True:
+            step = next_step(marker, stage, self.facts, self.manifest, self.state.cell_rows())
+            cell = step.cell
+            if cell is None:
+                break
+            if step.after is not None:
+                insert_cell(self.manifest, cell, step.after)
+                write_manifest(self.run_dir, self.manifest)
+            if cell.id in tried:  # done, yet picked again: it measured no writes
+                self.record(marker, FAILED, error=f"probe {cell.id} measured no write bandwidth")
+                if self.on_error == "stop":
+                    raise MeasurementFailed(f"cell {cell.id}: measured no write bandwidth")
+                return [marker.id]
+            tried.add(cell.id)
+            spent += cell.est_seconds
+            if not self.measure(cell):
+                self.record(marker, FAILED, error=f"probe {cell.id} failed")
+                return [cell.id, marker.id]
+        # the marker's estimate covered every probe: report only what they left over
+        rest = replace(marker, est_seconds=max(0.0, marker.est_seconds - spent))
+        self.record(rest, DONE, seconds=round(time.time() - started, 3), probes=step.done,
+                    limit_reached=step.limit_reached)
+        return []
+
     def run(self, cells: list[Cell]) -> list[str]:
         """Run every pending cell in order (adding rounds as needed); returns failed ids."""
         failed: list[str] = []
@@ -288,7 +317,7 @@ class Runner:
                 self.record(cell, DONE, seconds=round(time.time() - started, 3))
                 continue
             if cell.kind == "adaptive":
-                failed += run_adaptive(self, cell)
+                failed += self._run_adaptive(cell)
                 continue
             if not self.measure(cell):
                 failed.append(cell.id)
