@@ -12,8 +12,11 @@ from click.testing import CliRunner
 import nvmeprobe.cli as cli
 from cli_run import sha256_of
 from conftest import needs_fio
-from nvmeprobe.profile.columns import cells_frame
+from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.profile import read_profile, write_profile
+from nvmeprobe.profile.columns import cells_frame
+from nvmeprobe.qualify import load_criteria
+from nvmeprobe.qualify.workflow import QualifyRequest, qualify as qualify_request, raise_if_failed
 
 etree = pytest.importorskip("lxml.etree", reason="lxml is a test dependency (pip install lxml)")
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "JUnit.xsd")))
@@ -131,6 +134,20 @@ def test_baseline_regression_and_junit(tmp_path):
     lenient = write(tmp_path, "lenient.toml", REACHABLE + "[regression]\ntolerance = 0.5\n")
     result = qualify("--profile", str(now), "--criteria", lenient, "--baseline", str(base))
     assert result.exit_code == 0, result.output
+
+
+def test_python_callers_qualify_without_the_cli(tmp_path):
+    """The command's workflow (judge, JUnit, exit decision) is reusable from Python."""
+    now = profile(tmp_path, "now.parquet")
+    junit = tmp_path / "out" / "junit.xml"
+    criteria = load_criteria(write(tmp_path, "no.toml", IMPOSSIBLE))
+    result = qualify_request(QualifyRequest(criteria, profile=now, junit_file=junit))
+    assert not result.passed and [v.passed for v in result.verdicts] == [False, True]
+    SCHEMA.assertValid(etree.parse(str(junit)))
+    with pytest.raises(MeasurementFailed, match="1 of 2 checks failed"):
+        raise_if_failed(result)
+    with pytest.raises(InputError, match="not both"):
+        qualify_request(QualifyRequest(criteria, target="/dev/loop9", profile=now))
 
 
 def test_a_missing_baseline_is_refused_before_anything_runs(tmp_path):

@@ -1,7 +1,8 @@
 """Qualification: judge a profile by acceptance criteria and against a baseline; JUnit XML.
 
 Pure judging (`judge`, `compare_to_baseline`, `junit_xml`) is kept apart from
-the one edge that reads profiles (`qualify_profile`).
+the one edge that reads profiles (`qualify_profile`). The whole command (run,
+judge, JUnit) is `workflow.qualify`, imported on its own as it needs `run`.
 """
 
 from nvmeprobe.qualify.criteria import Criteria, Criterion, RegressionRules, load_criteria, parse_criteria
