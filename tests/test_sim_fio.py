@@ -16,20 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from fio_bwlog import mean_rate, sequential_write
 from fio_iolog import iolog_writes
 from nvmeprobe.sim import running_sim
-from nvmeprobe.sim.fio import FioRun, run_fio_nbd
+from nvmeprobe.sim.fio import BwLog, FioRun, mean_rate, run_fio_nbd, sequential_write, step_down
 from nvmeprobe.sim.model import iu_span, write_unit_time
 from nvmeprobe.sim.params import DriveParams
-from nvmeprobe.sim.presets import PRESETS
+from nvmeprobe.sim.presets import IDEALISED, PRESETS
 
 pytestmark = [pytest.mark.live,
               pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")]
 
 KIB, MIB = 1024, 1024**2
 SEED = int(os.environ.get("NVMEPROBE_TEST_SEED") or random.SystemRandom().randrange(10**6))
-CACHED = [name for name in PRESETS if PRESETS[name][1].get("slc", "0") != "0"]
+CACHED = [name for name in IDEALISED if PRESETS[name][1].get("slc", "0") != "0"]
 
 
 def _fio(sim, workdir: Path, name: str, **options) -> FioRun:
@@ -68,10 +67,10 @@ def test_misaligned_writes_cost_what_the_model_says(preset, tmp_path):
     assert pair["measured"] == pytest.approx(pair["modelled"], rel=0.15), f"{preset}: {pair}"
 
 
-def _sequential_fill(sim, workdir: Path, size: int, window_ms: int) -> dict[str, list[float]]:
+def _sequential_fill(sim, workdir: Path, size: int, window_ms: int) -> BwLog:
     """`size` bytes written sequentially at 128 KiB, with its bandwidth log."""
-    log = sequential_write(sim, workdir, window_ms, size=size)
-    assert log["io_bytes"] == [size]
+    log = sequential_write(sim.uri, workdir, window_ms, size=size)
+    assert log.io_bytes == size
     return log
 
 
@@ -83,11 +82,7 @@ def test_bandwidth_steps_down_where_the_slc_cache_ends(preset, tmp_path):
         log = _sequential_fill(sim, tmp_path, cache + 12 * MIB, window_ms=20)
     high = mean_rate(log, 0.1 * cache, 0.8 * cache)
     low = mean_rate(log, cache + 2 * MIB, cache + 10 * MIB)
-    threshold = (high + low) / 2
-    rates, written = log["rate"], log["written"]
-    drop = next(i for i in range(len(rates))
-                if statistics.median(rates[i:i + 3]) < threshold and rates[i] < threshold)
-    step = (written[drop - 1] + written[drop]) / 2
+    step = step_down(log, high, low)
     assert step == pytest.approx(cache, rel=0.10), f"{preset}: step at {step / MIB:.1f} MiB"
     assert high == pytest.approx(truth["in_cache_write_bw"], rel=0.15)
     assert low == pytest.approx(truth["native_write_bw"], rel=0.15)
@@ -97,7 +92,7 @@ def test_a_drive_without_cache_writes_at_one_rate(tmp_path):
     with running_sim("tlc-4k", tmp_path) as sim:
         truth = sim.stats()["truth"]
         log = _sequential_fill(sim, tmp_path, 32 * MIB, window_ms=100)
-    inner = log["rate"][1:-1]
+    inner = log.rate[1:-1]
     assert statistics.median(inner) == pytest.approx(truth["native_write_bw"], rel=0.10)
     assert min(inner) > 0.75 * statistics.median(inner)
 

@@ -11,7 +11,7 @@ import pytest
 from nvmeprobe.errors import InputError
 from nvmeprobe.sim.identity import capture_files
 from nvmeprobe.sim.model import DriveModel, iu_span, write_unit_time
-from nvmeprobe.sim.presets import PRESETS
+from nvmeprobe.sim.presets import IDEALISED, PRESETS
 from nvmeprobe.sim.spec import parse_spec
 from nvmeprobe.sim.store import DataStore
 
@@ -37,7 +37,7 @@ def test_relative_behaviour_of_presets_is_realistic():
         assert 3 <= qlc["in_cache_write_bw"] / qlc["native_write_bw"] <= 5
         assert tlc["native_write_bw"] / qlc["native_write_bw"] >= 3
     assert liar["iu_bytes"] == 16 * KIB and liar["reported_iu_bytes"] == 4 * KIB
-    for name in PRESETS:  # a cache fill at 128 KiB: long enough to watch live, still short
+    for name in IDEALISED:  # a cache fill at 128 KiB: long enough to watch live, still short
         truth = parse_spec(name).truth()
         if truth["slc_bytes"]:
             assert 5 <= truth["slc_bytes"] / truth["in_cache_write_bw"] < 10
@@ -52,6 +52,15 @@ def test_params_override_a_preset_and_custom_starts_from_defaults():
     assert (custom.iu, custom.reported_iu, custom.slc_bytes, custom.program_time) == (16 * KIB, 16 * KIB, 64 * MIB, 500e-6)
     assert custom.eio_lbas == (10, 20) and custom.store_bytes == custom.capacity
     assert parse_spec("iu=16k,report_iu=0").reported_iu is None
+
+
+def test_a_preset_name_first_takes_overrides():
+    params = parse_spec("sim:tlc-4k,eio_rate=0.5,units=4")
+    assert (params.preset, params.eio_rate, params.units, params.lba) == ("tlc-4k", 0.5, 4, 512)
+    assert params == parse_spec("preset=tlc-4k,eio_rate=0.5,units=4")
+    silent = {**parse_spec("hot-tlc-silent").to_dict(), "preset": "hot-tlc"}
+    assert parse_spec("hot-tlc,report=none").to_dict() == silent
+    assert parse_spec("qlc-16k,slc=0").truth()["in_cache_write_bw"] is None
 
 
 @pytest.mark.parametrize("spec, words", [
@@ -69,6 +78,14 @@ def test_params_override_a_preset_and_custom_starts_from_defaults():
     ("capacity=64m,lba=4096,hang_lba=0-16384", "hang_lba"),
     ("slc=8g", "slc"),
     ("iu=16k,iu=4k", "twice"),
+    ("tlc-4k,preset=qlc-16k", "preset given twice"),
+    ("nosuch,slc=1m", "unknown sim preset 'nosuch'"),
+    ("tlc-4k,slc", "'slc': use key=value"),
+    ("hot-tlc,report=some", "report"),
+    ("heat=10,throttle_c=30", "throttle_c"),
+    ("folding=8m", "needs an SLC cache"),
+    ("slc_free=1.5", "slc_free"),
+    ("capacity=256g,iu=4k,slc_free=0.1", "capacity / iu"),
     ("iu=", "key=value"),
     ("", "empty"),
 ])

@@ -183,3 +183,106 @@ def test_drives_without_the_new_behaviours_keep_their_serial_and_captures():
     assert smart["temperature"] == 313 and (ctrl["wctemp"], ctrl["cctemp"]) == (343, 353)
     assert DriveModel(plain).thermal is None
     assert isinstance(plain, DriveParams)
+
+
+# Caches that shrink as the drive fills, and folding.
+
+def test_the_cache_limit_is_the_static_part_plus_a_share_of_the_free_space():
+    rng = random.Random(SEED)
+    iu = rng.choice([4, 8, 16, 64]) * KIB
+    capacity = rng.randint(64, 512) * iu
+    static, share = rng.randint(0, 16) * iu, rng.uniform(0.05, 1)
+    model = DriveModel(parse_spec(f"lba=4096,iu={iu},capacity={capacity},slc={static},"
+                                  f"slc_free={share}"))
+    mapped: set[int] = set()
+    def limit(free: int) -> int:
+        return static + int(share * free) // iu * iu
+
+    assert model.cache_remaining == limit(capacity)
+    for _ in range(300):
+        offset = rng.randrange(0, capacity // 4096) * 4096
+        length = min(capacity - offset, rng.randint(1, 40) * 4096)
+        if rng.random() < 0.75:
+            model.write(offset, length, 0.0)
+            mapped.update(range(offset // iu, -(-(offset + length) // iu)))
+        else:  # only IUs wholly inside a trim become free
+            model.trim(offset, length, 0.0)
+            mapped.difference_update(range(-(-offset // iu), (offset + length) // iu))
+        free = capacity - len(mapped) * iu
+        assert model.cache_limit() == limit(free), f"seed {SEED}"
+    state = model.snapshot(1e6)  # a long idle refills the cache up to the limit at this fill
+    assert state["mapped_bytes"] == len(mapped) * iu
+    assert state["cache_remaining_bytes"] == state["cache_limit_bytes"] == model.cache_limit()
+
+
+def test_a_burst_writes_what_was_in_cache_whatever_it_fills_and_idle_refills_to_the_fill():
+    rng = random.Random(SEED)
+    iu = 16 * KIB
+    capacity, static = rng.randint(256, 1024) * iu, rng.randint(4, 32) * iu
+    share = rng.uniform(0.2, 0.6)
+    model = DriveModel(parse_spec(f"lba=4096,iu=16k,capacity={capacity},slc={static},"
+                                  f"slc_free={share},units=1,fold=1g"))
+    empty = static + int(share * capacity) // iu * iu
+    fill = rng.randint(empty // iu + 1, capacity // iu - 1)  # writes past the empty cache
+    for i in range(fill):
+        model.write(i * iu, iu, 0.0)
+    assert model.counters.slc_bytes_written == empty, f"seed {SEED}"
+    limit = static + int(share * (capacity - fill * iu)) // iu * iu
+    assert model.snapshot(1e3)["cache_remaining_bytes"] == limit < empty
+
+
+def test_folding_runs_three_rates_and_idle_works_off_the_folding_first():
+    rng = random.Random(SEED)
+    cache, folding = rng.randint(2, 20), rng.randint(1, 20)  # in IUs
+    slc_us, fold_us, prog_us = rng.randint(50, 200), rng.randint(900, 2000), rng.randint(300, 800)
+    fold_rate = rng.randint(1, 8) * 16 * KIB  # bytes per modelled second
+    model = DriveModel(parse_spec(
+        f"iu=16k,units=1,slc={cache * 16}k,folding={folding * 16}k,slc_prog_us={slc_us},"
+        f"fold_prog_us={fold_us},prog_us={prog_us},fold={fold_rate},fold_delay_us=1000"))
+    t, costs = 0.0, []
+    for i in range(cache + folding + 5):
+        done = model.write(i * 16 * KIB, 16 * KIB, t)
+        costs.append(round((done - t) * 1e6))
+        t = done
+    assert costs == [slc_us] * cache + [fold_us] * folding + [prog_us] * 5, f"seed {SEED}"
+    assert model.fold_pending == 0
+    # a second exhaustion folds again; idle then works off what is pending before refilling
+    model = DriveModel(model.params)
+    t = 0.0
+    for i in range(cache + 1):
+        t = model.write(i * 16 * KIB, 16 * KIB, t)
+    pending = model.fold_pending
+    assert pending == (folding - 1) * 16 * KIB
+    half = t + 1e-3 + pending / 2 / fold_rate
+    state = model.snapshot(half)
+    assert state["fold_pending_bytes"] == pytest.approx(pending / 2, abs=1)
+    assert state["cache_remaining_bytes"] == 0
+    later = t + 1e-3 + (pending + 3 * 16 * KIB) / fold_rate
+    state = model.snapshot(later)
+    assert state["fold_pending_bytes"] == 0
+    assert state["cache_remaining_bytes"] == min(cache, 3) * 16 * KIB
+
+
+# Counters that refresh on a period.
+
+def test_reported_counters_are_the_counters_at_the_last_refresh():
+    rng = random.Random(SEED)
+    refresh = rng.uniform(0.01, 0.2)
+    model = DriveModel(parse_spec(f"iu=4k,refresh_us={refresh * 1e6}"))
+    history = [(0.0, 0, 0)]  # (time, host bytes, unaligned starts) after each write
+    t = 0.0
+    for _ in range(400):
+        t += rng.expovariate(1 / (refresh / 5))
+        offset = rng.randrange(0, 1000) * 512 * rng.choice([1, 8])
+        model.write(offset, 4096, t)
+        c = model.counters
+        history.append((t, c.host_bytes_written, c.unaligned_starts))
+        probe = t = t + rng.uniform(0, refresh / 5)  # time only moves forward
+        shown = model.snapshot(probe)["reported"]
+        tick = (probe // refresh) * refresh
+        expected = [h for h in history if h[0] < tick or (h[0] == 0 and tick == 0)][-1]
+        assert (shown["host_bytes_written"], shown["unaligned_starts"]) == expected[1:], \
+            f"seed {SEED}"
+    live = DriveModel(parse_spec("iu=4k"))
+    live.write(0, 4096, 0.0)
+    assert live.snapshot(0.0)["reported"]["host_bytes_written"] == 4096

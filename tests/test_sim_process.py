@@ -13,6 +13,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from nvmeprobe.cli import main
 from nvmeprobe.cli.sim import command
 from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.run.procs import is_running
@@ -162,3 +163,11 @@ def test_serve_command_rejects_a_bad_spec_in_one_line(tmp_path):
     result = CliRunner().invoke(command, ["serve", "iu=3k", "--socket", str(tmp_path / "s")])
     assert result.exit_code != 0 and isinstance(result.exception, InputError)
     assert "multiple of lba" in str(result.exception)
+
+
+def test_inspect_of_a_drive_reporting_nothing_names_the_gaps():
+    result = CliRunner().invoke(main, ["inspect", "sim:tlc-4k,report=none", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert any("no SMART/Health log" in gap for gap in report["gaps"])
+    assert report["identity"]["model"] == "nvmeprobe-sim tlc-4k"

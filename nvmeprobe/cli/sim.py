@@ -58,11 +58,18 @@ def presets_command(as_json: bool) -> None:
         truth = row["truth"]
         table.append([row["name"], format_bytes(truth["iu_bytes"]),
                       format_bytes(truth["reported_iu_bytes"]),
-                      format_bytes(truth["slc_bytes"]) if truth["slc_bytes"] else "none",
+                      _cache(truth["slc_bytes"], row["params"]["slc_free_share"]),
                       _rate(truth["in_cache_write_bw"]), _rate(truth["native_write_bw"]),
                       _throttles(truth.get("heat")), row["description"]])
     print_table(columns, table, box=box.SIMPLE,
                 caption="write rates: IU-aligned, all units busy, real time")
+
+
+def _cache(static: int, free_share: float) -> str:
+    """'192 MiB', '8 MiB + 25% of free' or 'none'."""
+    parts = ([format_bytes(static)] if static else []) + (
+        [f"{free_share:.0%} of free"] if free_share else [])
+    return " + ".join(parts) or "none"
 
 
 def _rate(value: float | None) -> str:

@@ -1,7 +1,8 @@
 """Simulated drives with known ground truth, served over NBD (docs/design.md "Simulated drives").
 
-Modules: `params` (the truth), `presets`, `spec` (parse 'qlc-16k' or
-'iu=16k,slc=64m,...'), `model` (service times and exact counters), `store`
+Modules: `params` (the truth), `presets`, `spec` (parse 'qlc-16k',
+'qlc-16k,slc=32m' or 'iu=16k,slc=64m,...'), `model` (service times and exact
+counters; caches, folding, refresh), `thermal` (heat and throttling), `store`
 (sparse data), `identity` (nvme-cli-format captures), `drive` + `nbd` +
 `server` (the served drive), `handle` (`running_sim` context manager).
 """

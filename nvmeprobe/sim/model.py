@@ -18,7 +18,7 @@ Semantics (all exact, so tests can check measurements against them):
   `fold_rate` bytes per modelled second, up to its size.
 - Dynamic cache (`slc_free_share` > 0): the cache idle folding can restore
   (`cache_limit_bytes`) is `slc_bytes` + `slc_free_share` x the free space
-  (IUs never written, or trimmed whole); the drive starts empty with its cache
+  (IUs never written, or trimmed whole), in whole IUs; the drive starts empty with its cache
   at that limit. Writing does not shrink the cache left for the burst in
   progress (`cache_remaining_bytes`: what the next burst writes in cache);
   idle folding refills it only up to the limit at the fill of that moment.
@@ -149,8 +149,7 @@ class DriveModel:
         p = self.params
         if self._mapped is None:
             return p.slc_bytes
-        free = p.capacity - self._mapped_ius * p.iu
-        return p.slc_bytes + int(p.slc_free_share * free)
+        return p.slc_bytes + p.dynamic_cache(p.capacity - self._mapped_ius * p.iu)
 
     def write(self, offset: int, length: int, now: float) -> float:
         """Account a write arriving at `now`; return when it completes."""
@@ -219,7 +218,7 @@ class DriveModel:
         p = self.params
         if p.refresh:
             period = int(now // p.refresh)
-            if period != self._refreshed:  # no event since the refresh: counters stand as then
+            if period > self._refreshed:  # no event since the refresh: counters stand as then
                 self._refreshed = period
                 self.reported = Counters(**asdict(self.counters))
         else:

@@ -112,7 +112,7 @@ class DriveParams:
         """Truths of the later behaviours, present only on drives that use them."""
         truth: dict = {}
         if self.slc_free_share:
-            truth["empty_cache_bytes"] = self.slc_bytes + int(self.slc_free_share * self.capacity)
+            truth["empty_cache_bytes"] = self.slc_bytes + self.dynamic_cache(self.capacity)
         if self.folding_bytes:
             truth["folding_write_bw"] = rate(self.fold_program_time)
             truth["folding_bytes"] = self.folding_bytes
@@ -131,6 +131,10 @@ class DriveParams:
         if self.report != "all":
             truth["reports"] = self.report
         return truth
+
+    def dynamic_cache(self, free_bytes: int) -> int:
+        """The cache's share of `free_bytes` of free space, in whole IUs."""
+        return int(self.slc_free_share * free_bytes) // self.iu * self.iu
 
     def onset_at(self, load: float) -> float | None:
         """Real seconds from ambient to throttling at a steady `load` (share of units busy).

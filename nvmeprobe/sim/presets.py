@@ -27,6 +27,16 @@ Real drives' confounders (docs/field-notes.md section 9), each off unless a
 preset or spec sets it (`params.DriveParams` documents the keys, `model` and
 `thermal` their semantics). Real time, with where `sim.stats()` shows the truth:
 
+- consumer-qlc: a dynamic cache of 8 MiB + 25% of the free space (136 MiB
+  empty, 72 MiB half full, 21 MiB 90% full) at 62.5 MiB/s: 2.2 s empty, 0.33 s
+  90% full; once it is used up the next 24 MiB go at the folding rate,
+  7.8 MiB/s (3.1 s), then native 15.6 MiB/s. Idle folds at 64 MiB/s after
+  0.48 s: the pending folding first, then the cache back up to its size at
+  the current fill. Truth: `truth.empty_cache_bytes`, `truth.folding_*`;
+  state: `cache_limit_bytes`, `cache_remaining_bytes` (the next burst's
+  in-cache bytes), `fold_pending_bytes`, `mapped_bytes`.
+- fast-short: a 24 MiB cache at 62.5 MiB/s, used up in 0.38 s; native
+  15.6 MiB/s; idle folds at 64 MiB/s after 0.48 s.
 - hot-tlc: tlc-4k that heats: 40 C idle, 84 C at full load (time constant
   1.6 s); throttles at 77 C, after 2.9 s at full load (~92 MiB at 31.2 MiB/s),
   to 10.4 MiB/s (3x every cost) until it cools to 75 C; a load under 84% of
@@ -74,8 +84,22 @@ PRESETS: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "liar-16k": ("qlc-16k reporting a 4 KiB IU",
                  {**_QLC_16K, "report_iu": "4k"}),
+    "consumer-qlc": ("QLC whose cache shrinks as it fills, folding after the cache", {
+        "capacity": "512m", "lba": "4096", "iu": "16k", "slc": "8m", "slc_free": "0.25",
+        "folding": "24m", "fold": "256m", "fold_delay_us": "120000", "slc_prog_us": "250",
+        "fold_prog_us": "2000", "prog_us": "1000", "rmw_us": "100", "read_us": "100",
+        "units": "4", "scale": "4", "pe": "1000",
+    }),
+    "fast-short": ("TLC with a cache a full-speed write fills in 0.4 s", {
+        "capacity": "1g", "lba": "4096", "iu": "4k", "slc": "24m", "fold": "256m",
+        "fold_delay_us": "120000", "slc_prog_us": "125", "prog_us": "500", "rmw_us": "60",
+        "read_us": "60", "units": "8", "scale": "4", "pe": "3000",
+    }),
     "hot-tlc": ("tlc-4k without a heatsink: throttles under sustained writes", _HOT_TLC),
     "hot-tlc-silent": ("hot-tlc reporting nothing (no logs, as a foreign NBD export)",
                        {**_HOT_TLC, "report": "none"}),
 }
 """name -> (description, parameters over DEFAULTS)."""
+
+IDEALISED = ("tlc-4k", "qlc-16k", "qlc-64k", "liar-16k")
+"""The presets without real drives' confounders: one fixed cache, one native rate, no heat."""

@@ -1,7 +1,8 @@
 """Parse a simulated-drive spec (the text after `sim:`) into `DriveParams`.
 
 Syntax: a preset name (`qlc-16k`), or comma-separated `key=value` pairs
-(`iu=16k,slc=64m`), optionally starting from a preset (`preset=qlc-16k,slc=32m`).
+(`iu=16k,slc=64m`), optionally starting from a preset whose parameters they
+override (`qlc-16k,slc=32m`, or `preset=qlc-16k,slc=32m`).
 Parameters not given come from the preset, else from `presets.DEFAULTS`.
 `report_iu` follows `iu` unless given (`report_iu=0`: the drive reports none);
 `store` defaults to the capacity.
@@ -68,11 +69,11 @@ KEYS: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "ambient_c": ("ambient_c", _number, "temperature of the idle drive"),
     "throttle_c": ("throttle_c", _number, "throttling starts at this temperature"),
     "throttle_hyst_c": ("throttle_hyst_c", _number, "throttling ends this much below throttle_c"),
-    "throttle_x": ("throttle_factor", _number, "cost multiplier of every operation while throttled"),
+    "throttle_x": ("throttle_factor", _number, "cost multiplier of every operation, throttled"),
     "wctemp_c": ("wctemp_c", _number, "warning temperature threshold (Identify wctemp)"),
     "cctemp_c": ("cctemp_c", _number, "critical temperature threshold (Identify cctemp)"),
     "slc_free": ("slc_free_share", _number, "share of free space run as cache, on top of slc"),
-    "folding": ("folding_bytes", parse_size, "bytes written at the folding rate once the cache is full"),
+    "folding": ("folding_bytes", parse_size, "bytes at the folding rate once the cache is used up"),
     "fold_prog_us": ("fold_program_time", _micros, "program time per IU while folding"),
     "refresh_us": ("refresh", _micros, "counters in the logs refresh this often (0: live)"),
     "report": ("report", str, "all, or none: no SMART/OCP logs or temperatures (a foreign export)"),
@@ -80,17 +81,18 @@ KEYS: dict[str, tuple[str, Callable[[str], Any], str]] = {
 
 
 def parse_spec(spec: str) -> DriveParams:
-    """DriveParams from 'qlc-16k', 'iu=16k,slc=64m' or 'preset=qlc-16k,slc=32m'."""
+    """DriveParams from 'qlc-16k', 'qlc-16k,slc=32m', 'iu=16k,...' or 'preset=qlc-16k,...'."""
     spec = spec.strip()
     if spec.startswith("sim:"):
         spec = spec[4:]
     if not spec:
         raise InputError("empty sim spec: use a preset name or key=value pairs")
-    if "=" not in spec:
-        return _build(_preset(spec), {})
+    items = [item.strip() for item in spec.split(",")]
     given: dict[str, str] = {}
-    for item in spec.split(","):
-        key, sep, value = item.strip().partition("=")
+    if "=" not in items[0]:  # PRESET,key=value,...
+        given["preset"] = items.pop(0)
+    for item in items:
+        key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise InputError(f"invalid sim parameter {item!r}: use key=value")
         if key in given:
