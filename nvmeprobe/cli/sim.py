@@ -66,10 +66,10 @@ def presets_command(as_json: bool) -> None:
 
 
 def _cache(static: int, free_share: float) -> str:
-    """'192 MiB', '8 MiB + 25% of free' or 'none'."""
-    parts = ([format_bytes(static)] if static else []) + (
-        [f"{free_share:.0%} of free"] if free_share else [])
-    return " + ".join(parts) or "none"
+    """'192 MiB', 'none', or 'dynamic' for a cache that grows with the free space."""
+    if free_share:
+        return "dynamic"
+    return format_bytes(static) if static else "none"
 
 
 def _rate(value: float | None) -> str:
