@@ -6,42 +6,36 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
-
 from nvmeprobe.analyze.store import analyze_and_store, profile_of
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, console, print_json, print_table
 from nvmeprobe.units import format_bytes
 
 
 def render_findings(findings: dict[str, Any]) -> None:
     """The human view of the findings."""
     iu, slc, waf = findings["iu"], findings["slc"], findings["waf"]
-    table = Table(title="findings", show_header=False, title_justify="left")
-    table.add_column("finding", style="cyan")
-    table.add_column("value")
     agree = {True: "agrees", False: "[bold red]DISAGREES[/]", None: "no reported IU"}[iu.get("agrees")]
     conf = iu.get("confidence")
-    table.add_row("IU inferred", f"{format_bytes(iu.get('inferred_bytes'))}"
-                  f" (confidence {conf:.2f})" if conf is not None else format_bytes(iu.get("inferred_bytes")))
-    table.add_row("IU reported", f"{format_bytes(iu.get('reported_bytes'))} ({agree})")
+    inferred = format_bytes(iu.get("inferred_bytes"))
+    rows = [["IU inferred", f"{inferred} (confidence {conf:.2f})" if conf is not None else inferred],
+            ["IU reported", f"{format_bytes(iu.get('reported_bytes'))} ({agree})"]]
     if slc.get("detected"):
-        table.add_row("SLC cache", f"{format_bytes(slc['cache_bytes'])}: "
-                      f"{format_bytes(slc['in_cache_bw'])}/s then {format_bytes(slc['post_cache_bw'])}/s")
-        table.add_row("cache recovered after idle", format_bytes(slc.get("recovered_bytes")))
+        rows += [["SLC cache", f"{format_bytes(slc['cache_bytes'])}: {format_bytes(slc['in_cache_bw'])}/s"
+                               f" then {format_bytes(slc['post_cache_bw'])}/s"],
+                 ["cache recovered after idle", format_bytes(slc.get("recovered_bytes"))]]
     else:
-        table.add_row("SLC cache", {False: "none detected", None: "not measured"}[slc.get("detected")])
-    table.add_row("WAF (measured)", "-" if waf.get("measured") is None else f"{waf['measured']:.3f}")
-    console.print(table)
+        rows.append(["SLC cache", {False: "none detected", None: "not measured"}[slc.get("detected")]])
+    rows.append(["WAF (measured)", "-" if waf.get("measured") is None else f"{waf['measured']:.3f}"])
+    print_table([Col("finding", key=True), Col("value", keep=1)], rows, title="findings",
+                show_header=False)
     if iu.get("warning"):
         console.print(f"[bold red]{iu['warning']}[/]")
     factors = [f for f in iu.get("rmw_amplification") or [] if f.get("factor") is not None]
     if factors:
-        rmw = Table(title="RMW amplification (cost per byte / large aligned writes)")
-        for column in ("bs", "offset", "factor"):
-            rmw.add_column(column)
-        for f in factors:
-            rmw.add_row(format_bytes(f["bs"]), format_bytes(f["offset"]), f"{f['factor']:.2f}")
-        console.print(rmw)
+        print_table([Col("bs", key=True), Col("offset", key=True), Col("factor", keep=1)],
+                    [[format_bytes(f["bs"]), format_bytes(f["offset"]), f"{f['factor']:.2f}"]
+                     for f in factors],
+                    title="RMW amplification (cost per byte / large aligned writes)")
 
 
 @click.command("analyze")

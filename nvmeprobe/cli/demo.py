@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from nvmeprobe.cli.analyze import render_findings
-from nvmeprobe.cli.output import console, err_console, print_json
+from nvmeprobe.cli.output import console, err_console, print_json, print_line
 from nvmeprobe.cli.recommend import render_recommendation
 from nvmeprobe.cli.run import RunProgress
 from nvmeprobe.demo import run_demo
@@ -39,10 +39,13 @@ def command(out_dir: Path, as_json: bool) -> None:
         print_json(result.to_dict())
         return
     for run in result.runs:
-        console.print(f"\n[bold]{run.facts['identity']['model']}[/]  (profile {run.profile})")
+        console.print(f"\n[bold]{run.facts['identity']['model']}[/]")
+        print_line(f"  profile: {run.profile}")
         if run.findings:
             render_findings(run.findings)
     console.print()
     render_recommendation(result.recommendation.to_dict())
-    console.print(f"\nresults, profiles and {result.recommendation_path.name} are under {out_dir}/;"
-                  f" the report is {result.report_path}")
+    console.print(f"\nresults, profiles and {result.recommendation_path.name} are under:")
+    print_line(f"  {out_dir}/")
+    console.print("the report is:")
+    print_line(f"  {result.report_path}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from nvmeprobe.cli.output import console, err_console, print_json
+from nvmeprobe.cli.output import console, err_console, print_json, print_line
 from nvmeprobe.errors import InputError
 
 
@@ -33,8 +33,10 @@ def command(paths: tuple[Path, ...], profiles_dir: Path, model: str | None, seri
             "cells": sum(p.cells for p in report.profiles)})
     else:
         for p in report.profiles:
-            console.print(f"{escape(str(p.source))}: {p.results} result(s), {p.cells} cell rows,"
-                          f" {p.series} series rows from {len(p.logs)} log(s) -> {escape(str(p.profile))}")
+            console.print(f"{p.results} result(s), {p.cells} cell rows, {p.series} series rows"
+                          f" from {len(p.logs)} log(s):", highlight=False)
+            print_line(f"  from: {p.source}")
+            print_line(f"  profile: {p.profile}")
         for path, reason in report.skipped:
             err_console.print(f"skipped {escape(str(path))}: {escape(reason)}")
     if not report.profiles:

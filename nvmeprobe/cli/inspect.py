@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, console, print_json, print_table
 from nvmeprobe.discover.collect import load_capture, save_capture
 from nvmeprobe.errors import InputError
 from nvmeprobe.discover.session import inspect_report, open_session
@@ -39,14 +39,10 @@ def render_report(report: dict[str, Any]) -> None:
     console.print(f"[bold]{report['target']}[/] ({report.get('kind')}):"
                   f" {identity.get('model') or 'unknown model'}")
     for section in ("identity", "geometry", "iu", "endurance"):
-        table = Table(title=section, show_header=False, title_justify="left")
-        table.add_column("field", style="cyan")
-        table.add_column("value")
-        for key, value in (report.get(section) or {}).items():
-            if isinstance(value, list) and value and isinstance(value[0], dict):
-                continue  # per-group detail is in --json
-            table.add_row(key, _value(key, value))
-        console.print(table)
+        rows = [[key, escape(_value(key, value))] for key, value in (report.get(section) or {}).items()
+                if not (isinstance(value, list) and value and isinstance(value[0], dict))]  # in --json
+        print_table([Col("field", key=True), Col("value", keep=1)], rows, title=section,
+                    show_header=False)
     for warning in report.get("warnings") or []:
         console.print(f"[bold yellow]warning:[/] {warning}")
     for gap in report.get("gaps") or []:

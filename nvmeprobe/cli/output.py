@@ -50,7 +50,8 @@ class Col:
 
     key: identifies the row (never cut). keep: higher is dropped later (keys are
     never dropped). short: the header when space is tight. note: the values are
-    long texts printed once below the table, referenced by number in the row.
+    long texts (or lists of them) printed once below the table, referenced by
+    number in the row.
     """
 
     header: str
@@ -69,17 +70,20 @@ def _plain(value: str) -> str:
     return Text.from_markup(value).plain
 
 
-def _notes(columns: Sequence[Col], rows: list[list[str]]) -> tuple[list[list[str]], list[str]]:
-    """Replace note-column values by '[n]' references; the distinct texts in order."""
+def _notes(columns: Sequence[Col], rows: list[list[Any]]) -> tuple[list[list[str]], list[str]]:
+    """Replace note-column values (a text or a list of texts) by '[n]' references; the
+    distinct texts in order of first use."""
     texts: list[str] = []
     result = []
     for row in rows:
         row = list(row)
         for i, column in enumerate(columns):
-            if column.note and row[i]:
-                if row[i] not in texts:
-                    texts.append(row[i])
-                row[i] = f"[{texts.index(row[i]) + 1}]"
+            if column.note:
+                items = [row[i]] if isinstance(row[i], str) else list(row[i] or [])
+                for item in items:
+                    if item and item not in texts:
+                        texts.append(item)
+                row[i] = " ".join(f"[{texts.index(item) + 1}]" for item in items if item)
         result.append(row)
     return result, texts
 
@@ -129,24 +133,34 @@ def _table(title: str | None, columns: Sequence[Col], rows: list[list[str]], sho
 
 def _print_blocks(title: str | None, columns: Sequence[Col], rows: list[list[str]],
                   out: Console) -> None:
-    """One record per block: the identifying values on a line of their own, then the rest."""
+    """One record per block: the identifying values on a line of their own, then the other
+    `column: value` pairs, as many to a line as fit."""
     if title:
-        out.print(f"[bold]{title}[/]", soft_wrap=True, highlight=False)
+        out.print(Text(title, style="bold"), soft_wrap=True, highlight=False)
     keys = [i for i, c in enumerate(columns) if c.key]
     for row in rows:
-        out.print()
         out.print(Text.from_markup("  ".join(row[i] for i in keys), style="bold"), soft_wrap=True,
                   highlight=False)
+        line = Text("  ")
         for i, column in enumerate(columns):
-            if i not in keys and _plain(row[i]):
-                out.print(Text.from_markup(f"  {column.header}: ") + Text.from_markup(row[i]),
-                          highlight=False)
+            if i in keys or not _plain(row[i]):
+                continue
+            field = Text.from_markup(f"{escape(column.header)}: " if column.header else "")
+            field += Text.from_markup(row[i])
+            if len(line.plain) > 2 and len(line.plain) + 3 + len(field.plain) > out.width:
+                out.print(line, highlight=False)
+                line = Text("  ")
+            line += Text("   ") + field if len(line.plain) > 2 else field
+        if len(line.plain) > 2:
+            out.print(line, highlight=False)
 
 
-def print_table(columns: Sequence[Col], rows: Sequence[Sequence[str]], *, title: str | None = None,
+def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, title: str | None = None,
                 caption: str | None = None, show_header: bool = True, out: Console | None = None,
                 **options: Any) -> None:
-    """Print rows (rich markup strings) under `columns`, fitted to the console width."""
+    """Print rows (rich markup strings; a note column's value may be a list of texts)
+    under `columns`, fitted to the console width. Each note is printed once below the
+    table, whole on its line (it may hold a command to copy)."""
     out = out or console
     grid, texts = _notes(columns, [list(r) for r in rows])
     shown = list(range(len(columns)))
@@ -171,4 +185,5 @@ def print_table(columns: Sequence[Col], rows: Sequence[Sequence[str]], *, title:
         out.print(f"[dim]not shown at this width: {escape(', '.join(dropped))} (see --json)[/]",
                   highlight=False)
     for n, text in enumerate(texts, 1):
-        out.print(Text.from_markup(f"[{n}] ") + Text.from_markup(text), highlight=False)
+        out.print(Text.from_markup(f"[{n}] ") + Text.from_markup(text), highlight=False,
+                  soft_wrap=True)

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 from click.core import ParameterSource
-from rich.table import Table
 
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, console, print_json, print_line, print_table
 from nvmeprobe.cli.plan import set_option
 from nvmeprobe.cli.run import destroy_option, profiles_option, results_option, run_with_progress
 from nvmeprobe.errors import InputError
@@ -32,18 +31,17 @@ def _value(metric: str, value: Any) -> str:
 
 def render(result: Qualification) -> None:
     """The human view: one row per verdict, then the outcome."""
-    table = Table(title=f"qualify {result.target or result.profile}", title_justify="left")
-    for column in ("", "check", "measured", "expected", "on"):
-        table.add_column(column)
-    for v in result.verdicts:
-        mark = "[bold green]PASS[/]" if v.passed else "[bold red]FAIL[/]"
-        table.add_row(mark, v.name, _value(v.metric, v.value), v.expected, v.basis)
-    console.print(table)
+    print_table([Col("", keep=5), Col("check", key=True), Col("measured", keep=4),
+                 Col("expected", keep=3), Col("on", keep=1)],
+                [["[bold green]PASS[/]" if v.passed else "[bold red]FAIL[/]", v.name,
+                  _value(v.metric, v.value), v.expected, v.basis] for v in result.verdicts],
+                title=f"qualify {result.target or result.profile}")
     for note in result.notes:
         console.print(f"not compared: {note}", style="dim")
     outcome = "[bold green]PASSED[/]" if result.passed else "[bold red]FAILED[/]"
     console.print(f"{outcome}: {len(result.verdicts) - len(result.failed)} of {len(result.verdicts)}"
-                  f" checks passed; profile {result.profile}")
+                  " checks passed")
+    print_line(f"  profile: {result.profile}")
 
 
 _RUN_ONLY = {"plan_name": "--plan", "overrides": "--set", "destroy_data": "--destroy-data",

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import Col, print_json, print_table
 
 
 @click.command("query")
@@ -24,9 +23,8 @@ def command(sql: str, profiles_dir: Path, as_json: bool) -> None:
     if as_json:
         print_json(result.records())
         return
-    table = Table(title=f"{len(result.rows)} row(s)", title_justify="left")
-    for column in result.columns:
-        table.add_column(escape(column))
-    for row in result.rows:
-        table.add_row(*("" if value is None else escape(str(value)) for value in row))
-    console.print(table)
+    # the first column identifies a row; later columns are dropped first when space is short
+    columns = [Col(escape(name), key=i == 0, keep=len(result.columns) - i)
+               for i, name in enumerate(result.columns)]
+    print_table(columns, [["" if value is None else escape(str(value)) for value in row]
+                          for row in result.rows], title=f"{len(result.rows)} row(s)")

@@ -19,7 +19,7 @@ def render_recommendation(doc: dict[str, Any]) -> None:
     print_table([Col("workload", key=True), Col("drive", key=True), Col("share", keep=2),
                  Col("advice", keep=3, note=True)],
                 [[escape(p["workload"]), escape(p["drive"]), f"{p['share']:.0%}",
-                  escape(" ".join(p["advice"]))] for p in doc["placements"]],
+                  [escape(text) for text in p["advice"]]] for p in doc["placements"]],
                 title="placement (mixed fleet); advice below")
     for item in doc.get("unplaced") or []:
         console.print(f"[bold red]cannot place {item.get('workload')}:[/] {item.get('reason') or item}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from nvmeprobe.analyze.store import profile_of
-from nvmeprobe.cli.output import console, print_json
+from nvmeprobe.cli.output import console, print_json, print_line
 
 
 @click.command("report")
@@ -23,6 +23,7 @@ def command(profiles: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
     if as_json:
         print_json({"html": str(files.html), "pngs": [str(p) for p in files.pngs], "notes": files.notes})
         return
-    console.print(f"report {files.html} ({len(files.pngs)} plots as PNG in {out_dir})")
+    print_line(f"report: {files.html}")
+    print_line(f"  {len(files.pngs)} plots as PNG in {out_dir}")
     for note in files.notes:
         console.print(f"[dim]{note}[/]")
