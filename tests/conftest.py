@@ -18,18 +18,21 @@ needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not i
 
 @pytest.fixture
 def make_loop(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """Factory: make_loop(size_mib=256, sector_size=512) -> '/dev/loopN'; detached afterwards."""
+    """Factory: make_loop(size_mib=256, sector_size=512, read_only=False) -> '/dev/loopN';
+    detached afterwards."""
     if os.geteuid() != 0:
         pytest.skip("needs root for loop devices")
     created: list[str] = []
 
-    def make(size_mib: int = 256, sector_size: int = 512) -> str:
+    def make(size_mib: int = 256, sector_size: int = 512, read_only: bool = False) -> str:
         backing = tmp_path / f"loop{len(created)}.img"
         with open(backing, "wb") as handle:
             handle.truncate(size_mib * 1024 * 1024)
         args = ["losetup", "--find", "--show", "--direct-io=on"]
         if sector_size != 512:
             args += ["--sector-size", str(sector_size)]
+        if read_only:
+            args.append("--read-only")
         device = subprocess.run(args + [str(backing)], check=True, capture_output=True,
                                 text=True).stdout.strip()
         created.append(device)

@@ -173,6 +173,22 @@ def test_eio_mid_run_is_recorded_and_other_cells_kept(tmp_path):
     assert list(profile.cells["stage"]) == ["low"]
     failed = [v for v in _states(tmp_path).values() if v["status"] == "failed"]
     assert len(failed) == 1 and "error 5" in failed[0]["error"]
+    summary = json.loads(result.stdout)  # --json prints its summary whatever the exit code
+    assert summary["cells_done"] == 1 and summary["cells_failed"] == ["001-all-randread-4k-qd4-nj1"]
+    assert summary["errors"]["001-all-randread-4k-qd4-nj1"] == failed[0]["error"]
+    assert summary["error"].startswith("1 cell(s) failed") and Path(summary["profile"]).exists()
+
+
+def test_run_json_names_the_cell_that_stopped_the_run(tmp_path):
+    plan = _stages_plan(tmp_path, ("all", "randread", None, "1s"), ("low", "randwrite", "50%", "1s"))
+    target = "sim:preset=tlc-4k,capacity=256m,eio_lba=400000-524287"
+    result = run_cli(tmp_path, target, "--plan", str(plan))  # --on-error stop
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert summary["cells_done"] == 0 and summary["cells_failed"] == ["000-all-randread-4k-qd4-nj1"]
+    assert "error 5" in summary["errors"]["000-all-randread-4k-qd4-nj1"]
+    assert summary["error"] == summary["errors"]["000-all-randread-4k-qd4-nj1"]
+    assert summary["run_id"] and summary["target"] == target
 
 
 def _fio_writing_to(folder: Path) -> list[int]:

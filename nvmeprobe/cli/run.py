@@ -14,7 +14,7 @@ from nvmeprobe.cli.output import err_console, print_json, print_line
 from nvmeprobe.cli.plan import plan_option, profiles_option, set_option
 from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.plan import Cell
-from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
+from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.hosts import RemoteHost
 from nvmeprobe.run.manifest import Manifest
@@ -27,6 +27,9 @@ destroy_option = click.option(
 results_option = click.option("--results", "results_dir", type=click.Path(path_type=Path),
                               default=Path("results"), show_default=True,
                               help="Where raw fio results go (results/<run-id>/).")
+parallel_option = click.option(
+    "--parallel", "parallel", type=click.IntRange(min=1), default=None, metavar="N",
+    help="With several targets: run at most N at a time (default: all at once).")
 
 
 def live_text(status: FioStatus) -> str:
@@ -171,7 +174,7 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
 
 
 @click.command("run")
-@click.argument("target", required=False)
+@click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @plan_option
 @set_option
 @destroy_option
@@ -179,8 +182,9 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
 @profiles_option
 @click.option("--on-error", type=click.Choice(["stop", "continue"]), default="stop",
               show_default=True, help="After a failed cell: stop the run, or record it and go on.")
-@click.option("--resume", "resume", metavar="RUN_ID",
-              help="Finish an interrupted run: only cells not yet done are run.")
+@click.option("--resume", "resume", multiple=True, metavar="RUN_ID",
+              help="Finish an interrupted run: only cells not yet done are run (repeatable).")
+@parallel_option
 @click.option("--engine", type=click.Choice(["io_uring", "libaio"]), default=None,
               help="fio engine for block devices and files (default io_uring).")
 @click.option("--stall-timeout", "stall_limit", default="2m", show_default=True, metavar="DURATION",
@@ -194,28 +198,58 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
 @click.option("--assume", "assume", multiple=True, metavar="KEY=SIZE",
               help="capacity=SIZE or lba=SIZE for remote targets without --facts.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-def command(target: str | None, plan_name: str, overrides: tuple[str, ...],
+def command(targets: tuple[str, ...], plan_name: str, overrides: tuple[str, ...],
             destroy_data: tuple[str, ...], results_dir: Path, profiles_dir: Path,
-            on_error: str, resume: str | None, engine: str | None, stall_limit: str,
-            hosts: tuple[str, ...], hosts_file: Path | None, facts_dirs: tuple[str, ...],
-            assume: tuple[str, ...], as_json: bool) -> None:
-    """Run a plan on TARGET: one fio process per cell, a profile after every cell."""
-    options = RunOptions(target=target or "", plan=plan_name, overrides=overrides,
-                         destroy_data=destroy_data, results_dir=results_dir,
+            on_error: str, resume: tuple[str, ...], parallel: int | None, engine: str | None,
+            stall_limit: str, hosts: tuple[str, ...], hosts_file: Path | None,
+            facts_dirs: tuple[str, ...], assume: tuple[str, ...], as_json: bool) -> None:
+    """Run a plan on each TARGET: one fio process per cell, a profile after every cell.
+
+    Several targets run at once (--parallel), each a run of its own."""
+    if targets and resume:
+        raise InputError("--resume takes the targets from the runs; drop the TARGETs")
+    options = RunOptions(target=targets[0] if len(targets) == 1 else "", plan=plan_name,
+                         overrides=overrides, destroy_data=destroy_data, results_dir=results_dir,
                          profiles_dir=profiles_dir, on_error=on_error, engine=engine,
-                         resume=resume, hosts=hosts, hosts_file=hosts_file,
-                         facts_dirs=facts_dirs, assume=assume,
+                         resume=resume[0] if len(resume) == 1 else None, hosts=hosts,
+                         hosts_file=hosts_file, facts_dirs=facts_dirs, assume=assume,
                          stall_timeout=stall_timeout(stall_limit))
+    if len(targets) > 1 or len(resume) > 1:
+        if options.remote or facts_dirs or assume:
+            raise InputError("--host runs one TARGET on many hosts; give one TARGET")
+        run_several(options, list(targets), list(resume), parallel, as_json)
+        return
     if resume and (options.remote or facts_dirs or assume):
         raise InputError("--resume takes hosts and facts from the run; drop --host/--hosts/--facts/--assume")
     if (facts_dirs or assume) and not options.remote and not resume:
         raise InputError("--facts and --assume are for remote hosts: add --host or --hosts")
-    if options.remote or (resume and (results_dir / resume / "hosts.json").is_file()):
+    if options.remote or (resume and (results_dir / resume[0] / "hosts.json").is_file()):
         run_remote(options, as_json)
         return
-    if not target and not resume:
+    if not targets and not resume:
         raise InputError("run needs a TARGET (or --resume RUN_ID)")
-    report(run_with_progress(options), as_json)
+    try:
+        summary = run_with_progress(options)
+    except RunFailed as err:
+        report(err.summary, as_json)  # what was done, and which cells failed and why
+        raise
+    report(summary, as_json)
+
+
+def run_several(options: RunOptions, targets: list[str], resume: list[str],
+                parallel: int | None, as_json: bool) -> None:
+    """`run T1 T2 ...` (or `--resume A --resume B`): every target at once, one summary each."""
+    from nvmeprobe.cli.run_many import failure, print_outcomes, run_drives, summaries
+    from nvmeprobe.run.parallel import drive_options
+
+    drives = run_drives(drive_options(options, targets, resume), parallel)
+    if as_json:
+        print_json(summaries(drives))
+    else:
+        print_outcomes(drives, options.results_dir)
+    error = failure(drives)
+    if error is not None:
+        raise error
 
 
 def report(summary: RunSummary, as_json: bool) -> None:

@@ -116,3 +116,15 @@ def junit_error_xml(title: str, message: str, started: datetime, seconds: float,
     ET.SubElement(case, "error", {"message": _text(message), "type": "run-failed"}).text = _text(message)
     _close(suite, [], [message])
     return _document(root)
+
+
+def junit_merge(documents: list[str]) -> str:
+    """Several qualifications' JUnit documents as one (suite ids renumbered)."""
+    if len(documents) == 1:
+        return documents[0]
+    root = ET.Element("testsuites")
+    for document in documents:
+        root.extend(ET.fromstring(document.split("\n", 1)[1]).findall("testsuite"))
+    for number, suite in enumerate(root):
+        suite.set("id", str(number))
+    return _document(root)

@@ -14,7 +14,8 @@ class Qualification:
     """The outcome of `qualify`: passed only when there is a verdict and every one passed.
 
     `seconds` covers the whole command (the run included); `run` is the run
-    summary (`run --json`) when qualify ran the plan itself.
+    summary (`run --json`) when qualify ran the plan itself, also when the run
+    failed (then `error` says why and nothing is judged).
     """
 
     profile: str
@@ -30,6 +31,7 @@ class Qualification:
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     seconds: float = 0.0
     run: dict[str, Any] | None = None
+    error: str | None = None  # why nothing was judged (the run failed or was refused)
 
     @property
     def failed(self) -> list[Verdict]:
@@ -39,7 +41,7 @@ class Qualification:
     @property
     def passed(self) -> bool:
         """True when something was judged and nothing failed."""
-        return bool(self.verdicts) and not self.failed
+        return bool(self.verdicts) and not self.failed and self.error is None
 
     def to_dict(self) -> dict[str, Any]:
         """The `qualify --json` document."""
@@ -50,4 +52,4 @@ class Qualification:
                             "passed": len(self.verdicts) - len(self.failed)},
                 "verdicts": [v.to_dict() for v in self.verdicts], "notes": self.notes,
                 "started": self.started.isoformat(timespec="seconds"),
-                "seconds": round(self.seconds, 3), "run": self.run}
+                "seconds": round(self.seconds, 3), "run": self.run, "error": self.error}

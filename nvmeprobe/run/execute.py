@@ -8,16 +8,18 @@ only then does anything write. A resumed run repeats every check.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import sh
 
 from nvmeprobe.analyze.store import analyze_and_store
 from nvmeprobe.discover.session import Session, open_session
 from nvmeprobe.errors import MeasurementFailed, ToolMissing
 from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan, plan_facts
 from nvmeprobe.run import layout
-from nvmeprobe.run.manifest import FAILED, Manifest, now_iso, read_manifest, write_manifest
+from nvmeprobe.run.manifest import DONE, FAILED, Manifest, now_iso, read_manifest, write_manifest
 from nvmeprobe.run.runner import CellHook, Runner, StatusHook, tool_versions
 from nvmeprobe.run.safety import (WriteCheck, check_write_allowed, device_lock,
                                    refuse_if_fio_running)
@@ -45,6 +47,7 @@ class RunOptions:
     facts_dirs: tuple[str, ...] = ()     # `--facts HOST=DIR`
     assume: tuple[str, ...] = ()         # `--assume capacity=SIZE|lba=SIZE`
     stall_timeout: float | None = DEFAULT_STALL_TIMEOUT_S  # None: never stop a fio that completes no IO
+    elsewhere: tuple[str, ...] = ()      # the other targets of the same command (run/parallel.py)
 
     @property
     def remote(self) -> bool:
@@ -63,13 +66,23 @@ class RunSummary:
     cells_failed: list[str]
     facts: dict[str, Any]
     findings: dict[str, Any] | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # failed cell -> why
+    error: str | None = None  # why the run did not succeed
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "results": str(self.run_dir), "profile": str(self.profile),
                 "cells_done": self.cells_done, "cells_failed": self.cells_failed,
                 "target": self.facts.get("target"),
                 "model": (self.facts.get("identity") or {}).get("model"),
-                "findings": self.findings}
+                "findings": self.findings, "errors": self.errors, "error": self.error}
+
+
+class RunFailed(MeasurementFailed):
+    """Cells failed (or a failure stopped the run); `summary` says what was done and what failed."""
+
+    def __init__(self, message: str, summary: RunSummary):
+        super().__init__(message)
+        self.summary = summary
 
 
 def write_check(target: Target, facts: dict[str, Any]) -> WriteCheck:
@@ -90,8 +103,9 @@ def _new_manifest(options: RunOptions, plan: Plan, cells: list[Cell], session: S
 
 def execute_run(options: RunOptions, on_status: StatusHook | None = None,
                 on_cell: CellHook | None = None,
-                on_start: Callable[[Manifest, list[Cell]], None] | None = None) -> RunSummary:
-    """Run (or resume) a plan; raises MeasurementFailed if any cell failed."""
+                on_start: Callable[[Manifest, list[Cell]], None] | None = None,
+                on_spawn: Callable[[sh.RunningCommand], None] | None = None) -> RunSummary:
+    """Run (or resume) a plan; raises RunFailed, with the summary, if any cell failed."""
     if not have_tool("fio"):
         raise ToolMissing("fio is not installed (apt-get install fio)")
     manifest = None
@@ -114,26 +128,41 @@ def execute_run(options: RunOptions, on_status: StatusHook | None = None,
             cells = [Cell.from_dict(c) for c in manifest.cells]
         if any(c.writes for c in cells):
             check_write_allowed(session.target, write_check(session.target, session.facts),
-                                list(options.destroy_data))
+                                list(options.destroy_data), options.elsewhere)
         # lock what fio writes: the device, or a simulator's own private socket
         with device_lock(session.fio_target), stop_signals_as_interrupt():
             refuse_if_fio_running(session.fio_target)
+            if not options.resume:  # two targets of one command may share a name
+                manifest.run_id, run_dir = layout.claim_run_dir(options.results_dir,
+                                                                manifest.run_id)
             write_manifest(run_dir, manifest)
             if on_start:
                 on_start(manifest, cells)
             runner = Runner(session, manifest, run_dir, options.profiles_dir, plan, facts,
                             options.on_error, options.engine, on_status, on_cell,
-                            stall_timeout=options.stall_timeout)
-            failed = runner.run(cells)
+                            stall_timeout=options.stall_timeout, on_spawn=on_spawn)
+            try:
+                runner.run(cells)
+            except MeasurementFailed as err:  # --on-error stop, or the target was lost
+                raise RunFailed(str(err), _summary(manifest, run_dir, runner, session, None,
+                                                   str(err))) from None
             manifest.finished = now_iso()
             write_manifest(run_dir, manifest)
     findings = analyze_and_store(runner.profile) if runner.profile.exists() else None
-    failed_all = [cid for cid, entry in manifest.state.items() if entry.get("status") == FAILED]
-    done = sum(1 for entry in manifest.state.values() if entry.get("status") == "done")
-    summary = RunSummary(manifest.run_id, run_dir, runner.profile, done, failed_all or failed,
-                         session.facts, findings)
+    summary = _summary(manifest, run_dir, runner, session, findings, None)
     if summary.cells_failed:
-        raise MeasurementFailed(f"{len(summary.cells_failed)} cell(s) failed:"
-                                f" {', '.join(summary.cells_failed)}; see {run_dir}/manifest.json")
+        summary.error = (f"{len(summary.cells_failed)} cell(s) failed:"
+                         f" {', '.join(summary.cells_failed)}; see {run_dir}/manifest.json")
+        raise RunFailed(summary.error, summary)
     return summary
+
+
+def _summary(manifest: Manifest, run_dir: Path, runner: Runner, session: Session,
+             findings: dict[str, Any] | None, error: str | None) -> RunSummary:
+    """What the run did so far: cells done, and every failed cell with why."""
+    errors = {cid: str(entry.get("error") or "failed") for cid, entry in manifest.state.items()
+              if entry.get("status") == FAILED}
+    done = sum(1 for entry in manifest.state.values() if entry.get("status") == DONE)
+    return RunSummary(manifest.run_id, run_dir, runner.profile, done, list(errors), session.facts,
+                      findings, errors, error)
 

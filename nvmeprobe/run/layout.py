@@ -27,6 +27,19 @@ def new_run_id(target_name: str, now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{safe}"
 
 
+def claim_run_dir(results_dir: Path, run_id: str) -> tuple[str, Path]:
+    """Create the run's folder, `run_id-2`, `-3`... when another run took that id; (id, folder)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    candidate, number = run_id, 1
+    while True:
+        try:
+            (results_dir / candidate).mkdir()
+            return candidate, results_dir / candidate
+        except FileExistsError:
+            number += 1
+            candidate = f"{run_id}-{number}"
+
+
 def cell_dir(run_dir: Path, target_name: str, stage: str, rw: str, bs: int,
              offset: int = 0, round_no: int | None = None,
              rwmixread: int | None = None) -> Path:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sh
 
 from nvmeprobe import __version__
 from nvmeprobe.analyze.slc import DropWatcher
@@ -126,10 +127,12 @@ class Runner:
                  on_error: str = "stop", engine: str | None = None,
                  on_status: StatusHook | None = None, on_cell: CellHook | None = None,
                  launch: FioLauncher | None = None, host: str | None = None,
-                 stall_timeout: float | None = None) -> None:
+                 stall_timeout: float | None = None,
+                 on_spawn: Callable[[sh.RunningCommand], None] | None = None) -> None:
         """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column.
 
         `stall_timeout`: seconds without a completed IO after which a local fio is killed.
+        `on_spawn` gets each local fio process as it starts (so another thread can stop it).
         """
         self.session = session
         self.manifest = manifest
@@ -143,6 +146,7 @@ class Runner:
         self.launch = launch or self._local_fio
         self.host = host
         self.stall_timeout = stall_timeout
+        self.on_spawn = on_spawn
         self.model, self.serial = drive_identity(session)
         self.profile = profile_path(profiles_dir, self.model, self.serial, manifest.run_id)
         self.manifest.profile = str(self.profile.resolve())
@@ -176,7 +180,7 @@ class Runner:
     def _local_fio(self, cell: Cell, out_json: Path, logs: Path | None,
                    hook: Callable[[FioStatus], bool]) -> FioOutcome:
         return run_fio(fio_args(cell, self.session.fio_target, out_json, logs, self.engine), hook,
-                       stall_timeout=self.stall_timeout)
+                       on_spawn=self.on_spawn, stall_timeout=self.stall_timeout)
 
     def run_cell(self, cell: Cell) -> CellResult:
         """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""
@@ -184,6 +188,7 @@ class Runner:
         out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
         before = self.session.counters() if cell.writes else None
         outcome = self.launch(cell, out_json, logs if cell.logs else None, self._status_hook(cell))
+        raise_if_stopped()  # fio stopped by a stop signal from another thread: not a finished cell
         if outcome.stalled_s is not None:  # before the counters: a hung drive may not answer them
             raise TargetLost(f"cell {cell.id}: no IO completed for {outcome.stalled_s:.0f} s"
                              f" (--stall-timeout): the target stopped responding; fio was killed")

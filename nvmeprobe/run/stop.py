@@ -9,11 +9,17 @@ Python drops it ("Exception ignored in ..."). So the handler records every
 stop signal; while fio is being started it only records it, and the
 interrupt is raised once the process is known (`stop_signals_deferred`); and
 the runner checks the record before each cell (`raise_if_stopped`).
+
+Only the main thread can set signal handlers. When several targets run in
+threads (run/parallel.py) the main thread takes the signals and stops every
+target's fio; `stop_signals_as_interrupt` in a worker thread does nothing, and
+a worker learns of the stop from the record (`raise_if_stopped`).
 """
 
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +39,9 @@ def stop_signals_as_interrupt() -> Iterator[None]:
         if not _deferring:
             raise KeyboardInterrupt(f"signal {signum}")
 
+    if threading.current_thread() is not threading.main_thread():
+        yield  # the main thread handles the signals for every thread
+        return
     _received.clear()
     previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
     try:
