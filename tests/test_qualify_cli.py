@@ -184,3 +184,37 @@ def test_a_refused_target_exits_3_with_a_junit_error(make_loop, tmp_path):
     xml = etree.parse(str(junit))
     SCHEMA.assertValid(xml)
     assert "in use" in xml.find("testsuite/testcase/error").get("message")
+
+
+@needs_fio
+def test_qualify_json_names_the_failed_cell_of_a_failed_run(make_loop, tmp_path):
+    device = make_loop(64, read_only=True)  # its first write cell fails
+    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE)
+    result = qualify(device, "--criteria", criteria, "--results", str(tmp_path / "results"),
+                     "--profiles", str(tmp_path / "profiles"), "--json")
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is False and doc["target"] == device and doc["verdicts"] == []
+    assert doc["run"]["cells_failed"] == ["000-rand4k-randwrite-4k-qd1-nj1"]
+    assert "Operation not permitted" in doc["error"]
+    assert doc["error"] == doc["run"]["errors"]["000-rand4k-randwrite-4k-qd1-nj1"]
+
+
+@needs_fio
+def test_qualify_several_targets_at_once(make_loop, tmp_path):
+    good, formatted = make_loop(128), make_loop(64)
+    subprocess.run(["mkfs.ext4", "-q", formatted], check=True)  # refused: in use
+    junit = tmp_path / "junit.xml"
+    result = qualify(good, formatted, "--criteria",
+                     write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE),
+                     "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles"),
+                     "--junit", str(junit), "--json")
+    assert result.exit_code == 3, result.output  # the only failure is a refusal
+    docs = json.loads(result.stdout)
+    assert [d["target"] for d in docs] == [good, formatted]
+    assert docs[0]["passed"] and docs[0]["run"]["cells_done"] == 5
+    assert not docs[1]["passed"] and "in use" in docs[1]["error"] and docs[1]["run"] is None
+    assert f"1 of 2 target(s) did not qualify: {formatted}" in result.stderr
+    xml = etree.parse(str(junit))
+    SCHEMA.assertValid(xml)
+    assert [s.get("id") for s in xml.findall("testsuite")] == ["0", "1"]

@@ -126,8 +126,8 @@ def print_outcomes(drives: list[DriveRun], results_dir: Path) -> None:
         if summary is None:
             err_console.print(f"{drive.target}: nothing run")
             continue
-        err_console.print(f"{drive.target}: run {summary.run_id}, {summary.cells_done} cells done;"
-                          f" results in {summary.run_dir}; profile {summary.profile}")
+        err_console.print(f"{drive.target}: {summary.cells_done} cells done,"
+                          f" {len(summary.cells_failed)} failed; profile {summary.profile}")
     pending = [d.run_id for d in drives if d.error is not None and d.run_id]
     if pending:
         err_console.print(f"finish with: nvmeprobe run {resume_flags(pending)}"
