@@ -205,10 +205,9 @@ def test_qualify_several_targets_at_once(make_loop, tmp_path):
     good, formatted = make_loop(128), make_loop(64)
     subprocess.run(["mkfs.ext4", "-q", formatted], check=True)  # refused: in use
     junit = tmp_path / "junit.xml"
-    result = qualify(good, formatted, "--criteria",
-                     write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE),
-                     "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles"),
-                     "--junit", str(junit), "--json")
+    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE)
+    result = qualify(good, formatted, "--criteria", criteria, "--results", str(tmp_path / "results"),
+                     "--profiles", str(tmp_path / "profiles"), "--junit", str(junit), "--json")
     assert result.exit_code == 3, result.output  # the only failure is a refusal
     docs = json.loads(result.stdout)
     assert [d["target"] for d in docs] == [good, formatted]
