@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-NEEDS_ROOT = {"bench_run.py"}  # makes a loop device
+NEEDS_ROOT = {"bench_run.py", "bench_parallel.py"}  # make loop devices
 
 
 def main() -> int:

@@ -89,3 +89,30 @@ def test_fio_plot_charts_the_results_tree_as_it_is(run, tmp_path):
     ]  # (1 s random cells log one 1 s average, too few for a time series)
     for png in pngs:
         _assert_png(png)
+
+
+def test_the_html_report_includes_fio_plots_own_charts_of_the_run(run, tmp_path):
+    from click.testing import CliRunner
+
+    from nvmeprobe.cli import main
+
+    result = CliRunner().invoke(main, ["report", str(run), "--fio-plot", "--out",
+                                       str(tmp_path / "report"), "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)
+    charts = sorted(Path(p).name for p in files["pngs"] if "fio-plot" in p)
+    folder = run.name.split("-", 1)[1]  # the target's name prefixes each cell folder
+    assert charts == sorted([f"fio-plot-{folder}-burst-write-128k-nj1-g.png",
+                             f"fio-plot-{folder}-burst-write-128k-nj1-l.png",
+                             f"fio-plot-{folder}-rand-randread-4k-nj1-l.png"])
+    for png in files["pngs"]:
+        if "fio-plot" in png:
+            _assert_png(Path(png))
+    html = Path(files["html"]).read_text()
+    assert html.count("<figcaption>fio-plot: ") == 3 and "fio-plot failed" not in html
+    # a profile file names no run folder: a note says what to give instead
+    profile = json.loads((run / "manifest.json").read_text())["profile"]
+    result = CliRunner().invoke(main, ["report", profile, "--fio-plot", "--out",
+                                       str(tmp_path / "other"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert any("fio-plot charts a run folder" in n for n in json.loads(result.stdout)["notes"])

@@ -14,12 +14,17 @@ from nvmeprobe.cli.output import console, print_json, print_line
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("report"),
               show_default=True, help="Folder for report.html and the PNG plots.")
+@click.option("--fio-plot", "fio_plot", is_flag=True,
+              help="Also include fio-plot's own charts of each run folder, drawn by fio-plot.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def command(profiles: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
+def command(profiles: tuple[Path, ...], out_dir: Path, fio_plot: bool, as_json: bool) -> None:
     """Plot PROFILES (profile files or run folders): heatmaps, RMW, SLC cache, latency, knee, WAF."""
     from nvmeprobe.report.build import build_report
 
-    files = build_report([profile_of(path) for path in profiles], out_dir)
+    paths = [profile_of(path) for path in profiles]
+    runs = {profile: path for profile, path in zip(paths, profiles)
+            if (path / "manifest.json").is_file()} if fio_plot else None
+    files = build_report(paths, out_dir, runs)
     if as_json:
         print_json({"html": str(files.html), "pngs": [str(p) for p in files.pngs], "notes": files.notes})
         return

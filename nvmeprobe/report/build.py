@@ -3,7 +3,8 @@
 Layout of DIR: `report.html`, and `<profile>/<plot>.png` per profile (the
 profile's file name without .parquet; a second profile of the same name gets
 `-2`, ...). Plots whose data is absent are a one-line note in the HTML and
-have no PNG.
+have no PNG. With fio-plot charts (`report --fio-plot`) each run folder's
+charts follow its profile's own, as `fio-plot-<folder>-nj<N>-<l|g>.png`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import Profile, read_profile, slug
 from nvmeprobe.report import data, plots
+from nvmeprobe.report.fio_plot import draw_charts
 from nvmeprobe.report.html import Plot, Section, render_html
 
 REPORT_NAME = "report.html"
@@ -74,12 +76,24 @@ def _anchors(paths: list[Path]) -> list[str]:
     return result
 
 
-def build_report(profile_paths: list[Path], out_dir: Path) -> ReportFiles:
-    """Read the profiles and write DIR/report.html and DIR/<profile>/<plot>.png."""
+def build_report(profile_paths: list[Path], out_dir: Path,
+                 fio_plot_runs: dict[Path, Path] | None = None) -> ReportFiles:
+    """Read the profiles and write DIR/report.html and DIR/<profile>/<plot>.png.
+
+    `fio_plot_runs`: add fio-plot's own charts, drawn by fio-plot, of these
+    profiles' run folders (profile path -> run folder); a profile without one
+    gets a note.
+    """
     if not profile_paths:
         raise InputError("report needs at least one profile")
     sections = [profile_section(read_profile(path), anchor)
                 for path, anchor in zip(profile_paths, _anchors(profile_paths))]
+    if fio_plot_runs is not None:
+        for path, section in zip(profile_paths, sections):
+            run_dir = fio_plot_runs.get(path)
+            section.plots += (draw_charts(run_dir, section.heading) if run_dir else [Plot(
+                "fio-plot", "fio-plot charts", note="fio-plot charts a run folder: give"
+                " results/<run-id> instead of the profile file")])
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         pngs = []
