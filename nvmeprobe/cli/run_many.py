@@ -67,11 +67,10 @@ class DrivesProgress:
             self.progress.console.print(f"[red]{drive_label(target)}: cell {cell.id} {state}[/]")
 
     def end(self, drive: DriveRun) -> None:
-        task = self.tasks[drive.target] if drive.target in self.tasks else None
+        task = self.tasks[drive.label]
         outcome = "done" if drive.error is None else "[red]failed[/]"
-        if task is not None:
-            self.progress.update(task, description=f"{drive_label(drive.target)} {outcome}",
-                                 live="", completed=self.progress.tasks[task].total)
+        self.progress.update(task, description=f"{drive_label(drive.target)} {outcome}",
+                             live="", total=1, completed=1)
         if drive.error is not None:
             self.progress.console.print(f"[red]{drive.target}: {drive.error}[/]")
 

@@ -64,10 +64,13 @@ class DriveRun:
     run_id: str | None = None       # known once its manifest exists
     live: list[sh.RunningCommand] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.label = self.options.target or self.options.resume or ""  # names it to the hooks
+
     @property
     def target(self) -> str:
         """The target as given (or, on resume, the run id until its manifest is read)."""
-        return self.options.target or self.options.resume or ""
+        return self.options.target or self.label
 
     def to_dict(self) -> dict[str, Any]:
         """The target's `run --json` summary; every key is there even when nothing ran."""
@@ -103,7 +106,7 @@ def drive_options(base: RunOptions, targets: list[str], resumes: list[str]) -> l
 
 
 def _run_drive(drive: DriveRun, hooks: DriveHooks) -> None:
-    label = drive.target
+    label = drive.label
 
     def started(manifest: Manifest, cells: list[Cell]) -> None:
         drive.run_id = manifest.run_id
