@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from cli_run import run_cli
 from nvmeprobe.cli import main
 from nvmeprobe.cli.run_many import failure
-from nvmeprobe.errors import InputError
+from nvmeprobe.errors import InputError, ProbeError
 from nvmeprobe.profile import read_profile
 from nvmeprobe.run.execute import RunOptions
 from nvmeprobe.run.parallel import DriveRun, drive_options, other_names
@@ -147,7 +147,9 @@ def test_each_target_knows_the_others_names(tmp_path):
 
 def _drive(error: str | None, code: int) -> DriveRun:
     drive = DriveRun(RunOptions(target="/dev/x"))
-    drive.error, drive.exit_code = error, code
+    if error is not None:
+        drive.failure = ProbeError(error)
+        drive.failure.exit_code = code
     return drive
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,16 @@ from click.core import ParameterSource
 
 from nvmeprobe.cli.output import Col, console, print_json, print_line, print_table
 from nvmeprobe.cli.plan import set_option
-from nvmeprobe.cli.run import destroy_option, profiles_option, results_option, run_with_progress
+from nvmeprobe.cli.run import (destroy_option, parallel_option, profiles_option, results_option,
+                               run_with_progress)
 from nvmeprobe.errors import InputError
 from nvmeprobe.qualify import Qualification, load_criteria
 from nvmeprobe.qualify.judge import show
-from nvmeprobe.qualify.workflow import QualifyRequest, qualify, raise_if_failed
+from nvmeprobe.qualify.junit import junit_merge
+from nvmeprobe.qualify.workflow import (QualifyRequest, check_request, junit_document, qualify,
+                                        raise_if_any_failed, raise_if_failed, run_options,
+                                        write_junit)
+from nvmeprobe.run.execute import RunOptions, RunSummary
 from nvmeprobe.units import format_bytes
 
 
@@ -31,6 +38,9 @@ def _value(metric: str, value: Any) -> str:
 
 def render(result: Qualification) -> None:
     """The human view: one row per verdict, then the outcome."""
+    if result.failure is not None:
+        console.print(f"[bold red]NOT JUDGED[/]: {result.target}: {result.failure}")
+        return
     print_table([Col("", keep=5), Col("check", key=True), Col("measured", keep=4),
                  Col("expected", keep=3), Col("on", keep=1)],
                 [["[bold green]PASS[/]" if v.passed else "[bold red]FAIL[/]", v.name,
@@ -60,7 +70,7 @@ def _check_profile_only(ctx: click.Context, target: str | None, profile: Path | 
 
 
 @click.command("qualify")
-@click.argument("target", required=False)
+@click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @click.option("--criteria", "criteria_file", required=True, type=click.Path(path_type=Path),
               help="The criteria file (TOML) to judge by.")
 @click.option("--profile", "profile", type=click.Path(path_type=Path), default=None,
@@ -75,20 +85,57 @@ def _check_profile_only(ctx: click.Context, target: str | None, profile: Path | 
               help="Also write the verdicts as JUnit XML to this file.")
 @results_option
 @profiles_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@parallel_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object on stdout (a list of them for several targets).")
 @click.pass_context
-def command(ctx: click.Context, target: str | None, criteria_file: Path, profile: Path | None,
-            plan_name: str | None, overrides: tuple[str, ...], destroy_data: tuple[str, ...],
-            baseline: Path | None, junit_file: Path | None, results_dir: Path, profiles_dir: Path,
-            as_json: bool) -> None:
-    """Run a plan on TARGET (or take --profile) and judge it by --criteria; exit 1 if anything fails."""
+def command(ctx: click.Context, targets: tuple[str, ...], criteria_file: Path,
+            profile: Path | None, plan_name: str | None, overrides: tuple[str, ...],
+            destroy_data: tuple[str, ...], baseline: Path | None, junit_file: Path | None,
+            results_dir: Path, profiles_dir: Path, parallel: int | None, as_json: bool) -> None:
+    """Run a plan on each TARGET (or take --profile) and judge it by --criteria.
+
+    Exit 1 if anything fails. Several targets run at once (--parallel)."""
     criteria = load_criteria(criteria_file)
-    _check_profile_only(ctx, target, profile)
-    request = QualifyRequest(criteria, target, profile, plan_name, overrides, destroy_data,
-                             results_dir, profiles_dir, baseline, junit_file)
+    _check_profile_only(ctx, targets[0] if targets else None, profile)
+    request = QualifyRequest(criteria, targets[0] if targets else None, profile, plan_name,
+                             overrides, destroy_data, results_dir, profiles_dir, baseline,
+                             junit_file)
+    if len(targets) > 1:
+        _qualify_several(request, list(targets), parallel, as_json)
+        return
     result = qualify(request, run=run_with_progress)
     if as_json:
-        print_json(result.to_dict())
-    else:
+        print_json(result.to_dict())  # also when the run failed: its summary says why
+    elif result.failure is None:  # a failed run's error is the command's one line
         render(result)
     raise_if_failed(result)
+
+
+def _qualify_several(request: QualifyRequest, targets: list[str], parallel: int | None,
+                     as_json: bool) -> None:
+    """Run every target at once, then judge each on its own profile."""
+    from nvmeprobe.cli.run_many import run_drives
+    from nvmeprobe.run.parallel import DriveRun, drive_options
+
+    check_request(request)
+    drives = run_drives(drive_options(run_options(request), targets, []), parallel)
+
+    def replay(drive: DriveRun) -> Callable[[RunOptions], RunSummary]:
+        def outcome(_: RunOptions) -> RunSummary:
+            if drive.failure is not None:
+                raise drive.failure
+            assert drive.summary is not None  # a drive that did not fail has its summary
+            return drive.summary
+        return outcome
+
+    results = [qualify(replace(request, target=d.target, junit_file=None), run=replay(d))
+               for d in drives]
+    if request.junit_file is not None:
+        write_junit(request.junit_file, junit_merge([junit_document(r) for r in results]))
+    if as_json:
+        print_json([r.to_dict() for r in results])
+    else:
+        for result in results:
+            render(result)
+    raise_if_any_failed(results)

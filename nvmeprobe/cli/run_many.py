@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from nvmeprobe.cli.output import err_console
+from nvmeprobe.cli.output import err_console, print_line
 from nvmeprobe.cli.run import live_text
 from nvmeprobe.errors import EXIT_FAILED, MeasurementFailed, ProbeError
 from nvmeprobe.plan import Cell
@@ -119,15 +119,16 @@ def summaries(drives: list[DriveRun]) -> list[dict[str, Any]]:
 
 
 def print_outcomes(drives: list[DriveRun], results_dir: Path) -> None:
-    """The human view: one line per target."""
+    """The human view: one line per target (paths whole, never wrapped, for copying)."""
     for drive in drives:
         summary = drive.summary
         if summary is None:
-            err_console.print(f"{drive.target}: nothing run")
+            print_line(f"{drive.target}: nothing run", to=err_console)
             continue
-        err_console.print(f"{drive.target}: {summary.cells_done} cells done,"
-                          f" {len(summary.cells_failed)} failed; profile {summary.profile}")
+        print_line(f"{drive.target}: {summary.cells_done} cells done,"
+                   f" {len(summary.cells_failed)} failed; profile {summary.profile}",
+                   to=err_console)
     pending = [d.run_id for d in drives if d.error is not None and d.run_id]
     if pending:
-        err_console.print(f"finish with: nvmeprobe run {resume_flags(pending)}"
-                          f" --results {results_dir}")
+        print_line(f"finish with: nvmeprobe run {resume_flags(pending)} --results {results_dir}",
+                   to=err_console)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from nvmeprobe.errors import ProbeError
 from nvmeprobe.qualify.verdict import Verdict
 
 
@@ -31,7 +32,7 @@ class Qualification:
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     seconds: float = 0.0
     run: dict[str, Any] | None = None
-    error: str | None = None  # why nothing was judged (the run failed or was refused)
+    failure: ProbeError | None = field(default=None, repr=False)  # why nothing was judged
 
     @property
     def failed(self) -> list[Verdict]:
@@ -41,7 +42,12 @@ class Qualification:
     @property
     def passed(self) -> bool:
         """True when something was judged and nothing failed."""
-        return bool(self.verdicts) and not self.failed and self.error is None
+        return bool(self.verdicts) and not self.failed and self.failure is None
+
+    @property
+    def error(self) -> str | None:
+        """Why nothing was judged (the run failed or was refused), else None."""
+        return str(self.failure) if self.failure is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         """The `qualify --json` document."""

@@ -2,8 +2,9 @@
 
 `qualify` is what the command does once its options are parsed, usable from
 Python as well: the CLI passes its live progress display as `run`; a script
-leaves the default, `execute_run`. A run that fails before it measured
-anything still leaves a JUnit file with one error, so CI shows why.
+leaves the default, `execute_run`. A run that fails (or is refused) still
+gives a qualification, judging nothing, with the run's summary and why, and
+a JUnit file with one error, so CI shows why.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from nvmeprobe.qualify.criteria import Criteria
 from nvmeprobe.qualify.evaluate import qualify_profile
 from nvmeprobe.qualify.junit import junit_error_xml, junit_xml
 from nvmeprobe.qualify.report import Qualification
-from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
+from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
 
 RunPlan = Callable[[RunOptions], RunSummary]
 
@@ -55,7 +56,8 @@ def check_request(request: QualifyRequest) -> None:
         read_profile(request.baseline)
 
 
-def _write(path: Path, text: str) -> None:
+def write_junit(path: Path, text: str) -> None:
+    """Write a JUnit document; InputError (one line) when it cannot be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -63,41 +65,78 @@ def _write(path: Path, text: str) -> None:
         raise InputError(f"cannot write JUnit file {path}: {err.strerror or err}") from None
 
 
+def junit_document(result: Qualification) -> str:
+    """The qualification as JUnit XML; one error case when nothing was judged."""
+    if result.failure is None:
+        return junit_xml(result)
+    return junit_error_xml(result.target or "", str(result.failure), result.started,
+                           result.seconds, {"target": result.target,
+                                            "criteria": result.criteria_file})
+
+
+def run_options(request: QualifyRequest) -> RunOptions:
+    """What `run` is asked to do for the request's target."""
+    criteria = request.criteria
+    return RunOptions(target=request.target or "", plan=request.plan or criteria.plan or "smoke",
+                      overrides=criteria.overrides + request.overrides,
+                      destroy_data=request.destroy_data, results_dir=request.results_dir,
+                      profiles_dir=request.profiles_dir)
+
+
 def qualify(request: QualifyRequest, run: RunPlan = execute_run) -> Qualification:
-    """Run (or take the profile), judge by the criteria and baseline, write JUnit if asked."""
+    """Run (or take the profile), judge by the criteria and baseline, write JUnit if asked.
+
+    A run that fails or is refused judges nothing: the result's `failure` says
+    why and `run` holds the run's summary when there is one (its failed cells).
+    """
     started, clock = datetime.now(timezone.utc), time.monotonic()
     check_request(request)
     criteria, summary, plan = request.criteria, None, None
     if request.target:
-        plan = request.plan or criteria.plan or "smoke"
-        options = RunOptions(target=request.target, plan=plan,
-                             overrides=criteria.overrides + request.overrides,
-                             destroy_data=request.destroy_data, results_dir=request.results_dir,
-                             profiles_dir=request.profiles_dir)
+        options = run_options(request)
+        plan = options.plan
         try:
             summary = run(options)
         except ProbeError as err:
-            if request.junit_file is not None:
-                _write(request.junit_file, junit_error_xml(
-                    request.target, str(err), started, time.monotonic() - clock,
-                    {"target": request.target, "criteria": criteria.source}))
-            raise
-        path = summary.profile
+            summary = err.summary if isinstance(err, RunFailed) else None
+            result = Qualification(profile=str(summary.profile) if summary else "",
+                                   criteria_file=criteria.source, verdicts=[], failure=err)
+        else:
+            result = qualify_profile(summary.profile, criteria, request.baseline)
     else:
         assert request.profile is not None  # check_request: a target or a profile
-        path = profile_of(request.profile)
-    result = qualify_profile(path, criteria, request.baseline)
+        result = qualify_profile(profile_of(request.profile), criteria, request.baseline)
     result.started, result.seconds = started, time.monotonic() - clock
-    if summary is not None:
-        result.target, result.plan, result.run = request.target, plan, summary.to_dict()
+    if request.target:
+        result.target, result.plan = request.target, plan
+        result.run = summary.to_dict() if summary is not None else None
     if request.junit_file is not None:
-        _write(request.junit_file, junit_xml(result))
+        write_junit(request.junit_file, junit_document(result))
     return result
 
 
 def raise_if_failed(result: Qualification) -> None:
-    """MeasurementFailed (exit 1) when any check failed, or nothing was judged."""
+    """The run's own error when it failed; else MeasurementFailed (exit 1) when any check
+    failed, or nothing was judged."""
+    if result.failure is not None:
+        raise result.failure
     if not result.passed:
         raise MeasurementFailed(
             f"qualification failed: {len(result.failed)} of {len(result.verdicts)} checks failed"
             if result.verdicts else "qualification judged nothing")
+
+
+def raise_if_any_failed(results: list[Qualification]) -> None:
+    """For several targets: one error naming every target that did not qualify.
+
+    Its exit code is theirs when they share one (3: all refused), else 1.
+    """
+    failed = [r for r in results if not r.passed]
+    if not failed:
+        return
+    codes = {r.failure.exit_code if r.failure is not None else MeasurementFailed.exit_code
+             for r in failed}
+    error = ProbeError(f"{len(failed)} of {len(results)} target(s) did not qualify: "
+                       + ", ".join(str(r.target) for r in failed))
+    error.exit_code = codes.pop() if len(codes) == 1 else MeasurementFailed.exit_code
+    raise error

@@ -25,7 +25,7 @@ from typing import Any
 
 import sh
 
-from nvmeprobe.errors import EXIT_FAILED, InputError, ProbeError
+from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_process import stop_fio
@@ -59,13 +59,22 @@ class DriveRun:
 
     options: RunOptions
     summary: RunSummary | None = None
-    error: str | None = None        # why this target did not succeed
-    exit_code: int = 0              # as a single-target run would exit
-    run_id: str | None = None       # known once its manifest exists
+    failure: ProbeError | None = None  # why this target did not succeed
+    run_id: str | None = None          # known once its manifest exists
     live: list[sh.RunningCommand] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.label = self.options.target or self.options.resume or ""  # names it to the hooks
+
+    @property
+    def error(self) -> str | None:
+        """Why this target did not succeed, else None."""
+        return str(self.failure) if self.failure is not None else None
+
+    @property
+    def exit_code(self) -> int:
+        """As a run of this target alone would exit."""
+        return self.failure.exit_code if self.failure is not None else 0
 
     @property
     def target(self) -> str:
@@ -121,13 +130,13 @@ def _run_drive(drive: DriveRun, hooks: DriveHooks) -> None:
     try:
         drive.summary = execute_run(drive.options, status, cell_done, started, spawned)
     except RunFailed as err:
-        drive.summary, drive.error, drive.exit_code = err.summary, str(err), err.exit_code
+        drive.summary, drive.failure = err.summary, err
     except ProbeError as err:
-        drive.error, drive.exit_code = str(err), err.exit_code
+        drive.failure = err
     except KeyboardInterrupt:
-        drive.error, drive.exit_code = "interrupted", EXIT_FAILED
+        drive.failure = MeasurementFailed("interrupted")
     except Exception as err:  # noqa: BLE001 - one target's crash must not lose the others
-        drive.error, drive.exit_code = f"{type(err).__name__}: {err}", EXIT_FAILED
+        drive.failure = MeasurementFailed(f"{type(err).__name__}: {err}")
     finally:
         drive.live.clear()
     if hooks.on_end:
