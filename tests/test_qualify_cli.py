@@ -141,13 +141,13 @@ def test_python_callers_qualify_without_the_cli(tmp_path):
     now = profile(tmp_path, "now.parquet")
     junit = tmp_path / "out" / "junit.xml"
     criteria = load_criteria(write(tmp_path, "no.toml", IMPOSSIBLE))
-    result = qualify_request(QualifyRequest(criteria, profile=now, junit_file=junit))
+    result = qualify_request(QualifyRequest(criteria, profile=(now,), junit_file=junit))
     assert not result.passed and [v.passed for v in result.verdicts] == [False, True]
     SCHEMA.assertValid(etree.parse(str(junit)))
     with pytest.raises(MeasurementFailed, match="1 of 2 checks failed"):
         raise_if_failed(result)
     with pytest.raises(InputError, match="not both"):
-        qualify_request(QualifyRequest(criteria, target="/dev/loop9", profile=now))
+        qualify_request(QualifyRequest(criteria, target="/dev/loop9", profile=(now,)))
 
 
 def test_a_missing_baseline_is_refused_before_anything_runs(tmp_path):

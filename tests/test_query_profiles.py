@@ -26,16 +26,16 @@ def profiles(tmp_path):
 
 
 def test_views_over_two_profiles(profiles):
-    result = run_query(profiles, "select serial, count(*) n, max(iops) top from cells group by serial"
+    result = run_query([profiles], "select serial, count(*) n, max(iops) top from cells group by serial"
                                  " order by serial")
     assert result.columns == ["serial", "n", "top"]
     (s1, n1, top1), (s2, n2, top2) = result.rows
     assert (s1, s2, n1, n2) == ("S1", "S2", 37, 37) and top2 == pytest.approx(top1 / 2)
-    series = run_query(profiles, "select count(distinct filename), count(*) from series").rows
+    series = run_query([profiles], "select count(distinct filename), count(*) from series").rows
     assert series == [(1, 320)]
-    findings = run_query(profiles, "select value from findings where finding = 'iu.inferred_bytes'").rows
+    findings = run_query([profiles], "select value from findings where finding = 'iu.inferred_bytes'").rows
     assert findings == [(16384.0,), (16384.0,)]
-    assert run_query(profiles, "select count(*) from profiles").rows[0][0] > 74
+    assert run_query([profiles], "select count(*) from profiles").rows[0][0] > 74
 
 
 def test_query_cli_json_and_table(profiles, cli_main):

@@ -1,4 +1,4 @@
-"""`nvmeprobe analyze`: IU/RMW, SLC cache, WAF, steady state and QoS of a profile."""
+"""`nvmeprobe analyze`: IU/RMW, SLC cache, WAF, steady state and QoS of profiles (stored in each)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from nvmeprobe.analyze.store import analyze_and_store, profile_of
-from nvmeprobe.cli.output import Col, console, print_json, print_table
+from nvmeprobe.analyze.store import analyze_and_store
+from nvmeprobe.cli.output import Col, console, print_json, print_line, print_table
+from nvmeprobe.profile.resolve import resolve_profiles
 from nvmeprobe.units import format_bytes
 
 
@@ -39,12 +40,21 @@ def render_findings(findings: dict[str, Any]) -> None:
 
 
 @click.command("analyze")
-@click.argument("profile_or_run", type=click.Path(path_type=Path, exists=True))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def command(profile_or_run: Path, as_json: bool) -> None:
-    """Find IU, RMW amplification, SLC cache, WAF, steady state and QoS in PROFILE_OR_RUN."""
-    findings = analyze_and_store(profile_of(profile_or_run))
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (a list of {profile, findings} for several profiles).")
+def command(profiles: tuple[Path, ...], as_json: bool) -> None:
+    """Find IU, RMW amplification, SLC cache, WAF, steady state and QoS in PROFILES.
+
+    PROFILES: profile files, run folders, drive folders or profiles trees.
+    """
+    paths = resolve_profiles(profiles)
+    results = [(path, analyze_and_store(path)) for path in paths]
     if as_json:
-        print_json(findings)
-    else:
-        render_findings(findings)
+        print_json(results[0][1] if len(results) == 1
+                   else [{"profile": str(path), "findings": found} for path, found in results])
+        return
+    for path, found in results:
+        if len(results) > 1:
+            print_line(str(path), style="bold")
+        render_findings(found)

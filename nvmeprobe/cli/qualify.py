@@ -17,6 +17,7 @@ from nvmeprobe.cli.run import (destroy_option, parallel_option, profiles_option,
 from nvmeprobe.errors import InputError
 from nvmeprobe.qualify import Qualification, load_criteria
 from nvmeprobe.qualify.judge import show
+from nvmeprobe.qualify.verdict import Verdict
 from nvmeprobe.qualify.junit import junit_merge
 from nvmeprobe.qualify.workflow import (QualifyRequest, check_request, junit_document, qualify,
                                         raise_if_any_failed, raise_if_failed, run_options,
@@ -36,6 +37,13 @@ def _value(metric: str, value: Any) -> str:
     return show(value)
 
 
+def _measured(verdict: Verdict) -> str:
+    """The measured value; a fleet check's is the spread across drives."""
+    if verdict.kind == "fleet" and verdict.value is not None:
+        return f"spread {verdict.value:.1%}"
+    return _value(verdict.metric, verdict.value)
+
+
 def render(result: Qualification) -> None:
     """The human view: one row per verdict, then the outcome."""
     if result.failure is not None:
@@ -44,7 +52,7 @@ def render(result: Qualification) -> None:
     print_table([Col("", keep=5), Col("check", key=True), Col("measured", keep=4),
                  Col("expected", keep=3), Col("on", keep=1)],
                 [["[bold green]PASS[/]" if v.passed else "[bold red]FAIL[/]", v.name,
-                  _value(v.metric, v.value), v.expected, v.basis] for v in result.verdicts],
+                  _measured(v), v.expected, v.basis] for v in result.verdicts],
                 title=f"qualify {result.target or result.profile}")
     for note in result.notes:
         console.print(f"not compared: {note}", style="dim")
@@ -59,7 +67,7 @@ _RUN_ONLY = {"plan_name": "--plan", "overrides": "--set", "destroy_data": "--des
 """Options that only mean something when qualify runs a plan."""
 
 
-def _check_profile_only(ctx: click.Context, target: str | None, profile: Path | None) -> None:
+def _check_profile_only(ctx: click.Context, target: str | None, profile: tuple[Path, ...]) -> None:
     """--profile runs nothing: refuse the options that only a run would use."""
     if profile and not target:  # both given: check_request refuses that
         given = [flag for name, flag in _RUN_ONLY.items()
@@ -73,8 +81,9 @@ def _check_profile_only(ctx: click.Context, target: str | None, profile: Path | 
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @click.option("--criteria", "criteria_file", required=True, type=click.Path(path_type=Path),
               help="The criteria file (TOML) to judge by.")
-@click.option("--profile", "profile", type=click.Path(path_type=Path), default=None,
-              help="Judge this existing profile (or run folder) instead of running; writes nothing.")
+@click.option("--profile", "profile", type=click.Path(path_type=Path), multiple=True,
+              help="Judge these existing profiles (files, run folders, drive folders or trees;"
+                   " repeatable) instead of running; writes nothing.")
 @click.option("--plan", "plan_name", default=None,
               help="Plan to run (default: the criteria file's `plan`, else smoke).")
 @set_option
@@ -90,7 +99,7 @@ def _check_profile_only(ctx: click.Context, target: str | None, profile: Path | 
               help="Print one JSON object on stdout (a list of them for several targets).")
 @click.pass_context
 def command(ctx: click.Context, targets: tuple[str, ...], criteria_file: Path,
-            profile: Path | None, plan_name: str | None, overrides: tuple[str, ...],
+            profile: tuple[Path, ...], plan_name: str | None, overrides: tuple[str, ...],
             destroy_data: tuple[str, ...], baseline: Path | None, junit_file: Path | None,
             results_dir: Path, profiles_dir: Path, parallel: int | None, as_json: bool) -> None:
     """Run a plan on each TARGET (or take --profile) and judge it by --criteria.

@@ -12,14 +12,15 @@ from nvmeprobe.cli.output import Col, print_json, print_table
 
 @click.command("query")
 @click.argument("sql")
-@click.option("--profiles", "profiles_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("profiles"), show_default=True, help="Folder of profiles (searched recursively).")
+@click.option("--profiles", "profiles", type=click.Path(path_type=Path), multiple=True,
+              default=[Path("profiles")], show_default=True,
+              help="Profiles: files, run folders, drive folders or trees (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON list of objects.")
-def command(sql: str, profiles_dir: Path, as_json: bool) -> None:
+def command(sql: str, profiles: tuple[Path, ...], as_json: bool) -> None:
     """Run SQL over the views profiles, cells, series and findings of every profile."""
     from nvmeprobe.report.query import run_query
 
-    result = run_query(profiles_dir, sql)
+    result = run_query(list(profiles), sql)
     if as_json:
         print_json(result.records())
         return

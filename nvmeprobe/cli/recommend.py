@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 
 from nvmeprobe.cli.output import Col, console, print_json, print_table
+from nvmeprobe.profile.resolve import resolve_profiles
 from nvmeprobe.recommend.from_profiles import (load_economics, recommend_profiles,
                                                workloads_from, write_recommendation)
 from nvmeprobe.units import format_bytes
@@ -47,8 +48,11 @@ def render_recommendation(doc: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def command(profiles: tuple[Path, ...], workloads_file: Path | None, names: tuple[str, ...],
             economics_file: Path | None, output: Path, as_json: bool) -> None:
-    """Place workloads on the drive classes measured in PROFILES at the lowest cost."""
-    result = recommend_profiles(list(profiles), workloads_from(workloads_file, names),
+    """Place workloads on the drive classes measured in PROFILES at the lowest cost.
+
+    PROFILES: profile files, run folders, drive folders or profiles trees.
+    """
+    result = recommend_profiles(resolve_profiles(profiles), workloads_from(workloads_file, names),
                                 load_economics(economics_file))
     write_recommendation(result, output)
     if as_json:

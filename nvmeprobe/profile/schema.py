@@ -17,6 +17,9 @@ META_VERSION = b"nvmeprobe.schema_version"
 META_FACTS = b"nvmeprobe.facts"
 META_MANIFEST = b"nvmeprobe.manifest"
 META_RUN_ID = b"nvmeprobe.run_id"
+# An `export` that is not a whole profile (one record type, or several profiles) carries this
+# key instead of META_VERSION, so no command takes it for a profile.
+META_EXPORT = b"nvmeprobe.export"
 
 RECORDS = ("cell", "series", "finding")
 _ARROW = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}

@@ -25,8 +25,9 @@ from nvmeprobe import __version__
 from nvmeprobe.errors import EXIT_FAILED, InputError, ProbeError
 from nvmeprobe.profile.columns import STRING
 from nvmeprobe.profile.findings import findings_to_frame, to_json
-from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, IDENTITY, META_FACTS, META_MANIFEST,
-                                      META_RUN_ID, META_VERSION, SCHEMA, SCHEMA_VERSION)
+from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, IDENTITY, META_EXPORT, META_FACTS,
+                                      META_MANIFEST, META_RUN_ID, META_VERSION, SCHEMA,
+                                      SCHEMA_VERSION)
 
 METADATA_KEYS = frozenset({"facts", "manifest", "run_id", "model", "serial", "target"})
 _PANDAS_TYPES = {pa.string(): STRING, pa.large_string(): STRING, pa.int64(): pd.Int64Dtype(),
@@ -169,6 +170,16 @@ def _records(table: pa.Table, record: str) -> pd.DataFrame:
     return rows.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
+def _export_label(raw: bytes) -> str:
+    try:
+        label = json.loads(raw)
+    except json.JSONDecodeError:
+        return "unlabelled"
+    if not isinstance(label, dict):
+        return "unlabelled"
+    return f"{label.get('record') or 'all'} rows of {label.get('profiles', '?')} profile(s)"
+
+
 def read_profile(path: str | Path) -> Profile:
     """Read a profile written by `write_profile`; InputError for other files or schema versions."""
     path = Path(path)
@@ -180,6 +191,9 @@ def read_profile(path: str | Path) -> Profile:
         raise InputError(f"{path}: not a Parquet profile ({str(err).splitlines()[0]})") from None
     meta = table.schema.metadata or {}
     version = meta.get(META_VERSION)
+    if version is None and META_EXPORT in meta:
+        raise InputError(f"{path}: a partial export ({_export_label(meta[META_EXPORT])}), not a"
+                         " profile; export one profile without --record for a file commands read")
     if version is None:
         raise InputError(f"{path}: not an nvmeprobe profile (no nvmeprobe.schema_version metadata)")
     if version.decode(errors="replace") != SCHEMA_VERSION:

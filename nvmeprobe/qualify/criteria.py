@@ -8,6 +8,7 @@
     where = { rw = "randwrite", bs = "4k", iodepth = 16 }   # cells only; a list = any of
     min = 50000                    # and/or max; or equals = NUMBER | BOOL | "analysis.key"
     agg = "mean"                   # optional: mean, median, min, max, sum over matching rows
+    spread_max = 0.10              # instead of min/max/equals: (max - min) / median across drives
     [regression]                   # used with --baseline
     tolerance = 0.10               # relative change allowed in the bad direction
     metrics = ["iops", "lat_p99_us"]
@@ -34,13 +35,18 @@ AGGREGATES = ("mean", "median", "min", "max", "sum")
 DEFAULT_REGRESSION_METRICS = ("iops", "bw_bytes", "lat_p99_us")
 DEFAULT_TOLERANCE = 0.10
 _TOP_KEYS = {"plan", "set", "criterion", "regression"}
-_CRITERION_KEYS = {"name", "metric", "where", "agg", "min", "max", "equals"}
+_CRITERION_KEYS = {"name", "metric", "where", "agg", "min", "max", "equals", "spread_max"}
 _REGRESSION_KEYS = {"tolerance", "metrics", "tolerances"}
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """One acceptance check. `where` maps a cells column to the values it may take."""
+    """One acceptance check. `where` maps a cells column to the values it may take.
+
+    With `spread_max` it is a fleet check: one value per drive (the `agg`, default median, of
+    its matching cells; the median over its runs), and (max - min) / median across the drives
+    must not exceed `spread_max`.
+    """
 
     name: str
     metric: str
@@ -49,6 +55,12 @@ class Criterion:
     min: float | None = None
     max: float | None = None
     equals: float | bool | str | None = None
+    spread_max: float | None = None
+
+    @property
+    def across_drives(self) -> bool:
+        """True for a fleet check (`spread_max`), judged over several drives at once."""
+        return self.spread_max is not None
 
     @property
     def on_cells(self) -> bool:
@@ -138,6 +150,16 @@ def _check_equals(equals: Any, kind: str, where: str) -> None:
         raise InputError(f"{where}: equals must be a number or an analysis key, not {equals!r}")
 
 
+def _check_spread(spread: Any, kind: str, bounds: tuple[Any, ...], where: str) -> None:
+    if any(bound is not None for bound in bounds):
+        raise InputError(f"{where}: spread_max judges the spread across drives; put min, max or"
+                         " equals in a criterion of its own")
+    if not _number(spread) or spread < 0:
+        raise InputError(f"{where}: spread_max = {spread!r} must be a number >= 0 (0.10 = 10%)")
+    if kind != "number":
+        raise InputError(f"{where}: spread_max needs a numeric metric")
+
+
 def parse_criterion(raw: Any, index: int, source: str) -> Criterion:
     """One [[criterion]] table, validated; `index` counts from 1 for messages."""
     where = f"{source}: criterion {index}"
@@ -164,8 +186,11 @@ def parse_criterion(raw: Any, index: int, source: str) -> Criterion:
         raise InputError(f"{where}: agg {agg!r} must be one of {', '.join(AGGREGATES)}"
                          f" and applies to numeric cells columns only")
     low, high, equals = raw.get("min"), raw.get("max"), raw.get("equals")
-    if low is None and high is None and equals is None:
-        raise InputError(f"{where}: no min, max or equals to judge {metric!r} by")
+    spread = raw.get("spread_max")
+    if spread is not None:
+        _check_spread(spread, kind, (low, high, equals), where)
+    elif low is None and high is None and equals is None:
+        raise InputError(f"{where}: no min, max or equals (or spread_max) to judge {metric!r} by")
     if equals is not None and (low is not None or high is not None):
         raise InputError(f"{where}: equals cannot be combined with min or max")
     for label, bound in (("min", low), ("max", high)):
@@ -180,7 +205,8 @@ def parse_criterion(raw: Any, index: int, source: str) -> Criterion:
     name = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"].strip() else None
     return Criterion(name=name or metric, metric=metric,
                      where=_parse_where(raw["where"], where) if "where" in raw else {},
-                     agg=agg, min=low, max=high, equals=equals)
+                     agg=agg, min=low, max=high, equals=equals,
+                     spread_max=None if spread is None else float(spread))
 
 
 def parse_regression(raw: Any, source: str) -> RegressionRules:

@@ -92,10 +92,10 @@ def junit_xml(result: Qualification) -> str:
     title = result.target or result.profile
     suite = _suite(root, f"qualify {title}", 0, result.started, result.seconds, properties)
     for verdict in result.verdicts:
-        if verdict.kind == "criterion":
+        if verdict.kind in ("criterion", "fleet"):
             _case(suite, verdict)
     _close(suite, [f"{'PASS' if v.passed else 'FAIL'} {v.name}: {v.message}"
-                   for v in result.verdicts if v.kind == "criterion"])
+                   for v in result.verdicts if v.kind in ("criterion", "fleet")])
     if result.baseline is not None:
         suite = _suite(root, f"regression {title} vs {result.baseline}", 1, result.started, 0.0,
                        properties)

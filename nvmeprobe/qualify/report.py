@@ -16,7 +16,8 @@ class Qualification:
 
     `seconds` covers the whole command (the run included); `run` is the run
     summary (`run --json`) when qualify ran the plan itself, also when the run
-    failed (then `error` says why and nothing is judged).
+    failed (then `error` says why and nothing is judged); `profiles` lists
+    every profile judged when there are several.
     """
 
     profile: str
@@ -33,6 +34,7 @@ class Qualification:
     seconds: float = 0.0
     run: dict[str, Any] | None = None
     failure: ProbeError | None = field(default=None, repr=False)  # why nothing was judged
+    profiles: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Verdict]:
@@ -58,4 +60,5 @@ class Qualification:
                             "passed": len(self.verdicts) - len(self.failed)},
                 "verdicts": [v.to_dict() for v in self.verdicts], "notes": self.notes,
                 "started": self.started.isoformat(timespec="seconds"),
-                "seconds": round(self.seconds, 3), "run": self.run, "error": self.error}
+                "seconds": round(self.seconds, 3), "run": self.run, "error": self.error,
+                "profiles": self.profiles or [self.profile]}

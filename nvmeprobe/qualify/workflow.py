@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nvmeprobe.analyze.store import profile_of
 from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError
 from nvmeprobe.profile import read_profile
+from nvmeprobe.profile.resolve import resolve_one, resolve_profiles
 from nvmeprobe.qualify.criteria import Criteria
-from nvmeprobe.qualify.evaluate import qualify_profile
+from nvmeprobe.qualify.evaluate import qualify_profile, qualify_profiles
 from nvmeprobe.qualify.junit import junit_error_xml, junit_xml
 from nvmeprobe.qualify.report import Qualification
 from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
@@ -33,7 +33,7 @@ class QualifyRequest:
 
     criteria: Criteria
     target: str | None = None
-    profile: Path | None = None          # a profile file or a run folder; runs nothing
+    profile: tuple[Path, ...] = ()       # profiles, run folders, drive folders, trees; runs nothing
     plan: str | None = None              # default: the criteria's plan, else smoke
     overrides: tuple[str, ...] = ()      # after the criteria's own
     destroy_data: tuple[str, ...] = ()
@@ -53,7 +53,7 @@ def check_request(request: QualifyRequest) -> None:
         raise InputError(f"{request.criteria.source}: no [[criterion]];"
                          f" give --baseline PROFILE to compare with")
     if request.baseline is not None:
-        read_profile(request.baseline)
+        read_profile(resolve_one(request.baseline, "--baseline"))
 
 
 def write_junit(path: Path, text: str) -> None:
@@ -92,6 +92,7 @@ def qualify(request: QualifyRequest, run: RunPlan = execute_run) -> Qualificatio
     started, clock = datetime.now(timezone.utc), time.monotonic()
     check_request(request)
     criteria, summary, plan = request.criteria, None, None
+    baseline = None if request.baseline is None else resolve_one(request.baseline, "--baseline")
     if request.target:
         options = run_options(request)
         plan = options.plan
@@ -102,10 +103,9 @@ def qualify(request: QualifyRequest, run: RunPlan = execute_run) -> Qualificatio
             result = Qualification(profile=str(summary.profile) if summary else "",
                                    criteria_file=criteria.source, verdicts=[], failure=err)
         else:
-            result = qualify_profile(summary.profile, criteria, request.baseline)
+            result = qualify_profile(summary.profile, criteria, baseline)
     else:
-        assert request.profile is not None  # check_request: a target or a profile
-        result = qualify_profile(profile_of(request.profile), criteria, request.baseline)
+        result = qualify_profiles(resolve_profiles(request.profile), criteria, baseline)
     result.started, result.seconds = started, time.monotonic() - clock
     if request.target:
         result.target, result.plan = request.target, plan

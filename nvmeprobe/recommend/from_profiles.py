@@ -18,11 +18,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from nvmeprobe.errors import InputError, ProbeError
-from nvmeprobe.profile import frame_to_findings, read_profile
+from nvmeprobe.profile import Profile, frame_to_findings, read_profile
 from nvmeprobe.recommend import (DriveClass, Recommendation, Workload, builtin_workloads,
                                  drive_class_from_profile, load_workloads, recommend,
                                  recommendation_frame)
@@ -45,13 +46,22 @@ def load_economics(path: Path | None) -> dict[str, dict[str, Any]]:
 
 
 def drive_classes(profiles: list[Path], economics: dict[str, dict[str, Any]]) -> list[DriveClass]:
-    """One drive class per profile (the model name from its facts)."""
-    classes = []
+    """One drive class per model (from its facts, else the profile's folder name).
+
+    Several profiles of one model (drives of a fleet, repeated runs) make one class: their
+    cells together (the recommender takes medians per cell), the latest run's findings and facts.
+    """
+    by_model: dict[str, list[Profile]] = {}
     for path in profiles:
         profile = read_profile(path)
         model = (profile.facts.get("identity") or {}).get("model") or path.parent.name
-        findings = frame_to_findings(profile.findings) if not profile.findings.empty else {}
-        classes.append(drive_class_from_profile(model, profile.cells, findings, profile.facts,
+        by_model.setdefault(model, []).append(profile)
+    classes = []
+    for model, group in by_model.items():
+        latest = max(group, key=lambda p: p.run_id or "")
+        findings = frame_to_findings(latest.findings) if not latest.findings.empty else {}
+        cells = pd.concat([p.cells for p in group], ignore_index=True)
+        classes.append(drive_class_from_profile(model, cells, findings, latest.facts,
                                                 economics.get(model)))
     unknown = set(economics) - {c.model for c in classes}
     if unknown:

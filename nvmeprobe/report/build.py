@@ -5,6 +5,9 @@ profile's file name without .parquet; a second profile of the same name gets
 `-2`, ...). Plots whose data is absent are a one-line note in the HTML and
 have no PNG. With fio-plot charts (`report --fio-plot`) each run folder's
 charts follow its profile's own, as `fio-plot-<folder>-nj<N>-<l|g>.png`.
+A model measured on two or more drives gets a fleet view (`report.fleet`)
+at the top: every finding, and the IOPS, bandwidth and p99 latency of every
+cell, across the drives, outliers highlighted and named.
 """
 
 from __future__ import annotations
@@ -15,10 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.profile import Profile, read_profile, slug
+from nvmeprobe.profile import Profile, slug
 from nvmeprobe.report import data, plots
+from nvmeprobe.profile.resolve import load_profiles
+from nvmeprobe.report.compare import cell_label, number
 from nvmeprobe.report.fio_plot import draw_charts
-from nvmeprobe.report.html import Plot, Section, render_html
+from nvmeprobe.report.fleet import fleets
+from nvmeprobe.report.html import FleetSection, Grid, Plot, Section, render_html
+from nvmeprobe.units import format_bytes
+
+FLEET_CELL_METRICS = ("iops", "bw_bytes", "lat_p99_us")
 
 REPORT_NAME = "report.html"
 
@@ -30,6 +39,7 @@ class ReportFiles:
     html: Path
     pngs: list[Path]
     notes: list[str]
+    fleets: list[dict[str, Any]]
 
 
 def _draw(key: str, title: str, found: Any, draw: Callable[[Any], bytes]) -> Plot:
@@ -76,6 +86,48 @@ def _anchors(paths: list[Path]) -> list[str]:
     return result
 
 
+def _show(name: str, value: Any) -> str:
+    """A fleet value in the unit its name says."""
+    if value is None:
+        return "-"
+    if number(value) is None:
+        return str(value)
+    if name == "bw_bytes" or name.endswith("_bw"):
+        return f"{format_bytes(value)}/s"
+    if name.endswith("bytes"):
+        return format_bytes(value)
+    if name.endswith("_us"):
+        return f"{value:,.1f} us"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _spread_cells(name: str, row: dict[str, Any]) -> list[str]:
+    if "values" in row:
+        return ["; ".join(f"{value}: {', '.join(drives)}" for value, drives in row["values"].items()),
+                "", "", "", ""]
+    spread = row.get("spread")
+    return [_show(name, row.get("median")), _show(name, row.get("min")), _show(name, row.get("max")),
+            "-" if spread is None else f"{spread:.1%}", ", ".join(row.get("outliers") or []) or "-"]
+
+
+def fleet_section(fleet: dict[str, Any], anchor: str) -> FleetSection:
+    """The HTML of one model's fleet view."""
+    header = ["n", "median", "min", "max", "spread", "outliers"]
+    findings = Grid("findings across drives", ["finding", *header],
+                    [[row["finding"], str(row.get("n", "-")), *_spread_cells(row["finding"], row)]
+                     for row in fleet["findings"]],
+                    [bool(row.get("outliers")) for row in fleet["findings"]])
+    shown = [row for row in fleet["cells"] if row["metric"] in FLEET_CELL_METRICS]
+    cells = Grid("cells across drives (IOPS, bandwidth, p99 latency)", ["cell", "metric", *header],
+                 [[cell_label(row), row["metric"], str(row["n"]), *_spread_cells(row["metric"], row)]
+                  for row in shown], [bool(row["outliers"]) for row in shown])
+    outliers = ", ".join(fleet["outliers"]) or "none"
+    notes = [f"{len(fleet['drives'])} drives ({', '.join(fleet['drives'])}),"
+             f" {fleet['profiles']} profile(s); one value per drive (the median of its runs).",
+             f"Outliers ({fleet['outlier_rule']}): {outliers}."]
+    return FleetSection(anchor, f"fleet: {fleet['model'] or 'unknown model'}", notes, [findings, cells])
+
+
 def build_report(profile_paths: list[Path], out_dir: Path,
                  fio_plot_runs: dict[Path, Path] | None = None) -> ReportFiles:
     """Read the profiles and write DIR/report.html and DIR/<profile>/<plot>.png.
@@ -86,14 +138,18 @@ def build_report(profile_paths: list[Path], out_dir: Path,
     """
     if not profile_paths:
         raise InputError("report needs at least one profile")
-    sections = [profile_section(read_profile(path), anchor)
-                for path, anchor in zip(profile_paths, _anchors(profile_paths))]
+    items = load_profiles(profile_paths)
+    sections = [profile_section(item.profile, anchor)
+                for item, anchor in zip(items, _anchors(profile_paths))]
     if fio_plot_runs is not None:
         for path, section in zip(profile_paths, sections):
             run_dir = fio_plot_runs.get(path)
             section.plots += (draw_charts(run_dir, section.heading) if run_dir else [Plot(
                 "fio-plot", "fio-plot charts", note="fio-plot charts a run folder: give"
                 " results/<run-id> instead of the profile file")])
+    fleet_docs = fleets(items)
+    fleet_sections = [fleet_section(fleet, f"fleet-{index}")
+                      for index, fleet in enumerate(fleet_docs, 1)]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         pngs = []
@@ -105,8 +161,8 @@ def build_report(profile_paths: list[Path], out_dir: Path,
                     target.write_bytes(plot.png)
                     pngs.append(target)
         html = out_dir / REPORT_NAME
-        html.write_text(render_html(sections), encoding="utf-8")
+        html.write_text(render_html(sections, fleets=fleet_sections), encoding="utf-8")
     except OSError as err:
         raise InputError(f"cannot write the report to {out_dir}: {err.strerror or err}") from None
     notes = [f"{s.anchor}: {p.title}: {p.note}" for s in sections for p in s.plots if p.png is None]
-    return ReportFiles(html, pngs, notes)
+    return ReportFiles(html, pngs, notes, fleet_docs)

@@ -31,6 +31,7 @@ from nvmeprobe.errors import InputError
 from nvmeprobe.profile import Profile
 from nvmeprobe.report.data import findings_of, measured_cells
 from nvmeprobe.unknown import jsonable, optional_float
+from nvmeprobe.units import format_size_token
 
 KEYS = ("rw", "direction", "bs", "offset", "iodepth", "numjobs")
 # metric -> the direction that is better
@@ -40,7 +41,7 @@ DEFAULT_NOISE = 0.05
 SKIPPED_FINDINGS = frozenset({"evidence", "method_version", "percentiles", "percentile_columns", "points"})
 
 
-def _number(value: Any) -> float | None:
+def number(value: Any) -> float | None:
     """A metric as a float; None when unknown or not a number (bools are not numbers)."""
     if isinstance(value, bool):
         return None
@@ -73,22 +74,30 @@ def cell_summary(cells: pd.DataFrame) -> dict[tuple, dict[str, tuple[float | Non
     frame = cells.astype({key: object for key in KEYS})
     for key, group in frame.groupby(list(KEYS), sort=True, dropna=False):
         key = tuple(jsonable(value) for value in key)
-        summary[key] = {metric: (_number(group[metric].median()), _spread(group[metric]))
+        summary[key] = {metric: (number(group[metric].median()), _spread(group[metric]))
                         for metric in METRICS if metric in group}
     return summary
 
 
-def _order(key: tuple) -> list[tuple[bool, Any]]:
+def cell_order(key: tuple) -> list[tuple[bool, Any]]:
     """Sort cell keys numerically, unknown values last."""
     return [(value is None, value if value is not None else 0) for value in key]
 
 
-def _key_dict(key: tuple) -> dict[str, Any]:
+def key_dict(key: tuple) -> dict[str, Any]:
     return {name: (int(value) if isinstance(value, (int, float)) and not isinstance(value, bool)
                    else value) for name, value in zip(KEYS, key)}
 
 
-def _verdict(metric: str, change: float) -> str:
+def cell_label(row: dict[str, Any]) -> str:
+    """'randwrite write 4k+4k QD16 x1' from a cell key's fields."""
+    size = "?" if row["bs"] is None else format_size_token(row["bs"])
+    offset = f"+{format_size_token(row['offset'])}" if row["offset"] else ""
+    depth, jobs = (("?" if row[k] is None else row[k]) for k in ("iodepth", "numjobs"))
+    return f"{row['rw']} {row['direction']} {size}{offset} QD{depth} x{jobs}"
+
+
+def verdict(metric: str, change: float) -> str:
     higher_better = METRICS[metric] == "higher"
     return "better" if (change > 0) == higher_better else "worse"
 
@@ -97,7 +106,7 @@ def compare_cells(a: pd.DataFrame, b: pd.DataFrame, noise: float) -> dict[str, A
     """Every matching cell's metrics side by side; keys found on one side only."""
     left, right = cell_summary(a), cell_summary(b)
     rows = []
-    for key in sorted(set(left) & set(right), key=_order):
+    for key in sorted(set(left) & set(right), key=cell_order):
         for metric in METRICS:
             value_a, spread_a = left[key].get(metric, (None, None))
             value_b, spread_b = right[key].get(metric, (None, None))
@@ -108,12 +117,12 @@ def compare_cells(a: pd.DataFrame, b: pd.DataFrame, noise: float) -> dict[str, A
             change = relative_change(value_a, value_b)
             beyond = (value_a is None) != (value_b is None) or (change is None and value_a != value_b) \
                 or (change is not None and abs(change) > tolerance)
-            rows.append({**_key_dict(key), "metric": metric, "a": value_a, "b": value_b, "change": change,
+            rows.append({**key_dict(key), "metric": metric, "a": value_a, "b": value_b, "change": change,
                          "tolerance": tolerance, "noise_measured": measured, "beyond_noise": bool(beyond),
-                         "verdict": _verdict(metric, change) if beyond and change is not None else None})
+                         "verdict": verdict(metric, change) if beyond and change is not None else None})
     return {"cells": rows,
-            "cells_only_in_a": [_key_dict(k) for k in sorted(set(left) - set(right), key=_order)],
-            "cells_only_in_b": [_key_dict(k) for k in sorted(set(right) - set(left), key=_order)]}
+            "cells_only_in_a": [key_dict(k) for k in sorted(set(left) - set(right), key=cell_order)],
+            "cells_only_in_b": [key_dict(k) for k in sorted(set(right) - set(left), key=cell_order)]}
 
 
 def _item_name(item: dict[str, Any], index: int) -> str:
@@ -147,7 +156,7 @@ def compare_findings(a: dict[str, Any], b: dict[str, Any], noise: float) -> list
         value_a, value_b = left.get(name), right.get(name)
         if value_a is None and value_b is None:
             continue
-        number_a, number_b = _number(value_a), _number(value_b)
+        number_a, number_b = number(value_a), number(value_b)
         numeric = number_a is not None and number_b is not None
         change = relative_change(number_a, number_b) if numeric else None
         if numeric and change is not None:

@@ -1,11 +1,17 @@
-"""Export a profile's rows as CSV, JSON or Parquet, for tools that do not read nvmeprobe profiles.
+"""Export profiles' rows as CSV, JSON or Parquet, for tools that do not read nvmeprobe profiles.
 
 With a record type (cell, series, finding) only that type's columns are
 exported, in schema order with `record` first; without one the whole long
-table (every column, every record). A Parquet export keeps the profile's
-metadata (schema version, facts, manifest, run id), so a full export is itself
-a profile `read_profile` accepts. JSON is a list of row objects, unknown
-values null.
+table (every column, every record). Several profiles give their rows one
+after another (each row names its run, model and serial). JSON is a list of
+row objects, unknown values null.
+
+Parquet: a whole single profile keeps the profile's metadata (schema
+version, facts, manifest, run id), so it is itself a profile every command
+reads. Anything else (one record type, or several profiles) is labelled a
+partial export (`nvmeprobe.export` metadata: record, profiles, run ids) and
+carries no schema version: `read_profile` refuses it with a clear error and
+folder searches pass over it.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ import pyarrow.parquet as pq
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import SCHEMA, Profile
 from nvmeprobe.profile.findings import to_json
-from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_FACTS, META_MANIFEST, META_RUN_ID,
-                                      META_VERSION, RECORDS, SCHEMA_VERSION)
+from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_EXPORT, META_FACTS, META_MANIFEST,
+                                      META_RUN_ID, META_VERSION, RECORDS, SCHEMA_VERSION)
 from nvmeprobe.unknown import jsonable
 
 FORMATS = ("csv", "json", "parquet")
@@ -41,19 +47,29 @@ def _record_table(profile: Profile, record: str, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def export_table(profile: Profile, record: str | None) -> pa.Table:
-    """The rows to export, with the profile's metadata on the schema."""
+def _rows(profile: Profile, record: str | None) -> pa.Table:
+    if record is None:
+        return pa.concat_tables([_record_table(profile, name, SCHEMA) for name in RECORDS])
+    wanted = {"record", *FIELDS_BY_RECORD[record]}
+    return _record_table(profile, record, pa.schema([f for f in SCHEMA if f.name in wanted]))
+
+
+def export_table(profiles: list[Profile], record: str | None) -> pa.Table:
+    """The rows to export, labelled as a profile (one whole profile) or a partial export."""
     if record is not None and record not in RECORDS:
         raise InputError(f"--record {record!r} is not one of {', '.join(RECORDS)}")
-    if record is None:
-        table = pa.concat_tables([_record_table(profile, name, SCHEMA) for name in RECORDS])
-    else:
-        wanted = {"record", *FIELDS_BY_RECORD[record]}
-        schema = pa.schema([field for field in SCHEMA if field.name in wanted])
-        table = _record_table(profile, record, schema)
-    return table.replace_schema_metadata({
-        META_VERSION: SCHEMA_VERSION.encode(), META_FACTS: to_json(profile.facts).encode(),
-        META_MANIFEST: to_json(profile.manifest).encode(), META_RUN_ID: (profile.run_id or "").encode()})
+    if not profiles:
+        raise InputError("export needs at least one profile")
+    table = pa.concat_tables([_rows(profile, record) for profile in profiles])
+    if record is None and len(profiles) == 1:
+        profile = profiles[0]
+        return table.replace_schema_metadata({
+            META_VERSION: SCHEMA_VERSION.encode(), META_FACTS: to_json(profile.facts).encode(),
+            META_MANIFEST: to_json(profile.manifest).encode(),
+            META_RUN_ID: (profile.run_id or "").encode()})
+    label = {"kind": "partial", "record": record, "profiles": len(profiles),
+             "run_ids": [profile.run_id for profile in profiles]}
+    return table.replace_schema_metadata({META_EXPORT: to_json(label).encode()})
 
 
 def encode(table: pa.Table, fmt: str) -> bytes:

@@ -18,6 +18,7 @@ th { color: #555; font-weight: normal; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-weight: bold; margin-bottom: 0.3em; }
 p.note { color: #777; font-style: italic; } .unknown { color: #999; }
+tr.outlier td { background: #fde8e8; }
 """
 
 
@@ -43,6 +44,35 @@ class Section:
     plots: list[Plot] = field(default_factory=list)
 
 
+@dataclass
+class Grid:
+    """A table with a header row; `flagged` rows (outliers) are highlighted."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    flagged: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class FleetSection:
+    """The fleet view of one model: notes, then tables."""
+
+    anchor: str
+    heading: str
+    notes: list[str]
+    grids: list[Grid]
+
+
+def _grid(grid: Grid) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in grid.header)
+    flags = grid.flagged or [False] * len(grid.rows)
+    body = "".join(('<tr class="outlier">' if flag else "<tr>")
+                   + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+                   for row, flag in zip(grid.rows, flags))
+    return f"<table><caption>{escape(grid.title)}</caption><tr>{head}</tr>{body}</table>"
+
+
 def _table(title: str, rows: list[tuple[str, str | None]]) -> str:
     body = "".join(f"<tr><th>{escape(label)}</th><td>"
                    + (escape(value) if value is not None else '<span class="unknown">unknown</span>')
@@ -60,12 +90,20 @@ def _plot(plot: Plot, anchor: str) -> str:
             f'<img alt="{escape(plot.title)}" src="data:image/png;base64,{data}"></figure>')
 
 
-def render_html(sections: list[Section], title: str = "nvmeprobe report") -> str:
-    """The whole document."""
-    contents = "".join(f'<li><a href="#{escape(s.anchor)}">{escape(s.heading)}</a></li>' for s in sections)
+def render_html(sections: list[Section], title: str = "nvmeprobe report",
+                fleets: list[FleetSection] | None = None) -> str:
+    """The whole document: fleet views first, then one section per profile."""
+    fleets = fleets or []
+    contents = "".join(f'<li><a href="#{escape(s.anchor)}">{escape(s.heading)}</a></li>'
+                       for s in [*fleets, *sections])
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}"
              f"</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
              f"<p>nvmeprobe {escape(__version__)}; {len(sections)} profile(s).</p><ul>{contents}</ul>"]
+    for fleet in fleets:
+        parts.append(f'<section id="{escape(fleet.anchor)}"><h2>{escape(fleet.heading)}</h2>')
+        parts.extend(f"<p>{escape(note)}</p>" for note in fleet.notes)
+        parts.extend(_grid(grid) for grid in fleet.grids)
+        parts.append("</section>")
     for section in sections:
         parts.append(f'<section id="{escape(section.anchor)}"><h2>{escape(section.heading)}</h2>')
         parts.append(_table("drive", section.identity))

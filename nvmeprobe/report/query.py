@@ -1,7 +1,8 @@
-"""SQL over every profile in a folder with DuckDB.
+"""SQL over profiles with DuckDB.
 
-Views, all over `DIR/**/*.parquet` (one glob, as the schema is the same in
-every profile):
+The profiles are those `resolve_profiles` finds (files, run folders, drive
+folders, trees; other Parquet files in a folder are passed over). Views, all
+over that list of files (the schema is the same in every profile):
 - `profiles`: every row and column, plus `filename` (the profile file);
 - `cells`, `series`, `findings`: the rows of one record type with that
   type's columns (SCHEMA.md) and `filename`.
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 
 from nvmeprobe.errors import InputError
+from nvmeprobe.profile.resolve import resolve_profiles
 from nvmeprobe.profile.schema import FIELDS_BY_RECORD
 from nvmeprobe.unknown import jsonable
 
@@ -39,23 +41,20 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def connect(profiles_dir: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the views over the profiles under `profiles_dir`."""
-    if not profiles_dir.is_dir():
-        raise InputError(f"{profiles_dir}: no such profiles folder")
-    if next(profiles_dir.rglob("*.parquet"), None) is None:
-        raise InputError(f"{profiles_dir}: no profiles (*.parquet) found")
-    glob = _quote(str(profiles_dir / "**" / "*.parquet"))
+def connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the views over the profiles `paths` name."""
+    files = "[" + ", ".join(_quote(str(path)) for path in resolve_profiles(paths)) + "]"
     connection = duckdb.connect(":memory:")
     try:
-        connection.execute(f"create view profiles as select * from read_parquet({glob}, filename = true)")
+        connection.execute(f"create view profiles as select * from read_parquet({files}, filename = true)")
         for view, record in VIEWS.items():
             columns = ", ".join(f'"{name}"' for name in FIELDS_BY_RECORD[record])
             connection.execute(f"create view {view} as select record, {columns}, filename from profiles"
                                f" where record = {_quote(record)}")
     except duckdb.Error as err:
         connection.close()
-        raise InputError(f"cannot read the profiles under {profiles_dir}: {_first_line(err)}") from None
+        where = ", ".join(str(path) for path in paths)
+        raise InputError(f"cannot read the profiles under {where}: {_first_line(err)}") from None
     return connection
 
 
@@ -63,9 +62,9 @@ def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
-def run_query(profiles_dir: Path, sql: str) -> QueryResult:
+def run_query(paths: list[Path], sql: str) -> QueryResult:
     """Run one SQL statement over the views; a bad statement is an InputError with DuckDB's first line."""
-    connection = connect(profiles_dir)
+    connection = connect(paths)
     try:
         cursor = connection.execute(sql)
         if cursor.description is None:
