@@ -18,9 +18,10 @@ import pandas as pd
 
 from nvmeprobe.analyze.spread import distribution, median
 from nvmeprobe.qualify.criteria import Criterion
-from nvmeprobe.qualify.judge import aggregate, matching_rows, plain, show
+from nvmeprobe.qualify.judge import aggregate, matching_rows, show
 from nvmeprobe.qualify.metrics import finding_value
 from nvmeprobe.qualify.verdict import Verdict
+from nvmeprobe.unknown import jsonable
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def drive_value(criterion: Criterion, item: Measured) -> float | None:
     if criterion.on_cells:
         values = matching_rows(item.cells, criterion.where)[criterion.metric].dropna()
         return None if values.empty else aggregate(values, criterion.agg or "median")
-    value = plain(finding_value(item.findings, criterion.metric))
+    value = jsonable(finding_value(item.findings, criterion.metric))
     return None if value is None or isinstance(value, bool) else float(value)
 
 
