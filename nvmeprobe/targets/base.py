@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.discover.in_use import InUse
+from nvmeprobe.errors import InputError
 
 Capture = dict[str, bytes]
 FioOption = tuple[str, str]
@@ -79,7 +80,7 @@ class Target(ABC):
 
     def probe_job_lines(self) -> list[str]:
         """Engine and file lines of a read-only job file on a remote fio --server."""
-        return ["ioengine=psync", f"filename={self.path}", "direct=1"]
+        raise InputError(f"{self.text} cannot be probed on a remote fio --server")
 
     @property
     def probes_lba_size(self) -> bool:

@@ -49,6 +49,9 @@ class _PathTarget(Target):
     def fio_file(self) -> FioOption:
         return ("filename", self.resolved)
 
+    def probe_job_lines(self) -> list[str]:
+        return ["ioengine=psync", f"filename={self.resolved}", "direct=1"]
+
 
 @dataclass(frozen=True)
 class BlockTarget(_PathTarget):
