@@ -37,7 +37,7 @@ def test_job_states_from_condensed_and_plain_run_strings():
 
 
 def test_progress_bar_text_says_what_fio_shows():
-    from nvmeprobe.cli.run import live_text
+    from nvmeprobe.cli.live import live_text
 
     assert live_text(parse_status("Jobs: 1 (f=1): [w(1)][-.-%][w=159MiB/s][w=40.7k IOPS][eta 00m:00s]")) \
         == "40,700 IOPS 159 MiB/s"

@@ -18,7 +18,8 @@ from rich.console import Console
 
 from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
-from nvmeprobe.cli.run import RunProgress, live_text
+from nvmeprobe.cli.live import live_text
+from nvmeprobe.cli.run import RunProgress
 from nvmeprobe.plan import Cell, TargetFacts, expand_plan, parse_plan_text
 from nvmeprobe.profile import read_profile
 from nvmeprobe.run.fio_process import kill_orphaned_jobs

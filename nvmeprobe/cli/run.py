@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
+from nvmeprobe.cli.live import live_text
 from nvmeprobe.cli.output import err_console, print_json, print_line
 from nvmeprobe.cli.plan import plan_option, profiles_option, set_option
 from nvmeprobe.errors import InputError, MeasurementFailed
@@ -19,7 +20,6 @@ from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.hosts import RemoteHost
 from nvmeprobe.run.manifest import Manifest
 from nvmeprobe.run.stall import stall_timeout
-from nvmeprobe.units import format_bytes
 
 destroy_option = click.option(
     "--destroy-data", "destroy_data", multiple=True, metavar="DEVICE|SERIAL",
@@ -30,16 +30,6 @@ results_option = click.option("--results", "results_dir", type=click.Path(path_t
 parallel_option = click.option(
     "--parallel", "parallel", type=click.IntRange(min=1), default=None, metavar="N",
     help="With several targets: run at most N at a time (default: all at once).")
-
-
-def live_text(status: FioStatus) -> str:
-    """What the progress bar shows of one fio status sample."""
-    if status.has_rates:
-        bw = (status.read_bw or 0) + (status.write_bw or 0)
-        return f"{status.iops or 0:,.0f} IOPS {format_bytes(bw)}/s"
-    if status.states and set(status.states) & set("rRwWmM"):
-        return "no IO completing"  # a stall, or a pause in IO (the rates come back when it ends)
-    return "ramp" if status.states and "/" in status.states else ""
 
 
 class RunProgress:

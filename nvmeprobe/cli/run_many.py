@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from nvmeprobe.cli.live import live_text
 from nvmeprobe.cli.output import err_console, print_line
-from nvmeprobe.cli.run import live_text
 from nvmeprobe.errors import EXIT_FAILED, MeasurementFailed, ProbeError
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunOptions
