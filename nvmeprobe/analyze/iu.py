@@ -116,6 +116,7 @@ def write_points(cells: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     require_columns(cells, CELL_COLUMNS, "cells")
     rows = cells[(cells["rw"] == "randwrite") & (cells["direction"] == "write")
                  & (cells["bw_bytes"] > 0)]
+    rows = rows.dropna(subset=["bs", "offset", "iodepth", "numjobs"])  # unknown shape: no point
     if rows.empty:
         return pd.DataFrame(columns=list(POINT_COLUMNS)), {"iodepth": None, "numjobs": None}
     distinct = rows.drop_duplicates(["iodepth", "numjobs", "bs", "offset"])

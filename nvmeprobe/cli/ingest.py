@@ -30,6 +30,7 @@ def command(paths: tuple[Path, ...], profiles_dir: Path, model: str | None, seri
                           "results": p.results, "cells": p.cells, "series": p.series,
                           "logs": [str(log) for log in p.logs]} for p in report.profiles],
             "skipped": [{"path": str(path), "reason": reason} for path, reason in report.skipped],
+            "notes": [{"path": str(path), "note": note} for path, note in report.notes],
             "cells": sum(p.cells for p in report.profiles)})
     else:
         for p in report.profiles:
@@ -39,5 +40,7 @@ def command(paths: tuple[Path, ...], profiles_dir: Path, model: str | None, seri
             print_line(f"  profile: {p.profile}")
         for path, reason in report.skipped:
             err_console.print(f"skipped {escape(str(path))}: {escape(reason)}")
+        for path, note in report.notes:
+            err_console.print(f"note {escape(str(path))}: {escape(note)}")
     if not report.profiles:
         raise InputError(f"nothing ingested from {len(paths)} path(s)")

@@ -9,7 +9,10 @@ used by tests/fixtures/emulated/* (nvme-id-ctrl.json, queue-limits.txt, list.jso
 are accepted as aliases, and a `summary.txt` with "NAME rc=N" lines marks failed commands.
 
 A file that is missing, failed or malformed becomes a one-line entry in `gaps`; the rest
-of the report still decodes. Precedence when sources overlap: Identify Controller over
+of the report still decodes. So does an impossible value: a size of zero or below (nvme-cli
+prints `nvme list`'s PhysicalSize through a 32-bit signed integer on some versions, e.g.
+-2147483648), or a size beyond the namespace (nsze x LBA size from Identify Namespace), is a
+gap naming the tool and the value, never a fact. Precedence when sources overlap: Identify Controller over
 `nvme list` over smartctl over sysfs for identity; sysfs over Identify Namespace over `nvme list`
 over smartctl for geometry; OCP C0 over the endurance-group log over a vendor log for
 media bytes written.
@@ -166,7 +169,7 @@ def decode_capture(files: dict[str, bytes], target: str) -> InspectReport:
     cap.leftover_errors()
 
     identity = _identity(ctrl, listed, smartctl, sysfs_identity)
-    geometry = _geometry(sysfs, size, ns, listed, smartctl)
+    geometry = _geometry(sysfs, _sizes(cap, size, ns, listed, smartctl), ns, listed, smartctl)
     iu = decode_iu(ns, sysfs)
     endurance = _endurance(smart or (smartctl.smart if smartctl else None), ocp, groups, vendor, ns)
     if smart is None and (smartctl is None or smartctl.smart is None):
@@ -218,14 +221,37 @@ def _identity(ctrl: ControllerFacts | None, listed: ListedNamespace | None,
     )
 
 
+def _sizes(cap: _Capture, size: int | None, ns: NamespaceFacts | None,
+           listed: ListedNamespace | None, smartctl: SmartctlFacts | None) -> int | None:
+    """The first plausible size, in precedence order; every impossible one becomes a gap."""
+    namespace = ns.size_bytes if ns and ns.size_bytes and ns.size_bytes > 0 else None
+    sources = [("sysfs size", size),
+               ("Identify Namespace size (nsze)", ns.size_bytes if ns else None),
+               ("nvme list PhysicalSize", listed.size_bytes if listed else None),
+               ("smartctl namespace size", smartctl.size_bytes if smartctl else None)]
+    plausible = []
+    for label, value in sources:
+        if value is None:
+            continue
+        if value <= 0:
+            cap.gaps.append(f"{label} {value} is impossible (a size must be positive; nvme-cli"
+                            f" overflows 32-bit sizes): not used")
+        elif namespace is not None and value > namespace:
+            cap.gaps.append(f"{label} {value} is impossible: beyond the namespace's {namespace}"
+                            f" bytes (Identify Namespace): not used")
+        else:
+            plausible.append(value)
+    return plausible[0] if plausible else None
+
+
 def _geometry(sysfs: dict[str, int], size: int | None, ns: NamespaceFacts | None,
               listed: ListedNamespace | None, smartctl: SmartctlFacts | None) -> Geometry:
+    """Sizes and block sizes; `size` is the size `_sizes` found plausible."""
     def positive(key: str) -> int | None:
         return sysfs.get(key) or None
 
     return Geometry(
-        size_bytes=_first(size, (ns.size_bytes if ns else None), (listed.size_bytes if listed else None),
-                          (smartctl.size_bytes if smartctl else None)),
+        size_bytes=size,
         logical_block_size=_first(positive("logical_block_size"), (ns.lba_size if ns else None),
                                   (listed.logical_block_size if listed else None), (smartctl.logical_block_size if smartctl else None)),
         physical_block_size=positive("physical_block_size"),

@@ -22,6 +22,11 @@ from nvmeprobe.tools import have_tool, run_tool
 _MULTIPATH_PATH = re.compile(r"nvme\d+c\d+n\d+")
 
 
+def _positive(size: int | None) -> int | None:
+    """A size nvme-cli printed, or None when impossible (-2147483648: its 32-bit overflow)."""
+    return size if size is not None and size > 0 else None
+
+
 def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]],
                    in_use: dict[str, InUse]) -> list[dict[str, Any]]:
     """One `detect --json` object per device (contract keys, docs/design.md section 6)."""
@@ -37,7 +42,7 @@ def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]
             "model": nvme.get("model") or dev.model or _default_model(dev),
             "serial": nvme.get("serial") or dev.serial,
             "firmware": nvme.get("firmware") or dev.firmware,
-            "size_bytes": nvme.get("size_bytes") or dev.size_bytes,
+            "size_bytes": dev.size_bytes or _positive(nvme.get("size_bytes")),
             "logical_block_size": lbs,
             "reported_iu_bytes": dev.queue.get("minimum_io_size"),
             "in_use": verdict.in_use,
@@ -50,7 +55,7 @@ def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]
         rows.append({
             "target": path, "kind": "nvme", "model": nvme.get("model"),
             "serial": nvme.get("serial"), "firmware": nvme.get("firmware"),
-            "size_bytes": nvme.get("size_bytes"),
+            "size_bytes": _positive(nvme.get("size_bytes")),
             "logical_block_size": nvme.get("logical_block_size"),
             "reported_iu_bytes": None, "in_use": None,
             "in_use_reasons": ["not in sysfs"], "backing_file": None,

@@ -14,6 +14,10 @@ Decisions:
   error code and zero throughput are kept, with latencies unknown.
 - host_bytes_written is the row's own bytes written: io_bytes for write rows,
   0 for read and trim rows, so summing over a cell's rows gives the cell's.
+- An option this cannot parse (fio's zone units `offset=10z`, a size in
+  percent, a word where a number belongs) leaves its column unknown (null)
+  and adds a note naming the job and the option; the rest of the result is
+  kept. Options no column is made of (`size=300z`) are not parsed at all.
 - Context (run_id, cell, model, serial, target, steady, ...) fills columns the
   JSON does not have. media_bytes_written from context lands on write rows.
   `target` defaults to the job's filename (or NBD uri); `steady` to fio's own
@@ -24,7 +28,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -38,6 +43,7 @@ __all__ = ["load_fio_json", "split_fio_output", "cells_from_fio", "fio_records",
 
 CONTEXT_KEYS = frozenset({"run_id", "cell", "model", "serial", "target", "steady",
                           "media_bytes_written", "source", "host", "stage", "round"})
+T = TypeVar("T")
 _JSON_START = re.compile(r"^[ \t]*\{", re.MULTILINE)
 _DECODER = json.JSONDecoder()
 
@@ -101,16 +107,28 @@ def _steady(job: dict[str, Any], options: dict[str, str]) -> bool | None:
     return None
 
 
+def _lenient(column: str, parse: Callable[[], T], job: dict[str, Any], notes: list[str]
+             ) -> T | None:
+    """parse(), or None and a note when the fio option behind `column` cannot be read."""
+    try:
+        return parse()
+    except InputError as err:
+        note = f"job {job.get('jobname')!r}: {column} unknown: {err}"
+        if note not in notes:
+            notes.append(note)
+        return None
+
+
 def _direction_row(job: dict[str, Any], options: dict[str, str], rw: str, direction: str,
-                   fio_version: str | None) -> dict[str, Any]:
+                   fio_version: str | None, notes: list[str]) -> dict[str, Any]:
     stats = job.get(direction) or {}
     io_bytes = int(stats.get("io_bytes", 0))
     row: dict[str, Any] = {
         "rw": rw, "direction": direction,
-        "bs": opt.block_size(options, direction),
-        "offset": opt.alignment_offset(options),
-        "iodepth": opt.integer(options, "iodepth", 1),
-        "numjobs": opt.integer(options, "numjobs", 1),
+        "bs": _lenient("bs", lambda: opt.block_size(options, direction), job, notes),
+        "offset": _lenient("offset", lambda: opt.alignment_offset(options), job, notes),
+        "iodepth": _lenient("iodepth", lambda: opt.integer(options, "iodepth", 1), job, notes),
+        "numjobs": _lenient("numjobs", lambda: opt.integer(options, "numjobs", 1), job, notes),
         "runtime_s": float(stats.get("runtime", 0)) / 1000.0,
         "iops": float(stats.get("iops", 0.0)),
         "bw_bytes": _bandwidth(stats),
@@ -118,7 +136,7 @@ def _direction_row(job: dict[str, Any], options: dict[str, str], rw: str, direct
         "io_bytes": io_bytes,
         "total_ios": int(stats.get("total_ios", 0)),
         "error": int(job.get("error", 0)),
-        "rwmixread": opt.read_mix(options, rw),
+        "rwmixread": _lenient("rwmixread", lambda: opt.read_mix(options, rw), job, notes),
         "ioengine": options.get("ioengine"),
         "fio_version": fio_version,
         "job_name": job.get("jobname"),
@@ -141,8 +159,13 @@ def _apply_context(row: dict[str, Any], context: dict[str, Any]) -> dict[str, An
     return row
 
 
-def fio_records(doc: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
-    """`cells_from_fio` as plain dicts (what `ingest_paths` collects across files)."""
+def fio_records(doc: dict[str, Any], notes: list[str] | None = None, **context: Any
+                ) -> list[dict[str, Any]]:
+    """`cells_from_fio` as plain dicts (what `ingest_paths` collects across files).
+
+    Options that cannot be parsed are left unknown; `notes` (when given) receives one line each.
+    """
+    notes = notes if notes is not None else []
     unknown = set(context) - CONTEXT_KEYS
     if unknown:
         raise InputError(f"unknown cell context {sorted(unknown)}; allowed: {sorted(CONTEXT_KEYS)}")
@@ -155,7 +178,7 @@ def fio_records(doc: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
             rw = opt.mode(options)
             directions = [d for d in ("read", "write", "trim") if _active(job.get(d))]
             for direction in directions or opt.directions_of(rw):
-                row = _direction_row(job, options, rw, direction, fio_version)
+                row = _direction_row(job, options, rw, direction, fio_version, notes)
                 records.append(_apply_context(row, context))
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise InputError(f"fio JSON has an unexpected shape: {type(err).__name__} {err}") from None

@@ -54,10 +54,15 @@ def block_size(options: dict[str, str], direction: str) -> int | None:
 
 
 def alignment_offset(options: dict[str, str]) -> int | None:
-    """fio's `offset` in bytes (0 when absent); None for a percentage offset."""
+    """fio's `offset` in bytes (0 when absent); None for a percentage offset.
+
+    InputError for zone units ('10z') and anything else that is not a size.
+    """
     text = str(options.get("offset", "0")).strip()
     if text.endswith("%"):
         return None
+    if text.lower().endswith("z"):
+        raise InputError(f"fio option offset={text!r} counts zones, whose size the results do not give")
     return parse_size(text)
 
 

@@ -53,10 +53,11 @@ class Ingested:
 
 @dataclass
 class IngestReport:
-    """Every profile written and every file skipped, with the reason."""
+    """Every profile written, every file skipped with the reason, every option left unknown."""
 
     profiles: list[Ingested] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    notes: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def log_prefixes(doc: dict) -> set[str]:
@@ -132,17 +133,20 @@ def ingest_to_profiles(paths: list[Path], profiles_dir: Path, model: str | None 
     now = datetime.now(timezone.utc)
     for path in paths:
         try:
-            cells, skipped = ingest_paths([path])
+            notes: list[tuple[Path, str]] = []
+            cells, skipped = ingest_paths([path], notes)
         except InputError as err:
             report.skipped.append((path, str(err)))
             continue
         report.skipped.extend(skipped)
+        report.notes.extend(notes)
         if cells.empty:
             continue
         series, logs = _series(cells, report.skipped)
         run_id = _run_id(path, lambda rid: profile_path(profiles_dir, model, serial, rid).exists(), now)
         manifest = {"kind": "ingest", "sources": sorted(set(cells["source"].dropna())),
-                    "logs": [str(log) for log in logs], "nvmeprobe_version": __version__}
+                    "logs": [str(log) for log in logs], "nvmeprobe_version": __version__,
+                    "notes": [f"{source}: {note}" for source, note in notes]}
         cells = cells.assign(run_id=run_id, model=model, serial=serial)
         written = write_profile(profile_path(profiles_dir, model, serial, run_id), cells, series,
                                 _findings(cells, series, manifest),

@@ -57,14 +57,19 @@ def find_fio_results(paths: Iterable[str | Path]) -> list[Path]:
     return [path for path, _ in _results_with_cells(paths)]
 
 
-def ingest_paths(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
-    """Cells of every fio result under `paths`, and the (path, reason) of each file skipped."""
+def ingest_paths(paths: Iterable[str | Path], notes: list[tuple[Path, str]] | None = None
+                 ) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
+    """Cells of every fio result under `paths`, and the (path, reason) of each file skipped.
+
+    `notes` (when given) receives (path, note) for each option left unknown in a kept file.
+    """
     records: list[dict] = []
     skipped: list[tuple[Path, str]] = []
     for path, cell in _results_with_cells(paths):
+        found: list[str] = []
         try:
             doc = load_fio_json(path.read_bytes(), str(path))
-            rows = fio_records(doc, cell=cell, source=str(path))
+            rows = fio_records(doc, found, cell=cell, source=str(path))
         except InputError as err:
             skipped.append((path, str(err)))
             continue
@@ -73,5 +78,7 @@ def ingest_paths(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, list[tuple[
             continue
         if not rows:
             skipped.append((path, f"{path}: fio results hold no jobs"))
+        if notes is not None:
+            notes.extend((path, note) for note in found)
         records.extend(rows)
     return cells_frame(records), skipped
