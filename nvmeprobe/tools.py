@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, overload
 
 import sh
@@ -27,17 +28,17 @@ def have_tool(name: str) -> bool:
 
 @overload
 def run_tool(name: str, args: Sequence[str], timeout: float | None = ...,
-             binary: Literal[False] = ...) -> str: ...
+             binary: Literal[False] = ..., cwd: Path | None = ...) -> str: ...
 @overload
 def run_tool(name: str, args: Sequence[str], timeout: float | None = ...,
-             *, binary: Literal[True]) -> bytes: ...
+             *, binary: Literal[True], cwd: Path | None = ...) -> bytes: ...
 def run_tool(name: str, args: Sequence[str], timeout: float | None = 120,
-             binary: bool = False) -> str | bytes:
-    """Run `name args...` and return its stdout (text, or bytes when `binary`)."""
+             binary: bool = False, cwd: Path | None = None) -> str | bytes:
+    """Run `name args...` (in folder `cwd`) and return its stdout (text, or bytes when `binary`)."""
     if not have_tool(name):
         raise ToolMissing(f"{name} is not installed (looked on PATH)")
     process = sh.Command(name)(*[str(a) for a in args], _bg=True, _bg_exc=False,
-                               _decode_errors="replace")
+                               _decode_errors="replace", _cwd=cwd)
     # sh's own _timeout polls every 0.1 s and so adds ~0.1 s to every call, however quick:
     # a one-shot timer that kills the process costs nothing when it is not needed.
     expired = threading.Event()

@@ -13,7 +13,7 @@ from click.core import ParameterSource
 from nvmeprobe.cli.output import Col, console, print_json, print_line, print_table
 from nvmeprobe.cli.plan import set_option
 from nvmeprobe.cli.run import (destroy_option, parallel_option, profiles_option, results_option,
-                               run_with_progress)
+                               run_remote_with_progress, run_with_progress)
 from nvmeprobe.errors import InputError
 from nvmeprobe.qualify import Qualification, load_criteria
 from nvmeprobe.qualify.judge import show
@@ -23,6 +23,7 @@ from nvmeprobe.qualify.workflow import (QualifyRequest, check_request, junit_doc
                                         raise_if_any_failed, raise_if_failed, run_options,
                                         write_junit)
 from nvmeprobe.run.execute import RunOptions, RunSummary
+from nvmeprobe.run.hosts import parse_host_spec
 from nvmeprobe.units import format_bytes
 
 
@@ -63,7 +64,7 @@ def render(result: Qualification) -> None:
 
 
 _RUN_ONLY = {"plan_name": "--plan", "overrides": "--set", "destroy_data": "--destroy-data",
-             "results_dir": "--results", "profiles_dir": "--profiles"}
+             "results_dir": "--results", "profiles_dir": "--profiles", "host": "--host"}
 """Options that only mean something when qualify runs a plan."""
 
 
@@ -88,6 +89,8 @@ def _check_profile_only(ctx: click.Context, target: str | None, profile: tuple[P
               help="Plan to run (default: the criteria file's `plan`, else smoke).")
 @set_option
 @destroy_option
+@click.option("--host", "host", metavar="ssh://[USER@]HOST[:PORT][=TARGET]", default=None,
+              help="Run the plan on this host (as `run --host`) and judge its profile.")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None,
               help="A baseline profile: also fail on regressions beyond the tolerances.")
 @click.option("--junit", "junit_file", type=click.Path(path_type=Path), default=None,
@@ -100,25 +103,34 @@ def _check_profile_only(ctx: click.Context, target: str | None, profile: tuple[P
 @click.pass_context
 def command(ctx: click.Context, targets: tuple[str, ...], criteria_file: Path,
             profile: tuple[Path, ...], plan_name: str | None, overrides: tuple[str, ...],
-            destroy_data: tuple[str, ...], baseline: Path | None, junit_file: Path | None,
-            results_dir: Path, profiles_dir: Path, parallel: int | None, as_json: bool) -> None:
+            destroy_data: tuple[str, ...], host: str | None, baseline: Path | None,
+            junit_file: Path | None, results_dir: Path, profiles_dir: Path,
+            parallel: int | None, as_json: bool) -> None:
     """Run a plan on each TARGET (or take --profile) and judge it by --criteria.
 
     Exit 1 if anything fails. Several targets run at once (--parallel)."""
     criteria = load_criteria(criteria_file)
-    _check_profile_only(ctx, targets[0] if targets else None, profile)
-    request = QualifyRequest(criteria, targets[0] if targets else None, profile, plan_name,
-                             overrides, destroy_data, results_dir, profiles_dir, baseline,
-                             junit_file)
+    spec = parse_host_spec(host) if host else None
+    target = targets[0] if targets else (spec.target if spec else None)
+    _check_profile_only(ctx, target, profile)
+    request = QualifyRequest(criteria, target, profile, plan_name, overrides, destroy_data,
+                             results_dir, profiles_dir, baseline, junit_file, spec)
     if len(targets) > 1:
+        if spec is not None:
+            raise InputError("--host runs one TARGET on one host; give one TARGET")
         _qualify_several(request, list(targets), parallel, as_json)
         return
-    result = qualify(request, run=run_with_progress)
+    result = qualify(request, run=run_with_progress if spec is None else _on_host)
     if as_json:
         print_json(result.to_dict())  # also when the run failed: its summary says why
     elif result.failure is None:  # a failed run's error is the command's one line
         render(result)
     raise_if_failed(result)
+
+
+def _on_host(options: RunOptions) -> RunSummary:
+    """The plan on `--host` with a progress bar: that host's run as a one-target summary."""
+    return run_remote_with_progress(options).hosts[0].summary()
 
 
 def _qualify_several(request: QualifyRequest, targets: list[str], parallel: int | None,

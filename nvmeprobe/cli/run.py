@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -17,10 +17,22 @@ from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_status import FioStatus
-from nvmeprobe.run.hosts import RemoteHost
+from nvmeprobe.run.hosts import (HostSpec, RemoteHost, load_hosts_file, parse_facts_value,
+                                 parse_host_spec)
 from nvmeprobe.run.manifest import Manifest
+from nvmeprobe.run.remote_facts import parse_assumptions
 from nvmeprobe.run.stall import stall_timeout
 
+if TYPE_CHECKING:
+    from nvmeprobe.run.remote import RemoteSummary
+
+host_option = click.option(
+    "--host", "hosts", multiple=True, metavar="ssh://[USER@]HOST[:PORT][=TARGET]",
+    help="Run on this host: fio --server started there over SSH (or HOST[:PORT]: a plain TCP"
+         " server, default port 8765); =TARGET overrides TARGET there.")
+hosts_file_option = click.option(
+    "--hosts", "hosts_file", type=click.Path(path_type=Path, dir_okay=False),
+    help="A file of --host values, one per line (# comments).")
 destroy_option = click.option(
     "--destroy-data", "destroy_data", multiple=True, metavar="DEVICE|SERIAL",
     help="Allow writing to this in-use target: its path, the name given, or its NVMe serial.")
@@ -142,17 +154,35 @@ def run_with_progress(options: RunOptions) -> RunSummary:
         display.stop()
 
 
-def run_remote(options: RunOptions, as_json: bool) -> None:
-    """`run --host ...`: the plan on each host's fio --server."""
+def host_options(hosts: tuple[str, ...], hosts_file: Path | None) -> tuple[HostSpec, ...]:
+    """`--host` values and `--hosts FILE` lines, in that order, parsed."""
+    specs = [parse_host_spec(value) for value in hosts]
+    if hosts_file is not None:
+        from_file = load_hosts_file(hosts_file)
+        if not from_file:
+            raise InputError(f"hosts file {hosts_file} names no host")
+        specs += from_file
+    return tuple(specs)
+
+
+def run_remote_with_progress(options: RunOptions) -> RemoteSummary:
+    """`run --host ...`: the plan on each host's fio --server, with a progress bar per host."""
     from nvmeprobe.run.remote import execute_remote_run  # only many-host runs need it
 
     display = HostsProgress()
     try:
-        summary = execute_remote_run(options, display.start, display.cell_done)
+        return execute_remote_run(options, display.start, display.cell_done,
+                                  warn=lambda text: err_console.print(text, style="yellow",
+                                                                      highlight=False))
     except KeyboardInterrupt:
         raise interrupted(display.run_id, options.results_dir) from None
     finally:
         display.stop()
+
+
+def run_remote(options: RunOptions, as_json: bool) -> None:
+    """Run on many hosts and print the outcome."""
+    summary = run_remote_with_progress(options)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -179,10 +209,8 @@ def run_remote(options: RunOptions, as_json: bool) -> None:
               help="fio engine for block devices and files (default io_uring).")
 @click.option("--stall-timeout", "stall_limit", default="2m", show_default=True, metavar="DURATION",
               help="Stop the run when the target completes no IO for this long (0: never).")
-@click.option("--host", "hosts", multiple=True, metavar="HOST[:PORT][=TARGET]",
-              help="Run on this host's fio --server (default port 8765); =TARGET overrides TARGET there.")
-@click.option("--hosts", "hosts_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="A file of --host values, one per line (# comments).")
+@host_option
+@hosts_file_option
 @click.option("--facts", "facts_dirs", multiple=True, metavar="HOST=DIR",
               help="Facts of HOST's target from an `inspect --capture DIR` made on that host.")
 @click.option("--assume", "assume", multiple=True, metavar="KEY=SIZE",
@@ -201,8 +229,10 @@ def command(targets: tuple[str, ...], plan_name: str, overrides: tuple[str, ...]
     options = RunOptions(target=targets[0] if len(targets) == 1 else "", plan=plan_name,
                          overrides=overrides, destroy_data=destroy_data, results_dir=results_dir,
                          profiles_dir=profiles_dir, on_error=on_error, engine=engine,
-                         resume=resume[0] if len(resume) == 1 else None, hosts=hosts,
-                         hosts_file=hosts_file, facts_dirs=facts_dirs, assume=assume,
+                         resume=resume[0] if len(resume) == 1 else None,
+                         hosts=host_options(hosts, hosts_file),
+                         facts_dirs=tuple(parse_facts_value(v) for v in facts_dirs),
+                         assume=parse_assumptions(assume),
                          stall_timeout=stall_timeout(stall_limit))
     if len(targets) > 1 or len(resume) > 1:
         if options.remote or facts_dirs or assume:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from nvmeprobe.discover.blockdev import BlockDevice, read_block_device
@@ -22,6 +23,21 @@ from nvmeprobe.errors import InputError, ProbeError
 from nvmeprobe.tools import have_tool, run_tool
 
 Capture = dict[str, bytes]
+
+
+def _run_local(name: str, args: list[str]) -> bytes:
+    return bytes(run_tool(name, args, binary=True))
+
+
+@dataclass(frozen=True)
+class Tools:
+    """Where inspect's programs run: this machine, or another host (run/ssh_facts.py)."""
+
+    run: Callable[[str, list[str]], bytes] = _run_local   # stdout; raises ProbeError
+    have: Callable[[str], bool] = have_tool
+
+
+LOCAL = Tools()
 
 
 def _kv_lines(values: Mapping[str, object]) -> bytes:
@@ -41,10 +57,11 @@ def _sysfs_files(dev: BlockDevice) -> Capture:
     return files
 
 
-def _run_into(capture: Capture, name: str, tool: str, args: list[str]) -> bytes | None:
+def _run_into(capture: Capture, name: str, tool: str, args: list[str],
+              tools: Tools = LOCAL) -> bytes | None:
     """Run a tool; store stdout as `name` or its error as `name.err`."""
     try:
-        out = run_tool(tool, args, binary=True)
+        out = tools.run(tool, args)
     except ProbeError as err:
         capture[f"{name}.err"] = str(err).encode()
         return None
@@ -68,24 +85,25 @@ def _endurance_groups(id_ns_json: bytes | None) -> list[int]:
     return [int(endgid)] if endgid else []
 
 
-def _collect_nvme(capture: Capture, dev: BlockDevice, sys_root: str) -> None:
-    if not have_tool("nvme"):
+def _collect_nvme(capture: Capture, dev: BlockDevice, sys_root: str, tools: Tools) -> None:
+    if not tools.have("nvme"):
         capture["nvme-cli.err"] = b"nvme-cli is not installed: identity and logs from smartctl and sysfs"
-        _collect_smartctl(capture, dev.path)
+        _collect_smartctl(capture, dev.path, tools)
         return
     ctrl = _controller_of(dev.name, sys_root)
-    _run_into(capture, "id-ctrl.json", "nvme", ["id-ctrl", "-o", "json", ctrl])
-    id_ns = _run_into(capture, "id-ns.json", "nvme", ["id-ns", "-o", "json", dev.path])
-    _run_into(capture, "smart-log.json", "nvme", ["smart-log", "-o", "json", ctrl])
-    _run_into(capture, "ocp-smart-add-log.json", "nvme", ["ocp", "smart-add-log", "-o", "json", ctrl])
+    _run_into(capture, "id-ctrl.json", "nvme", ["id-ctrl", "-o", "json", ctrl], tools)
+    id_ns = _run_into(capture, "id-ns.json", "nvme", ["id-ns", "-o", "json", dev.path], tools)
+    _run_into(capture, "smart-log.json", "nvme", ["smart-log", "-o", "json", ctrl], tools)
+    _run_into(capture, "ocp-smart-add-log.json", "nvme",
+              ["ocp", "smart-add-log", "-o", "json", ctrl], tools)
     for group in _endurance_groups(id_ns):
         _run_into(capture, f"endurance-log-{group}.json", "nvme",
-                  ["endurance-log", ctrl, "-g", str(group), "-o", "json"])
+                  ["endurance-log", ctrl, "-g", str(group), "-o", "json"], tools)
 
 
-def _collect_smartctl(capture: Capture, path: str) -> None:
-    if have_tool("smartctl"):
-        _run_into(capture, "smartctl.json", "smartctl", ["-j", "-a", path])
+def _collect_smartctl(capture: Capture, path: str, tools: Tools = LOCAL) -> None:
+    if tools.have("smartctl"):
+        _run_into(capture, "smartctl.json", "smartctl", ["-j", "-a", path], tools)
     else:
         capture["smartctl.err"] = b"smartctl is not installed"
 
@@ -109,14 +127,18 @@ def collect_file(path: str) -> Capture:
     return {"kind.txt": b"other", "sysfs-size.txt": str(os.path.getsize(path)).encode()}
 
 
-def collect_block(device_name: str, sys_root: str = "/sys") -> Capture:
-    """A block device: sysfs, then nvme-cli (NVMe) or smartctl (SCSI, virtio)."""
+def collect_block(device_name: str, sys_root: str = "/sys", tools: Tools = LOCAL) -> Capture:
+    """A block device: sysfs, then nvme-cli (NVMe) or smartctl (SCSI, virtio).
+
+    `tools` runs nvme-cli and smartctl, `sys_root` is read for sysfs: another host's,
+    mirrored here (run/ssh_facts.py), when both point there.
+    """
     dev = read_block_device(device_name, sys_root)
     capture = _sysfs_files(dev)
     if dev.kind == "nvme":
-        _collect_nvme(capture, dev, sys_root)
+        _collect_nvme(capture, dev, sys_root, tools)
     elif dev.kind in ("scsi", "virtio"):
-        _collect_smartctl(capture, dev.path)
+        _collect_smartctl(capture, dev.path, tools)
     return capture
 
 

@@ -2,7 +2,8 @@
 
 `qualify` is what the command does once its options are parsed, usable from
 Python as well: the CLI passes its live progress display as `run`; a script
-leaves the default, `execute_run`. A run that fails (or is refused) still
+leaves the default, `run_plan` (`execute_run`, or for a request with a
+`host` the one-host `execute_remote_run`). A run that fails (or is refused) still
 gives a qualification, judging nothing, with the run's summary and why, and
 a JUnit file with one error, so CI shows why.
 """
@@ -23,6 +24,7 @@ from nvmeprobe.qualify.evaluate import qualify_profile, qualify_profiles
 from nvmeprobe.qualify.junit import junit_error_xml, junit_xml
 from nvmeprobe.qualify.report import Qualification
 from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
+from nvmeprobe.run.hosts import HostSpec
 
 RunPlan = Callable[[RunOptions], RunSummary]
 
@@ -41,6 +43,7 @@ class QualifyRequest:
     profiles_dir: Path = Path("profiles")
     baseline: Path | None = None
     junit_file: Path | None = None
+    host: HostSpec | None = None         # run on this host (`run --host`); `target` is there
 
 
 def check_request(request: QualifyRequest) -> None:
@@ -48,7 +51,8 @@ def check_request(request: QualifyRequest) -> None:
     if request.target and request.profile:
         raise InputError("give a TARGET to run or --profile PROFILE to judge, not both")
     if not request.target and not request.profile:
-        raise InputError("qualify needs a TARGET to run a plan on, or --profile PROFILE to judge")
+        raise InputError("qualify needs a TARGET to run a plan on (with --host: TARGET or"
+                         " --host HOST=TARGET), or --profile PROFILE to judge")
     if not request.criteria.criteria and request.baseline is None:
         raise InputError(f"{request.criteria.source}: no [[criterion]];"
                          f" give --baseline PROFILE to compare with")
@@ -75,15 +79,25 @@ def junit_document(result: Qualification) -> str:
 
 
 def run_options(request: QualifyRequest) -> RunOptions:
-    """What `run` is asked to do for the request's target."""
-    criteria = request.criteria
-    return RunOptions(target=request.target or "", plan=request.plan or criteria.plan or "smoke",
+    """What `run` is asked to do for the request's target (on its host, if it has one)."""
+    criteria, host = request.criteria, request.host
+    return RunOptions(target="" if host and host.target else request.target or "",
+                      plan=request.plan or criteria.plan or "smoke",
                       overrides=criteria.overrides + request.overrides,
                       destroy_data=request.destroy_data, results_dir=request.results_dir,
-                      profiles_dir=request.profiles_dir)
+                      profiles_dir=request.profiles_dir, hosts=(host,) if host else ())
 
 
-def qualify(request: QualifyRequest, run: RunPlan = execute_run) -> Qualification:
+def run_plan(options: RunOptions) -> RunSummary:
+    """Run the plan: here, or on its one host (that host's run as a one-target summary)."""
+    if not options.remote:
+        return execute_run(options)
+    from nvmeprobe.run.remote import execute_remote_run  # only remote runs need it
+
+    return execute_remote_run(options).hosts[0].summary()
+
+
+def qualify(request: QualifyRequest, run: RunPlan = run_plan) -> Qualification:
     """Run (or take the profile), judge by the criteria and baseline, write JUnit if asked.
 
     A run that fails or is refused judges nothing: the result's `failure` says

@@ -19,6 +19,7 @@ from nvmeprobe.discover.session import Session, open_session
 from nvmeprobe.errors import MeasurementFailed, ToolMissing
 from nvmeprobe.plan import Cell, Plan, expand_plan, load_plan, plan_facts
 from nvmeprobe.run import layout
+from nvmeprobe.run.hosts import FactsCapture, HostSpec
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, now_iso, read_manifest, write_manifest
 from nvmeprobe.run.runner import CellHook, Runner, StatusHook, tool_versions
 from nvmeprobe.run.safety import (WriteCheck, check_write_allowed, device_lock,
@@ -31,7 +32,7 @@ from nvmeprobe.tools import have_tool
 
 @dataclass
 class RunOptions:
-    """Everything `run` was asked to do."""
+    """Everything `run` was asked to do, parsed at the CLI edge into typed values."""
 
     target: str
     plan: str = "smoke"
@@ -42,17 +43,16 @@ class RunOptions:
     on_error: str = "stop"
     engine: str | None = None
     resume: str | None = None
-    hosts: tuple[str, ...] = ()          # `--host HOST[:PORT][=TARGET]` (run/remote.py)
-    hosts_file: Path | None = None       # `--hosts FILE`
-    facts_dirs: tuple[str, ...] = ()     # `--facts HOST=DIR`
-    assume: tuple[str, ...] = ()         # `--assume capacity=SIZE|lba=SIZE`
+    hosts: tuple[HostSpec, ...] = ()                 # `--host` and `--hosts FILE` (run/remote.py)
+    facts_dirs: tuple[FactsCapture, ...] = ()        # `--facts HOST=DIR`
+    assume: dict[str, int] = field(default_factory=dict)  # `--assume capacity=SIZE|lba=SIZE`
     stall_timeout: float | None = DEFAULT_STALL_TIMEOUT_S  # None: never stop a fio that completes no IO
     elsewhere: tuple[str, ...] = ()      # the other targets of the same command (run/parallel.py)
 
     @property
     def remote(self) -> bool:
         """True when the plan runs on remote fio servers."""
-        return bool(self.hosts) or self.hosts_file is not None
+        return bool(self.hosts)
 
 
 @dataclass

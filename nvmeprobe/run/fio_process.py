@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import sh
 
@@ -95,8 +96,8 @@ def _kill_when_stalled(proc: sh.RunningCommand, watch: StallWatch, done: threadi
 
 def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None = None,
             on_spawn: Callable[[sh.RunningCommand], None] | None = None,
-            stall_timeout: float | None = None) -> FioOutcome:
-    """Run `fio args...`; returns its exit code and stderr, never raises on fio failure.
+            stall_timeout: float | None = None, cwd: Path | None = None) -> FioOutcome:
+    """Run `fio args...` (in folder `cwd`); returns its exit code and stderr, never raises.
 
     `on_spawn` gets the running process (so another thread can `stop_fio` it).
     `stall_timeout`: kill fio and its jobs once no IO has completed for this many seconds.
@@ -133,7 +134,7 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
         with stop_signals_deferred():  # Ctrl-C while fio starts is raised once proc is known
             proc = sh.fio("--eta=always", "--eta-interval=250ms", *[str(a) for a in args],
                           _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
-                          _ok_code=list(range(-64, 256)), _bg_exc=False)
+                          _ok_code=list(range(-64, 256)), _bg_exc=False, _cwd=cwd)
             process.append(proc)
         if on_spawn:
             on_spawn(proc)

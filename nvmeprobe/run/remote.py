@@ -35,22 +35,24 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.analyze.store import analyze_and_store
+from nvmeprobe.discover.collect import load_capture
 from nvmeprobe.discover.session import Session
 from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError, ToolMissing
 from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_plan, job_file, load_plan, plan_facts
 from nvmeprobe.run import layout
-from nvmeprobe.run.execute import RunOptions
+from nvmeprobe.run.execute import RunOptions, RunSummary
 from nvmeprobe.run.fio_process import FioOutcome, stop_fio
 from nvmeprobe.run.fio_status import FioStatus
-from nvmeprobe.run.hosts import (HostSpec, RemoteHost, load_hosts_file, match_host, parse_host_spec,
-                                 remote_target, resolve_hosts, split_host_value)
+from nvmeprobe.run.hosts import FactsCapture, HostSpec, RemoteHost, match_host, remote_target, resolve_hosts
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, now_iso, read_manifest, write_manifest
-from nvmeprobe.run.remote_facts import capture_report, needs_probe, parse_assumptions, probed_report
-from nvmeprobe.run.remote_fio import (connect_error, local_fio_version, probe_facts,
-                                      run_remote_fio, server_version)
+from nvmeprobe.run.remote_facts import capture_report, needs_probe, probed_report
+from nvmeprobe.run.remote_fio import (FioServer, connect_error, local_fio_version, probe_facts,
+                                      run_remote_fio, server_version, ssh_server, tcp_server)
 from nvmeprobe.run.remote_safety import check_remote_writes
 from nvmeprobe.run.runner import Runner, TargetLost, tool_versions
 from nvmeprobe.run.safety import device_lock
+from nvmeprobe.run.ssh import SshHost
+from nvmeprobe.run.ssh_facts import ssh_capture
 from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt
 from nvmeprobe.targets import HostTarget, Target
 from nvmeprobe.tools import have_tool
@@ -69,18 +71,63 @@ def is_remote_run(run_dir: Path) -> bool:
     return (run_dir / HOSTS_FILE).is_file()
 
 
-def host_specs(options: RunOptions) -> list[HostSpec]:
-    """`--host` values and `--hosts FILE` lines, in that order."""
-    specs = [parse_host_spec(value) for value in options.hosts]
-    if options.hosts_file is not None:
-        specs += load_hosts_file(options.hosts_file)
-    return specs
+TCP_WARNING = ("warning: {hosts}: plain TCP fio server(s): they run the job files of anyone who"
+               " can reach them, as root; use ssh://HOST where you can (see the README)")
+
+FORWARD_REFUSED = ("{address}: its sshd refused to forward the fio server's socket; allow it"
+                   " for this login (DisableForwarding, AllowTcpForwarding and"
+                   " AllowStreamLocalForwarding must not be 'no')")
 
 
 # -- checks before anything runs ------------------------------------------------------
-def preflight(hosts: list[RemoteHost], workdir: Path) -> dict[str, str]:
+class Servers:
+    """Each host's fio server for the whole run, by address; `close` ends the SSH ones."""
+
+    def __init__(self) -> None:
+        self.by_address: dict[str, FioServer] = {}
+        self._ssh: list[SshHost] = []
+        self._lock = threading.Lock()
+
+    def open(self, spec: HostSpec, local_version: str) -> FioServer:
+        """Reach (TCP) or start over SSH the host's server; a one-line ProbeError if not."""
+        if spec.transport == "tcp":
+            problem = connect_error(spec)
+            if problem:
+                raise InputError(f"{spec.address}: cannot connect to fio --server ({problem})")
+            server = tcp_server(spec)
+        else:
+            host = SshHost(spec)
+            with self._lock:
+                self._ssh.append(host)
+            host.connect()
+            version = host.fio_version()
+            if version != local_version:
+                raise InputError(_version_mismatch(spec.address, version, local_version))
+            host.start_server()
+            server = ssh_server(host)
+        with self._lock:
+            self.by_address[spec.address] = server
+        return server
+
+    def ssh_host(self, address: str) -> SshHost | None:
+        """The SSH connection of a host, None for TCP hosts."""
+        return next((h for h in self._ssh if h.spec.address == address), None)
+
+    def close(self) -> None:
+        """Stop every server nvmeprobe started, and its connection."""
+        for host in self._ssh:
+            host.close()
+
+
+def _version_mismatch(address: str, version: str, local: str) -> str:
+    return (f"{address}: fio server runs {version}, this machine {local};"
+            f" client and server need the same fio version")
+
+
+def preflight(hosts: list[RemoteHost], workdir: Path, servers: Servers) -> dict[str, str]:
     """Reach every server and compare its fio version with ours; server versions by address.
 
+    SSH hosts' servers are started here (and stay up until `servers.close()`).
     Raises one InputError naming every failing host (one line each).
     """
     local = local_fio_version()
@@ -89,65 +136,73 @@ def preflight(hosts: list[RemoteHost], workdir: Path) -> dict[str, str]:
 
     def check(host: RemoteHost) -> None:
         spec = host.spec
-        problem = connect_error(spec)
-        if problem:
-            errors[spec.address] = f"{spec.address}: cannot connect to fio --server ({problem})"
-            return
         folder = workdir / spec.label
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            version = server_version(spec, folder)
+            version = server_version(servers.open(spec, local), folder)
         except ProbeError as err:
-            errors[spec.address] = str(err)
+            ssh = servers.ssh_host(spec.address)
+            errors[spec.address] = (FORWARD_REFUSED.format(address=spec.address)
+                                    if ssh is not None and ssh.forward_refused() else str(err))
             return
         if version != local:
-            errors[spec.address] = (f"{spec.address}: fio server runs {version}, this machine {local};"
-                                    f" client and server need the same fio version")
+            errors[spec.address] = _version_mismatch(spec.address, version, local)
             return
         versions[spec.address] = version
 
     _in_threads(check, hosts)
     if errors:
         lines = [errors[h.spec.address] for h in hosts if h.spec.address in errors]
-        raise InputError(f"preflight failed for {len(lines)} of {len(hosts)} host(s), nothing was run:\n  "
-                         + "\n  ".join(lines))
+        raise InputError(f"preflight failed for {len(lines)} of {len(hosts)} host(s),"
+                         f" nothing was run:\n  " + "\n  ".join(lines))
     return versions
 
 
 def _in_threads(work: Callable[[Any], None], items: list[Any]) -> None:
+    """`work(item)` for every item at once; on Ctrl-C, every thread ends before it is raised."""
     threads = [threading.Thread(target=work, args=(item,), daemon=True) for item in items]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+                raise_if_stopped()
+    except KeyboardInterrupt:
+        for thread in threads:  # nothing they start may outlive the cleanup that follows
+            thread.join(60)
+        raise
 
 
-def facts_dirs(values: tuple[str, ...], hosts: list[RemoteHost]) -> dict[str, Path]:
+def facts_dirs(values: tuple[FactsCapture, ...], hosts: list[RemoteHost]) -> dict[str, Path]:
     """`--facts HOST[:PORT]=DIR` values -> capture folder by host address."""
-    dirs: dict[str, Path] = {}
-    for value in values:
-        key, directory = split_host_value(value, "--facts")
-        host = match_host(key, hosts, "--facts")
-        dirs[host.spec.address] = Path(directory)
-    return dirs
+    return {match_host(value.host, hosts, "--facts").spec.address: value.directory
+            for value in values}
 
 
 def host_reports(hosts: list[RemoteHost], options: RunOptions, versions: dict[str, str],
-                 workdir: Path) -> dict[str, dict[str, Any]]:
+                 workdir: Path, servers: Servers) -> dict[str, dict[str, Any]]:
     """Each host's inspect-shaped report (see remote_facts for where facts come from)."""
     captures = facts_dirs(options.facts_dirs, hosts)
-    assumed = parse_assumptions(options.assume)
+    assumed = options.assume
     reports: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
 
     def gather(host: RemoteHost) -> None:
         address = host.spec.address
+        server = servers.by_address[address]
         try:
-            capture = captures.get(address)
+            capture, source = None, ""
+            ssh = servers.ssh_host(address)
+            if address in captures:
+                capture, source = load_capture(captures[address]), f"capture {captures[address]}"
+            elif ssh is not None and not assumed:
+                capture, source = ssh_capture(ssh, host.target), "ssh"
             probe = capture is not None or needs_probe(assumed)
-            probed = probe_facts(host.spec, host.target, workdir / host.spec.label) if probe else None
+            probed = probe_facts(server, host.target, workdir / host.spec.label) if probe else None
             if capture is not None:
-                reports[address] = capture_report(host, capture, probed, versions.get(address))
+                reports[address] = capture_report(host, capture, source, probed,
+                                                  versions.get(address))
             else:
                 reports[address] = probed_report(host, probed, assumed, versions.get(address))
         except ProbeError as err:
@@ -187,6 +242,16 @@ class HostRun:
                 "model": (self.manifest.facts.get("identity") or {}).get("model"),
                 "error": self.error, "findings": self.findings}
 
+    def summary(self) -> RunSummary:
+        """This host's run as a one-target run's summary (what `qualify --host` judges)."""
+        if self.profile is None:
+            raise MeasurementFailed(f"{self.host.spec.address}: nothing was run there")
+        states = self.manifest.state
+        return RunSummary(self.manifest.run_id, self.run_dir, self.profile,
+                          sum(1 for e in states.values() if e.get("status") == DONE),
+                          [c for c, e in states.items() if e.get("status") == FAILED],
+                          self.manifest.facts, self.findings, error=self.error)
+
 
 @dataclass
 class RemoteSummary:
@@ -203,34 +268,35 @@ class RemoteSummary:
                 "cells_failed": [f"{h['host']}/{c}" for h in hosts for c in h["cells_failed"]]}
 
 
-def _launcher(job: HostRun, engine: str | None, cancel: threading.Event):
+def _launcher(job: HostRun, server: FioServer, engine: str | None, cancel: threading.Event):
     target = job.host.target
 
     def launch(cell: Cell, out_json: Path, logs: Path | None,
                hook: Callable[[FioStatus], bool]) -> FioOutcome:
         if cancel.is_set():
-            raise Cancelled(f"{job.host.spec.address}: interrupted")
-        outcome = run_remote_fio(job.host.spec, job_file(cell, target, logs, engine), out_json, logs,
+            raise Cancelled(f"{server.address}: interrupted")
+        outcome = run_remote_fio(server, job_file(cell, target, logs, engine), out_json, logs,
                                  hook, on_spawn=job.live.append)
         job.live.clear()
         if cancel.is_set():
-            raise Cancelled(f"{job.host.spec.address}: interrupted")
+            raise Cancelled(f"{server.address}: interrupted")
         if outcome.returncode != 0:
-            problem = connect_error(job.host.spec)
+            problem = server.lost()
             if problem:
-                raise TargetLost(f"cell {cell.id}: lost fio --server {job.host.spec.address}"
-                                 f" ({problem})")
+                raise TargetLost(f"cell {cell.id}: lost fio --server {server.address} ({problem})")
         return outcome
     return launch
 
 
-def _run_host(job: HostRun, plan: Plan, options: RunOptions, cancel: threading.Event,
+def _run_host(job: HostRun, server: FioServer, plan: Plan, options: RunOptions,
+              cancel: threading.Event,
               on_start: HostStartHook | None, on_cell: HostCellHook | None) -> None:
     session = Session(job.host.target, job.host.target, job.manifest.facts, {})
     cell_hook = (lambda cell, state: on_cell(job.host, cell, state)) if on_cell else None
     runner = Runner(session, job.manifest, job.run_dir, options.profiles_dir, plan, job.facts,
                     options.on_error, options.engine, None, cell_hook,
-                    launch=_launcher(job, options.engine, cancel), host=job.host.spec.address)
+                    launch=_launcher(job, server, options.engine, cancel),
+                    host=job.host.spec.address)
     job.profile = runner.profile
     if on_start:
         on_start(job.host, job.manifest, job.cells)
@@ -251,11 +317,13 @@ def _run_host(job: HostRun, plan: Plan, options: RunOptions, cancel: threading.E
             job.error = job.error or f"analysis failed: {err}"
 
 
-def _run_all(jobs: list[HostRun], plan: Plan, options: RunOptions,
+def _run_all(jobs: list[HostRun], servers: Servers, plan: Plan, options: RunOptions,
              on_start: HostStartHook | None, on_cell: HostCellHook | None) -> None:
     """A thread per host; Ctrl-C or SIGTERM stops every host's fio and keeps finished cells."""
     cancel = threading.Event()
-    threads = [threading.Thread(target=_run_host, args=(job, plan, options, cancel, on_start, on_cell),
+    threads = [threading.Thread(target=_run_host,
+                                args=(job, servers.by_address[job.host.spec.address], plan,
+                                      options, cancel, on_start, on_cell),
                                 name=f"host-{job.host.spec.label}", daemon=True) for job in jobs]
     for thread in threads:
         thread.start()
@@ -303,6 +371,7 @@ def _hosts_doc(run_id: str, options: RunOptions, plan: Plan, jobs: list[HostRun]
             "plan": {"name": plan.name, "source": options.plan, "overrides": list(options.overrides),
                      "plan": plan.to_dict()},
             "hosts": [{"host": j.host.spec.host, "port": j.host.spec.port,
+                       "transport": j.host.spec.transport, "user": j.host.spec.user,
                        "target": j.host.target.text, "folder": j.host.spec.label,
                        "run_id": j.manifest.run_id} for j in jobs]}
 
@@ -329,7 +398,11 @@ def _resumed_jobs(run_dir: Path, doc: dict[str, Any]) -> list[HostRun]:
     jobs = []
     try:
         for entry in doc["hosts"]:
-            spec = HostSpec(str(entry["host"]), int(entry["port"]), str(entry["target"]))
+            transport = entry.get("transport", "tcp")  # runs before SSH hosts have none
+            if transport not in ("tcp", "ssh"):
+                raise ValueError(f"transport {transport!r}")
+            spec = HostSpec(str(entry["host"]), int(entry["port"]), str(entry["target"]),
+                            transport, entry.get("user"))
             host = RemoteHost(spec, remote_target(spec.target or ""))
             folder = run_dir / str(entry["folder"])
             manifest = read_manifest(folder)
@@ -340,7 +413,7 @@ def _resumed_jobs(run_dir: Path, doc: dict[str, Any]) -> list[HostRun]:
     return jobs
 
 
-def _verify_resumed(jobs: list[HostRun], workdir: Path) -> None:
+def _verify_resumed(jobs: list[HostRun], workdir: Path, servers: Servers) -> None:
     """On resume: each target must still have the size the run was planned for (fio's probe)."""
     errors: dict[str, str] = {}
 
@@ -349,7 +422,8 @@ def _verify_resumed(jobs: list[HostRun], workdir: Path) -> None:
             return  # the size was stated, not measured: nothing to compare
         address = job.host.spec.address
         try:
-            now = probe_facts(job.host.spec, job.host.target, workdir / job.host.spec.label).size_bytes
+            now = probe_facts(servers.by_address[address], job.host.target,
+                              workdir / job.host.spec.label).size_bytes
         except ProbeError as err:
             errors[address] = str(err)
             return
@@ -371,18 +445,18 @@ class _Prepared:
     jobs: list[HostRun]      # the hosts with cells left to run
 
 
-def _prepare_new(options: RunOptions, workdir: Path) -> _Prepared:
-    hosts = resolve_hosts(host_specs(options), options.target or None)
+def _prepare_new(options: RunOptions, workdir: Path, servers: Servers) -> _Prepared:
+    hosts = resolve_hosts(list(options.hosts), options.target or None)
     plan = load_plan(options.plan, list(options.overrides))
-    versions = preflight(hosts, workdir)
-    reports = host_reports(hosts, options, versions, workdir)
+    versions = preflight(hosts, workdir, servers)
+    reports = host_reports(hosts, options, versions, workdir, servers)
     run_id = layout.new_run_id(f"{len(hosts)}hosts")
     run_dir = options.results_dir / run_id
     jobs = _new_jobs(hosts, plan, options, reports, versions, run_dir, run_id)
     return _Prepared(run_id, run_dir, plan, jobs, jobs)
 
 
-def _prepare_resume(options: RunOptions, workdir: Path) -> _Prepared:
+def _prepare_resume(options: RunOptions, workdir: Path, servers: Servers) -> _Prepared:
     run_dir = options.results_dir / (options.resume or "")
     doc = _read_hosts_doc(run_dir)
     try:
@@ -391,29 +465,40 @@ def _prepare_resume(options: RunOptions, workdir: Path) -> _Prepared:
         raise InputError(f"corrupt {run_dir / HOSTS_FILE}: no plan ({err})") from None
     every = _resumed_jobs(run_dir, doc)
     jobs = [j for j in every if j.manifest.pending_ids()]
-    preflight([j.host for j in jobs], workdir)
-    _verify_resumed(jobs, workdir)
+    preflight([j.host for j in jobs], workdir, servers)
+    _verify_resumed(jobs, workdir, servers)
     return _Prepared(str(doc.get("run_id") or options.resume), run_dir, plan, every, jobs)
 
 
 def execute_remote_run(options: RunOptions, on_start: HostStartHook | None = None,
-                       on_cell: HostCellHook | None = None) -> RemoteSummary:
-    """Run (or resume) a plan on many hosts; raises MeasurementFailed if any host or cell failed."""
+                       on_cell: HostCellHook | None = None,
+                       warn: Callable[[str], None] | None = None) -> RemoteSummary:
+    """Run (or resume) a plan on many hosts; raises MeasurementFailed if any host or cell failed.
+
+    `warn` gets the one warning of a run with plain TCP servers. Servers started
+    over SSH are stopped, and their connections closed, however this ends.
+    """
     if not have_tool("fio"):
         raise ToolMissing("fio is not installed (apt-get install fio)")
-    with tempfile.TemporaryDirectory(prefix="nvmeprobe-remote-") as tmp:
-        run = _prepare_resume(options, Path(tmp)) if options.resume else _prepare_new(options, Path(tmp))
-    writers = [j.host for j in run.jobs if any(c.writes for c in j.cells)]
-    if writers:
-        check_remote_writes(writers, list(options.destroy_data), [j.host for j in run.every])
-    with ExitStack() as locks, stop_signals_as_interrupt():
+    servers = Servers()
+    with (stop_signals_as_interrupt(), tempfile.TemporaryDirectory(prefix="nvmeprobe-remote-") as tmp,
+          ExitStack() as stack):
+        stack.callback(servers.close)
+        prepare = _prepare_resume if options.resume else _prepare_new
+        run = prepare(options, Path(tmp), servers)
+        plain = [j.host.spec.address for j in run.jobs if j.host.spec.transport == "tcp"]
+        if plain and warn:
+            warn(TCP_WARNING.format(hosts=", ".join(plain)))
+        writers = [j.host for j in run.jobs if any(c.writes for c in j.cells)]
+        if writers:
+            check_remote_writes(writers, list(options.destroy_data), [j.host for j in run.every])
         for job in run.jobs:
-            locks.enter_context(device_lock(_lock_target(job.host)))
+            stack.enter_context(device_lock(_lock_target(job.host)))
         if not options.resume:
             _write_hosts_doc(run.run_dir, _hosts_doc(run.run_id, options, run.plan, run.jobs))
         for job in run.jobs:  # every host's manifest exists before any host starts
             write_manifest(job.run_dir, job.manifest)
-        _run_all(run.jobs, run.plan, options, on_start, on_cell)
+        _run_all(run.jobs, servers, run.plan, options, on_start, on_cell)
     failed = [j for j in run.every if j.error or j.manifest.pending_ids()]
     if failed:
         names = ", ".join(f"{j.host.spec.address} ({j.error or 'cells left'})" for j in failed)

@@ -1,4 +1,4 @@
-"""Facts about a remote target: from an `inspect --capture` folder, assumptions, or a fio probe.
+"""Facts about a remote target: from an inspect capture, assumptions, or a fio probe.
 
 A plan needs the target's capacity and LBA size. For a target on another
 host they come, in this order of preference, from:
@@ -8,7 +8,9 @@ host they come, in this order of preference, from:
    (identity, geometry, IU, endurance). `facts_source` = "capture".
 2. `--assume capacity=SIZE` / `--assume lba=SIZE`: stated by the user, for
    every host without a capture. `facts_source` = "assumed".
-3. fio's own answer from the read-only probe (`remote_fio.probe_job`).
+3. For a block device on an `ssh://` host: the same capture, read over the
+   run's SSH connection (run/ssh_facts.py). `facts_source` = "ssh".
+4. fio's own answer from the read-only probe (`remote_fio.probe_job`).
    `facts_source` = "fio-probe", or "assumed+fio-probe" when it filled
    what the assumptions left open.
 
@@ -21,10 +23,9 @@ is None.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from nvmeprobe.discover.collect import load_capture
+from nvmeprobe.discover.collect import Capture
 from nvmeprobe.discover.session import inspect_report
 from nvmeprobe.errors import InputError
 from nvmeprobe.run.hosts import RemoteHost
@@ -79,18 +80,22 @@ def probed_report(host: RemoteHost, probed: ProbedFacts | None, assumed: dict[st
             "host": host.spec.address, "fio_server": server}
 
 
-def capture_report(host: RemoteHost, directory: Path, probed: ProbedFacts | None,
+def capture_report(host: RemoteHost, capture: Capture, source: str, probed: ProbedFacts | None,
                    server: str | None) -> dict[str, Any]:
-    """The report decoded from a capture made on the host, checked against the probe."""
-    capture = load_capture(directory)
+    """The report decoded from a capture made on the host, checked against the probe.
+
+    `source`: "capture DIR" for `--facts`, "ssh" for a capture read over SSH.
+    """
     report = inspect_report(capture, host.target.text)
     captured_for = capture.get("target.txt", b"").decode(errors="replace").strip()
     if captured_for and captured_for != host.target.text:
         report.setdefault("warnings", []).append(
-            f"capture {directory} was made for {captured_for}, used for {host.target.text}")
+            f"{source} was made for {captured_for}, used for {host.target.text}")
     size = (report.get("geometry") or {}).get("size_bytes")
     if probed is not None and probed.size_bytes is not None and size != probed.size_bytes:
-        raise InputError(f"{host.spec.address}: capture {directory} describes a {size}-byte device,"
-                         f" but fio sees {probed.size_bytes} bytes at {host.target.text}; wrong capture?")
-    report.update(facts_source="capture", assumed=[], host=host.spec.address, fio_server=server)
+        raise InputError(f"{host.spec.address}: {source} describes a {size}-byte device,"
+                         f" but fio sees {probed.size_bytes} bytes at {host.target.text};"
+                         f" wrong capture?")
+    report.update(facts_source="ssh" if source == "ssh" else "capture", assumed=[],
+                  host=host.spec.address, fio_server=server)
     return report

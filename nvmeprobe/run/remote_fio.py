@@ -1,7 +1,10 @@
 """The edge that talks to remote `fio --server`s: reachability, version, facts, cells.
 
-What fio 3.33's client/server mode offers, and how it is used (checked on
-this machine against `fio --server=ip:127.0.0.1,PORT`):
+A `FioServer` says how fio's client reaches one host's server: `HOST,PORT`
+over TCP, or `sock:fio.sock` from the private folder of an SSH host
+(run/ssh.py). What fio 3.33's client/server mode offers, and how it is used
+(checked on this machine against `fio --server=ip:127.0.0.1,PORT` and
+`fio --server=sock:PATH`):
 
 - Jobs reach the server only as job files: `fio --output-format=json+
   --output=FILE --client=HOST,PORT JOBFILE`. Results come back to this
@@ -39,6 +42,7 @@ from nvmeprobe.ingest.fio_json import load_fio_json
 from nvmeprobe.run.fio_process import FioOutcome, run_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.hosts import HostSpec
+from nvmeprobe.run.ssh import SshHost
 from nvmeprobe.targets import Target
 from nvmeprobe.tools import run_tool
 
@@ -48,6 +52,26 @@ PREFLIGHT_JOB = "[nvmeprobe-preflight]\nioengine=null\nsize=4k\n"
 _SERVER_VERSION_RE = re.compile(r"\bfio=(fio-[^\s,]+)")
 _STEP = 8192          # backwards step of the size probe; its bs is half of it
 _LBA_SIZES = (512, 4096)
+
+
+@dataclass(frozen=True)
+class FioServer:
+    """One host's fio server as fio's client reaches it."""
+
+    address: str                          # the host as the user named it
+    client_arg: str                       # fio's --client value
+    cwd: Path | None                      # where the client runs (SSH: beside the socket)
+    lost: Callable[[], str | None]        # None while reachable, else why not
+
+
+def tcp_server(spec: HostSpec) -> FioServer:
+    """A server the lab started, reached over plain TCP."""
+    return FioServer(spec.address, spec.client_arg, None, lambda: connect_error(spec))
+
+
+def ssh_server(host: SshHost) -> FioServer:
+    """The server nvmeprobe started over SSH, reached through its forwarded socket."""
+    return FioServer(host.spec.address, f"sock:{host.local_socket.name}", host.folder, host.lost)
 
 
 def connect_error(spec: HostSpec, timeout: float = CONNECT_TIMEOUT_S) -> str | None:
@@ -72,7 +96,7 @@ def local_fio_version() -> str:
     return str(run_tool("fio", ["--version"])).strip()
 
 
-def _client_run(spec: HostSpec, job_text: str, workdir: Path, name: str,
+def _client_run(server: FioServer, job_text: str, workdir: Path, name: str,
                 output_format: str) -> str:
     """Run one job file on the server; returns the output file's text (fio may exit non-zero)."""
     job = workdir / f"{name}.fio"
@@ -81,19 +105,22 @@ def _client_run(spec: HostSpec, job_text: str, workdir: Path, name: str,
     out.unlink(missing_ok=True)
     try:
         run_tool("fio", [f"--output-format={output_format}", f"--output={out}",
-                         f"--client={spec.client_arg}", str(job)], timeout=PROBE_TIMEOUT_S)
+                         f"--client={server.client_arg}", str(job)], timeout=PROBE_TIMEOUT_S,
+                 cwd=server.cwd)
     except ToolFailed as err:
         if not out.exists() or not out.read_text(errors="replace").strip():
-            raise InputError(f"{spec.address}: fio --client failed: {str(err).split(': ', 1)[-1]}") from None
+            raise InputError(f"{server.address}: fio --client failed:"
+                             f" {str(err).split(': ', 1)[-1]}") from None
     return out.read_text(errors="replace") if out.exists() else ""
 
 
-def server_version(spec: HostSpec, workdir: Path) -> str:
-    """The fio version the server at `spec` runs (a no-IO job makes the client connect)."""
-    text = _client_run(spec, PREFLIGHT_JOB, workdir, "preflight", "normal")
+def server_version(server: FioServer, workdir: Path) -> str:
+    """The fio version `server` runs (a no-IO job makes the client connect)."""
+    text = _client_run(server, PREFLIGHT_JOB, workdir, "preflight", "normal")
     version = parse_server_version(text)
     if version is None:
-        raise InputError(f"{spec.address}: the fio server did not say its version (is it fio --server?)")
+        raise InputError(f"{server.address}: the fio server did not say its version"
+                         f" (is it fio --server?)")
     return version
 
 
@@ -150,11 +177,11 @@ def facts_from_probe(doc: dict[str, Any], offsets: list[int], where: str) -> Pro
     return ProbedFacts(size, lba)
 
 
-def probe_facts(spec: HostSpec, target: Target, workdir: Path) -> ProbedFacts:
+def probe_facts(server: FioServer, target: Target, workdir: Path) -> ProbedFacts:
     """Run the probe on the server and decode it."""
     prefix = workdir / "probe"
-    text = _client_run(spec, probe_job(target, prefix), workdir, "probe", "json")
-    where = f"{spec.address}: {target.text}"
+    text = _client_run(server, probe_job(target, prefix), workdir, "probe", "json")
+    where = f"{server.address}: {target.text}"
     try:
         doc = load_fio_json(text, f"{where} probe")
     except InputError:
@@ -171,7 +198,7 @@ def restore_log_names(prefix: Path) -> None:
         path.replace(path.with_name(path.name[: path.name.index(".log.") + 4]))
 
 
-def run_remote_fio(spec: HostSpec, job_text: str, out_json: Path, log_prefix: Path | None,
+def run_remote_fio(server: FioServer, job_text: str, out_json: Path, log_prefix: Path | None,
                    on_status: Callable[[FioStatus], bool] | None = None,
                    on_spawn: Callable[[Any], None] | None = None) -> FioOutcome:
     """Run one cell's job file on the server; results land in `out_json` on this machine."""
@@ -181,7 +208,8 @@ def run_remote_fio(spec: HostSpec, job_text: str, out_json: Path, log_prefix: Pa
     except OSError as err:
         raise ProbeError(f"cannot write {job}: {err.strerror}") from None
     outcome = run_fio(["--output-format=json+", f"--output={out_json}",
-                       f"--client={spec.client_arg}", str(job)], on_status, on_spawn=on_spawn)
+                       f"--client={server.client_arg}", str(job)], on_status, on_spawn=on_spawn,
+                      cwd=server.cwd)
     if log_prefix is not None:
         restore_log_names(log_prefix)
     return outcome
