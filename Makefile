@@ -1,13 +1,15 @@
 # Two commands do all set-up on a fresh Debian 12 machine (as root):
 #   make demo   - the main job end to end on simulated drives
 #   make test   - the whole test suite
-# Both install what is missing first: Debian packages and a virtualenv.
+# Both install what is missing first: Debian packages and a virtualenv. Installed packages
+# start no services (policy-rc.d): openssh-server is there for the tests' own sshd, which
+# listens on 127.0.0.1 only; the system sshd it brings stays off unless it was there before.
 
 VENV        ?= .venv
 PYTHON      ?= python3
 PY          := $(VENV)/bin/python
 APT_PACKAGES := fio nvme-cli smartmontools nbdkit nbdkit-plugin-python libnbd-bin \
-                util-linux fdisk e2fsprogs python3-venv chromium
+                util-linux fdisk e2fsprogs python3-venv chromium openssh-client openssh-server
 STAMP       := $(VENV)/.installed-stamp
 GUEST_APT_PACKAGES := qemu-system-x86 kmod cpio
 GUEST_OUT   ?= guest-out
@@ -23,7 +25,13 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to install:$$missing" >&2; exit 2; fi; \
+	  quiet=""; if [ ! -e /usr/sbin/policy-rc.d ]; then quiet=1; \
+	    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  status=$$?; [ -z "$$quiet" ] || rm -f /usr/sbin/policy-rc.d; \
+	  case " $$missing " in *" openssh-server "*) \
+	    systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true;; esac; \
+	  exit $$status; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -187,5 +187,6 @@ def listeners(pids: list[int]) -> list[Listener]:
     for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
         fields = line.split()
         if int(fields[3], 16) & 0x10000 and int(fields[6]) in owner:  # __SO_ACCEPTCON
-            found.append(Listener(owner[int(fields[6])], "unix", fields[7] if len(fields) > 7 else ""))
+            path = fields[7] if len(fields) > 7 else ""
+            found.append(Listener(owner[int(fields[6])], "unix", path))
     return found

@@ -1,21 +1,28 @@
-"""Many hosts: one plan run on each host's `fio --server`, in parallel, in one run directory.
+"""Many hosts: one plan run on each host's fio server, in parallel, in one run directory.
+
+Hosts are `ssh://` (nvmeprobe starts the server over SSH and reaches it only
+through that connection: run/ssh.py) or plain TCP (a server the lab started;
+the run warns once that it accepts anyone who can reach it).
 
 Layout (decided): `results/<run-id>/hosts.json` names the hosts, the plan
 and each host's folder; each host has its own complete run folder,
-`results/<run-id>/<HOST-PORT>/`, with its own `manifest.json` (cell states,
-facts with `facts_source`, versions including the server's fio) and the
-bench-fio layout below it, so `analyze results/<run-id>/<HOST-PORT>` works as
-for a local run. Each host's run id is `<run-id>-<HOST-PORT>`, which names
-its profile (`profiles/<model>_<serial>/<run-id>-<HOST-PORT>.parquet`); the
-profile's `host` column says `HOST:PORT`.
+`results/<run-id>/<label>/` (`127.0.0.1-8765`, `ssh-root-node5-22`), with
+its own `manifest.json` (cell states, facts with `facts_source`, versions
+including the server's fio) and the bench-fio layout below it, so `analyze
+results/<run-id>/<label>` works as for a local run. Each host's run id is
+`<run-id>-<label>`, which names its profile
+(`profiles/<model>_<serial>/<run-id>-<label>.parquet`); the profile's `host`
+column says the host's address.
 
 Order, as for a local run: every check on every host before anything
-writes. Preflight (TCP connect with a short timeout, then the server's fio
-version against this machine's) reports every failing host, one line each,
-exit code 2. Then the facts (capture, assumptions, or fio's read-only probe),
-then the write check (`remote_safety`: targets must be named in
+writes. Preflight (TCP: connect with a short timeout; SSH: log in, check
+fio there, start the server and forward it; then the server's fio version
+against this machine's) reports every failing host, one line each, exit
+code 2. Then the facts (capture, assumptions, over SSH, or fio's read-only
+probe), then the write check (`remote_safety`: targets must be named in
 `--destroy-data`), then a per-host lock on this machine, and only then the
-runs: a thread per host, each running its cells in order.
+runs: a thread per host, each running its cells in order. Servers started
+over SSH are stopped however the run ends (`Servers.close`).
 
 One host failing does not stop the others: its thread records the failed
 cell and stops (a lost server stops it whatever `--on-error` says); the
@@ -43,7 +50,8 @@ from nvmeprobe.run import layout
 from nvmeprobe.run.execute import RunOptions, RunSummary
 from nvmeprobe.run.fio_process import FioOutcome, stop_fio
 from nvmeprobe.run.fio_status import FioStatus
-from nvmeprobe.run.hosts import FactsCapture, HostSpec, RemoteHost, match_host, remote_target, resolve_hosts
+from nvmeprobe.run.hosts import (FactsCapture, HostSpec, RemoteHost, match_host, remote_target,
+                                 resolve_hosts)
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, now_iso, read_manifest, write_manifest
 from nvmeprobe.run.remote_facts import capture_report, needs_probe, probed_report
 from nvmeprobe.run.remote_fio import (FioServer, connect_error, local_fio_version, probe_facts,
@@ -71,8 +79,8 @@ def is_remote_run(run_dir: Path) -> bool:
     return (run_dir / HOSTS_FILE).is_file()
 
 
-TCP_WARNING = ("warning: {hosts}: plain TCP fio server(s): they run the job files of anyone who"
-               " can reach them, as root; use ssh://HOST where you can (see the README)")
+TCP_WARNING = ("warning: {hosts}: plain TCP fio server(s): they run the job files of anyone"
+               " who can reach them, as root; use ssh://HOST where you can (see the README)")
 
 FORWARD_REFUSED = ("{address}: its sshd refused to forward the fio server's socket; allow it"
                    " for this login (DisableForwarding, AllowTcpForwarding and"
@@ -304,7 +312,7 @@ def _run_host(job: HostRun, server: FioServer, plan: Plan, options: RunOptions,
         runner.run(job.cells)
         job.manifest.finished = now_iso()
         write_manifest(job.run_dir, job.manifest)
-    except Cancelled:
+    except (Cancelled, KeyboardInterrupt):  # a stop signal: the main thread ends the run
         return
     except ProbeError as err:
         job.error = str(err)
@@ -481,8 +489,8 @@ def execute_remote_run(options: RunOptions, on_start: HostStartHook | None = Non
     if not have_tool("fio"):
         raise ToolMissing("fio is not installed (apt-get install fio)")
     servers = Servers()
-    with (stop_signals_as_interrupt(), tempfile.TemporaryDirectory(prefix="nvmeprobe-remote-") as tmp,
-          ExitStack() as stack):
+    with (stop_signals_as_interrupt(),
+          tempfile.TemporaryDirectory(prefix="nvmeprobe-remote-") as tmp, ExitStack() as stack):
         stack.callback(servers.close)
         prepare = _prepare_resume if options.resume else _prepare_new
         run = prepare(options, Path(tmp), servers)

@@ -58,7 +58,9 @@ SOCKET_NAME = "fio.sock"
 SERVER_SCRIPT = r"""
 d=$(mktemp -d /tmp/nvmeprobe-fio.XXXXXX) || { echo "FAILED cannot make a folder in /tmp"; exit 1; }
 pid=
-alive() { [ -n "$pid" ] && [ -r /proc/$pid/stat ] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$pid/stat; }
+alive() {
+  [ -n "$pid" ] && [ -r /proc/$pid/stat ] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$pid/stat
+}
 stop() {
   if [ -n "$pid" ]; then
     kill -TERM -$pid 2>/dev/null; i=0
