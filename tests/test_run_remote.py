@@ -172,9 +172,10 @@ def test_two_servers_give_two_profiles_in_one_run(make_loop, servers, tmp_path):
                   "--host", f"127.0.0.1:{two.port}={dev2}", "--set", "runtime=1s",
                   "--destroy-data", dev1, "--destroy-data", f"127.0.0.1:{two.port}={dev2}")
     assert result.exit_code == 0, result.output
-    warning = [line for line in result.stderr.splitlines() if "plain TCP" in line]
-    assert len(warning) == 1 and f"127.0.0.1:{one.port}, 127.0.0.1:{two.port}" in warning[0]
-    assert "run the job files of anyone who can reach them, as root" in warning[0]
+    stderr = " ".join(result.stderr.split())  # as one line, however the terminal wrapped it
+    assert stderr.count("plain TCP") == 1
+    assert (f"warning: 127.0.0.1:{one.port}, 127.0.0.1:{two.port}: plain TCP fio server(s): they"
+            f" run the job files of anyone who can reach them, as root") in stderr
     summary = json.loads(result.stdout)
     run_dir = Path(summary["results"])
     assert json.loads((run_dir / "hosts.json").read_text())["run_id"] == summary["run_id"]
