@@ -20,7 +20,7 @@ from nvmeprobe.discover.blockdev import QUEUE_ATTRS
 from nvmeprobe.discover.collect import Capture, Tools, collect_block
 from nvmeprobe.errors import InputError, ToolFailed
 from nvmeprobe.run.ssh import SshHost
-from nvmeprobe.targets import BlockTarget, Target
+from nvmeprobe.targets import Target
 
 DEVICE_FILES = ("model", "serial", "firmware_rev", "rev")
 """Read from /sys/block/NAME/device/ (the controller or disk sysfs links to)."""
@@ -85,9 +85,9 @@ def ssh_capture(host: SshHost, target: Target) -> Capture | None:
 
     None for other targets (their facts come from fio's probe).
     """
-    if not isinstance(target, BlockTarget):
+    name = target.sysfs_name
+    if name is None:
         return None
-    name = target.device_name
     files = [*BLOCK_FILES, *(f"device/{f}" for f in DEVICE_FILES)]
     try:
         data = host.run(shlex.join(["sh", "-c", SYSFS_SCRIPT, "sysfs", name, *files]))

@@ -93,6 +93,11 @@ class Target(ABC):
         return "other"
 
     # -- facts ------------------------------------------------------------------------
+    @property
+    def sysfs_name(self) -> str | None:
+        """The name under /sys/block where sysfs describes the target ('nvme0n1'), else None."""
+        return None
+
     @abstractmethod
     def capture(self, sys_root: str = "/sys") -> Capture:
         """Every raw output about the target (sysfs, nvme-cli, ...) by capture file name."""

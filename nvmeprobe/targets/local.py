@@ -62,6 +62,10 @@ class BlockTarget(_PathTarget):
         """The kernel name: 'nvme0n1', 'loop0'."""
         return os.path.basename(self.resolved)
 
+    @property
+    def sysfs_name(self) -> str:
+        return self.device_name
+
     def capture(self, sys_root: str = "/sys") -> Capture:
         return collect_block(self.device_name, sys_root)
 
