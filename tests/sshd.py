@@ -33,6 +33,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for_port(port: int, seconds: float = 10) -> bool:
+    """True once something accepts connections on 127.0.0.1:PORT, False after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 class Sshd:
     """sshd on 127.0.0.1:PORT, started in its own session; `stop()` kills it and its sessions."""
 
@@ -62,15 +74,9 @@ class Sshd:
         self.log = open(folder / "sshd.log", "wb")
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")],
                                      stdout=self.log, stderr=self.log, start_new_session=True)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"sshd on port {self.port} did not start: {self.log_text()}")
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError(f"sshd on port {self.port} did not start: {self.log_text()}")
 
     def write_client_config(self, name: str, identity: Path, known_hosts: Path) -> Path:
         """An ssh config for this server with this identity and known_hosts file."""

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from nvmeprobe.run.remote_facts import parse_assumptions, probed_report
 from nvmeprobe.run.remote_fio import (ProbedFacts, facts_from_probe, log_offsets,
                                       parse_server_version, probe_job, restore_log_names)
 from nvmeprobe.run.remote_safety import check_remote_writes
+from sshd import free_port, wait_for_port
 from nvmeprobe.targets import BlockTarget, FileTarget
 
 needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
@@ -118,29 +118,17 @@ def test_client_log_names_are_restored(tmp_path):
 
 
 # -- real fio servers ------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class FioServer:
     """`fio --server` on 127.0.0.1 in its own session; stopped by its process group id."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.proc = subprocess.Popen(["fio", f"--server=ip:127.0.0.1,{self.port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"fio --server on port {self.port} did not start")
+        if not wait_for_port(self.port):
+            self.kill()
+            raise RuntimeError(f"fio --server on port {self.port} did not start")
 
     def kill(self) -> None:
         try:
@@ -256,7 +244,7 @@ def test_preflight_reports_a_missing_server_before_anything_runs(make_loop, serv
     live = servers()
     dev = make_loop(64)
     before = sha256_of(dev)
-    dead = _free_port()
+    dead = free_port()
     result = run_cli(tmp_path, dev, "--host", f"127.0.0.1:{live.port}", "--host", f"127.0.0.1:{dead}",
                   "--set", "runtime=1s", "--destroy-data", dev)
     assert result.exit_code == 2, result.output

@@ -166,16 +166,21 @@ def preflight(hosts: list[RemoteHost], workdir: Path, servers: Servers) -> dict[
     return versions
 
 
+def _wait_for(threads: list[threading.Thread]) -> None:
+    """Join every thread; KeyboardInterrupt as soon as a stop signal arrives."""
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)
+            raise_if_stopped()
+
+
 def _in_threads(work: Callable[[Any], None], items: list[Any]) -> None:
     """`work(item)` for every item at once; on Ctrl-C, every thread ends before it is raised."""
     threads = [threading.Thread(target=work, args=(item,), daemon=True) for item in items]
     for thread in threads:
         thread.start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
-                raise_if_stopped()
+        _wait_for(threads)
     except KeyboardInterrupt:
         for thread in threads:  # nothing they start may outlive the cleanup that follows
             thread.join(60)
@@ -336,10 +341,7 @@ def _run_all(jobs: list[HostRun], servers: Servers, plan: Plan, options: RunOpti
     for thread in threads:
         thread.start()
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
-                raise_if_stopped()
+        _wait_for(threads)
     except KeyboardInterrupt:
         cancel.set()
         for job in jobs:
