@@ -117,14 +117,25 @@ def _stat(pid: int) -> tuple[int, str] | None:
     return int(fields[1]), fields[0]
 
 
-def descendants(root: int) -> list[int]:
-    """Every living process below `root`."""
+def _children() -> dict[int, list[int]]:
+    """Living processes by parent pid."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             stat = _stat(int(entry))
             if stat and stat[1] != "Z":
                 children.setdefault(stat[0], []).append(int(entry))
+    return children
+
+
+def children_of(pid: int) -> list[int]:
+    """The living processes whose parent is `pid`."""
+    return _children().get(pid, [])
+
+
+def descendants(root: int) -> list[int]:
+    """Every living process below `root`."""
+    children = _children()
     found, queue = [], [root]
     while queue:
         for child in children.get(queue.pop(), []):

@@ -29,7 +29,8 @@ from nvmeprobe.run.hosts import HostSpec, parse_host_spec, resolve_hosts
 from nvmeprobe.run.ssh import CONFIG_ENV, destination, ssh_error
 from nvmeprobe.run.ssh_facts import build_sysfs, parse_records
 from nvmeprobe.discover.blockdev import read_block_device
-from sshd import Listener, Sshd, alive, command_line, descendants, free_port, listeners
+from sshd import (Listener, Sshd, alive, children_of, command_line, descendants, free_port,
+                  listeners)
 
 needs_sshd = pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("fio") is None,
                                 reason="needs openssh-server and fio (make test installs them)")
@@ -327,10 +328,11 @@ def test_an_interrupted_run_stops_the_server_and_the_connection(signum, make_loo
 def _kill_connections(server: Sshd) -> None:
     """Drop every SSH connection as a network would: kill sshd's per-connection processes
     (its direct children), not what they run."""
-    for pid in descendants(server.proc.pid):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == server.proc.pid:
+    for pid in children_of(server.proc.pid):
+        try:
             os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # a connection that had just ended
 
 
 @needs_sshd
