@@ -82,7 +82,7 @@ def test_bandwidth_steps_down_where_the_slc_cache_ends(preset, tmp_path):
         log = _sequential_fill(sim, tmp_path, cache + 12 * MIB, window_ms=20)
     high = mean_rate(log, 0.1 * cache, 0.8 * cache)
     low = mean_rate(log, cache + 2 * MIB, cache + 10 * MIB)
-    step = step_down(log, high, low)
+    step = step_down(log)
     assert step == pytest.approx(cache, rel=0.10), f"{preset}: step at {step / MIB:.1f} MiB"
     assert high == pytest.approx(truth["in_cache_write_bw"], rel=0.15)
     assert low == pytest.approx(truth["native_write_bw"], rel=0.15)

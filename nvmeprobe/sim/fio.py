@@ -1,7 +1,7 @@
 """Run one fio job against an NBD URI (a sim's) and keep fio's JSON: for tests and benchmarks.
 
-`sequential_write` also reads the job's bandwidth log into rates against
-bytes written, where a cache's end or a throttle shows as a step down.
+`sequential_write` also reads the job's per-IO log into rates against bytes
+written, where a cache's end or a throttle shows as a step down.
 
 fio's nbd engine prints "fio: connected to NBD server" on stdout before the
 JSON, so the JSON goes to a file (`--output`). A job that fails (an I/O
@@ -11,8 +11,9 @@ Verify jobs save no state file (fio would write it to the current directory).
 
 from __future__ import annotations
 
+import itertools
 import json
-import statistics
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,20 +56,19 @@ def run_fio_nbd(uri: str, workdir: Path, name: str, options: dict[str, object],
     return FioRun(returncode=returncode, data=data, stderr=stderr)
 
 
-def bw_log(path: Path) -> tuple[list[float], list[float]]:
-    """(times in s, bandwidths in bytes/s) from a fio bandwidth log."""
-    times, rates = [], []
+def completions(path: Path) -> list[tuple[float, int]]:
+    """(completion time in s, bytes) of every IO in a fio per-IO bandwidth log."""
+    done = []
     for line in path.read_text().splitlines():
         fields = [f.strip() for f in line.split(",")]
-        times.append(int(fields[0]) / 1000)
-        rates.append(int(fields[1]) * 1024.0)
-    return times, rates
+        done.append((int(fields[0]) / 1000, int(fields[3])))
+    return done
 
 
 @dataclass
 class BwLog:
-    """A write's bandwidth log: per sample its end time (s), rate (bytes/s) and bytes written
-    by then."""
+    """A write's rate over time: per window its end time (s), rate (bytes/s) and bytes
+    written by then."""
 
     time: list[float]
     rate: list[float]
@@ -78,30 +78,27 @@ class BwLog:
 
 def sequential_write(uri: str, workdir: Path, window_ms: int, name: str = "fill",
                      **options: object) -> BwLog:
-    """A 128 KiB sequential write at QD 4 with its bandwidth log averaged over `window_ms`;
-    `options` are fio's (size=..., or time_based and runtime=...).
+    """A 128 KiB sequential write at QD 4 (`options` are fio's and override: size=...,
+    iodepth=..., or time_based and runtime=...), binned by completion into `window_ms`.
 
-    fio logs one sample per `window_ms` slot that completed I/O (none for
-    empty slots), averaged over that slot; the first sample covers the time
-    from the job's start.
+    fio logs every IO's completion (a per-IO bandwidth log, millisecond times),
+    so the bytes written by any time are exact; a window where nothing
+    completed has rate 0.
     """
     run = run_fio_nbd(uri, workdir, name, {
-        "rw": "write", "bs": "128k", "iodepth": 4, "write_bw_log": workdir / name,
-        "log_avg_msec": window_ms, **options})
+        "rw": "write", "bs": "128k", "iodepth": 4, "write_bw_log": workdir / name, **options})
     if run.returncode or run.job["error"]:
         raise MeasurementFailed(f"fio job {name} failed: {run.stderr.strip()[:200]}")
-    size = run.job["write"]["io_bytes"]
-    times, rates = bw_log(workdir / f"{name}_bw.1.log")
-    if not times:
-        raise MeasurementFailed(f"fio job {name} logged no bandwidth: shorter than {window_ms} ms?")
-    spans = [times[0]] + [min(window_ms / 1000, t - s) for s, t in zip(times, times[1:])]
-    integral = [r * d for r, d in zip(rates, spans)]
-    total = sum(integral)
-    written, cumulative = [], 0.0
-    for part in integral:  # scale the integral so that it ends at the bytes fio wrote
-        cumulative += part
-        written.append(size * cumulative / total)
-    return BwLog(times, rates, written, size)
+    done = completions(workdir / f"{name}_bw.1.log")
+    if not done:
+        raise MeasurementFailed(f"fio job {name} logged no IO")
+    width = window_ms / 1000
+    bins = [0] * (int(max(t for t, _ in done) / width) + 1)
+    for t, size in done:
+        bins[int(t / width)] += size
+    written = [float(total) for total in itertools.accumulate(bins)]
+    return BwLog([(i + 1) * width for i in range(len(bins))], [b / width for b in bins],
+                 written, run.job["write"]["io_bytes"])
 
 
 def mean_rate(log: BwLog, low: float, high: float) -> float:
@@ -112,12 +109,28 @@ def mean_rate(log: BwLog, low: float, high: float) -> float:
     return (written[last] - written[first]) / (log.time[last] - log.time[first])
 
 
-def step_down(log: BwLog, high: float, low: float, hold: int = 3) -> float:
-    """Bytes written where the rate first falls from `high` to `low` and stays there: the
-    first sample below the midpoint whose median with the next `hold` - 1 is below it too.
+def step_down(log: BwLog, until: float | None = None) -> float:
+    """Bytes written where the rate steps down: the split of bytes against time into two
+    least-squares lines (samples up to `until` bytes) that leaves the least error.
+
+    A short stall of the writer (a descheduled fio) moves the fit little, where
+    a threshold on a few samples would take it for the step.
     """
-    threshold = (high + low) / 2
-    rates, written = log.rate, log.written
-    drop = next(i for i in range(1, len(rates))
-                if statistics.median(rates[i:i + hold]) < threshold and rates[i] < threshold)
-    return (written[drop - 1] + written[drop]) / 2
+    points = [(t, w) for t, w in zip(log.time, log.written) if until is None or w <= until]
+    best, split = math.inf, 1
+    for i in range(2, len(points) - 1):
+        error = _line_error(points[:i]) + _line_error(points[i:])
+        if error < best:
+            best, split = error, i
+    return (points[split - 1][1] + points[split][1]) / 2
+
+
+def _line_error(points: list[tuple[float, float]]) -> float:
+    """Sum of squared residuals of the least-squares line through `points`."""
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_w = sum(w for _, w in points) / n
+    stt = sum((t - mean_t) ** 2 for t, _ in points)
+    stw = sum((t - mean_t) * (w - mean_w) for t, w in points)
+    sww = sum((w - mean_w) ** 2 for _, w in points)
+    return sww - stw * stw / stt if stt else sww

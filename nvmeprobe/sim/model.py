@@ -117,6 +117,7 @@ class DriveModel:
         self.cache_remaining = self.cache_limit()
         self._units = [0.0] * params.units  # a heap of the times each unit frees
         self._busy_until = 0.0
+        self.burst_start = 0.0  # the first IO after more than fold_delay of idle
         self._folded_to = 0.0
         self._refreshed = 0  # index of the refresh period `reported` belongs to
         self._noise = random.Random(params.seed)
@@ -202,7 +203,8 @@ class DriveModel:
         """
         self._advance(now)
         state = {**asdict(self.counters), "cache_remaining_bytes": self.cache_remaining,
-                 "busy_until_s": self._busy_until, "reported": asdict(self.reported)}
+                 "busy_until_s": self._busy_until, "burst_start_s": self.burst_start,
+                 "reported": asdict(self.reported)}
         p = self.params
         if self._mapped is not None:
             state.update(cache_limit_bytes=self.cache_limit(),
@@ -263,6 +265,8 @@ class DriveModel:
     def _schedule(self, costs: list[float], now: float) -> float:
         units, noise, thermal = self._units, self.params.noise, self.thermal
         factor = thermal.factor if thermal else 1.0
+        if now > self._busy_until + self.params.fold_delay:
+            self.burst_start = now
         finish = now
         for cost in costs:
             if noise:
