@@ -25,7 +25,7 @@ from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import read_profile
-from nvmeprobe.run.hosts import HostSpec, parse_host_spec, resolve_hosts
+from nvmeprobe.run.hosts import HostSpec, parse_host_spec, read_hosts_file, resolve_hosts
 from nvmeprobe.run.ssh import CONFIG_ENV, destination, ssh_error
 from nvmeprobe.run.ssh_facts import build_sysfs, parse_records
 from nvmeprobe.discover.blockdev import read_block_device
@@ -48,6 +48,9 @@ def test_ssh_host_specs_parse_and_name_their_folders():
                 "ssh://h=rel/path", "ssh://$(x)@h"):
         with pytest.raises(InputError):
             parse_host_spec(bad)
+    lines = "# lab\nssh://root@node5=/dev/nvme0n1\nnode6:9000  # plain TCP\n"
+    assert [h.address for h in read_hosts_file(lines, "hosts.txt")] == [
+        "ssh://root@node5:22", "node6:9000"]
     # the same machine over TCP and over SSH, or with two logins, are different hosts
     hosts = resolve_hosts([parse_host_spec("h:22"), parse_host_spec("ssh://h"),
                            parse_host_spec("ssh://u@h")], "/dev/x")
