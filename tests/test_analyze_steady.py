@@ -59,3 +59,10 @@ def test_steady_by_group_over_cells_rounds():
 def test_non_finite_values_raise_input_error():
     with pytest.raises(InputError):
         steady_state([1, 2, float("nan"), 4, 5])
+
+
+def test_steady_rounds_are_the_first_steady_window():
+    verdict = steady_state([50.0, 80.0, 100.0, 101.0, 99.0], window=3)
+    assert (verdict.steady, verdict.round) == (True, 5)
+    assert list(verdict.steady_rounds()) == [3, 4, 5]
+    assert list(steady_state([50.0, 100.0, 50.0], window=3).steady_rounds()) == []

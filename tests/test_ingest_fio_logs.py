@@ -11,7 +11,7 @@ import pytest
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.ingest import bandwidth_vs_bytes, read_fio_log
-from nvmeprobe.ingest.fio_logs import series_kind
+from nvmeprobe.ingest.fio_logs import series_from_log, series_kind
 
 LOGS = Path(__file__).parent / "fixtures" / "real" / "fio-logs"
 PM883 = "louwrentius__fio-plot__SAMSUNG_PM883__randwrite-iodepth-32-numjobs-1_{}.1.log"
@@ -110,3 +110,14 @@ def test_series_kind_from_names() -> None:
     assert series_kind("job_iops.log") == "iops"
     with pytest.raises(InputError):
         series_kind("job.json")
+
+
+def test_series_rows_carry_bs_and_offset_only_where_fio_logged_them(tmp_path: Path) -> None:
+    per_io = tmp_path / "job_lat.1.log"  # one line per IO: its size and offset (log_offset=1)
+    per_io.write_text("1, 250000, 1, 16384, 1048576, 0\n2, 260000, 1, 4096, 20480, 0\n")
+    rows = series_from_log(per_io, "c1")
+    assert list(rows["bs"]) == [16384, 4096] and list(rows["offset"]) == [1048576, 20480]
+    assert list(rows["value"]) == [250.0, 260.0]  # ns -> us
+    averaged = series_from_log(LOGS / PM883.format("bw"), "c1")  # log_avg_msec: bs is 0 there
+    assert set(_fields(LOGS / PM883.format("bw"))[0][3:4]) == {0}
+    assert averaged["bs"].isna().all() and averaged["offset"].isna().all()

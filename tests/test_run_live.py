@@ -42,7 +42,7 @@ def test_smoke_on_loop_device_yields_a_profile(make_loop, tmp_path):
     summary = json.loads(result.stdout)
     assert summary["cells_done"] == 5 and summary["cells_failed"] == []
     profile = read_profile(Path(summary["profile"]))
-    assert profile.schema_version == "1"
+    assert profile.schema_version == "2"
     assert list(profile.cells.columns[:0]) == [] and set(CONTRACT) <= set(profile.cells.columns)
     assert sorted(profile.cells["rw"].unique()) == ["randread", "randwrite", "write"]
     assert (profile.cells["iops"] > 0).all()
@@ -381,3 +381,28 @@ def test_live_display_of_a_cell_cut_short_says_stopped():
     display.status(cells[0], FioStatus(write_iops=10.0, write_bw=40960.0, states="w"))
     display.stop()  # interrupted while fio ran
     assert "stopped" in _last_frame(out)
+
+
+def test_round_based_stages_set_steady_on_their_cells(tmp_path):
+    # rounds until the SNIA PTS rule holds over a 2-round window (or 6 rounds); a stage
+    # without rounds is not assessed: its `steady` stays null
+    plan = tmp_path / "rounds.toml"
+    plan.write_text('name = "rounds"\n'
+                    '[[stage]]\nkind = "matrix"\nname = "once"\nrw = "randread"\nbs = "4k"\n'
+                    'iodepth = 4\nruntime = "1s"\n'
+                    '[[stage]]\nkind = "matrix"\nname = "ss"\nrw = "randread"\nbs = ["4k", "16k"]\n'
+                    'iodepth = 4\nruntime = "1s"\nrounds = 6\nsteady_window = 2\n'
+                    'steady_metric = "iops"\nsteady_cell = { bs = "4k" }\n')
+    result = run_cli(tmp_path, "sim:preset=tlc-4k,capacity=256m", "--plan", str(plan))
+    assert result.exit_code == 0, result.output
+    cells = read_profile(Path(json.loads(result.stdout)["profile"])).cells
+    assert cells.loc[cells["stage"] == "once", "steady"].isna().all()
+    rounds = cells[cells["stage"] == "ss"]
+    assert rounds["steady"].notna().all() and rounds["round"].min() == 1
+    last = int(rounds["round"].max())
+    steady_rounds = set(rounds.loc[rounds["steady"].astype(bool), "round"])
+    if steady_rounds:  # the run stopped at the round that closed the first steady window
+        assert steady_rounds == {last - 1, last}
+    else:
+        assert last == 6
+    assert (rounds.groupby("round").size() == 2).all()  # a round is both block sizes

@@ -42,7 +42,14 @@ class SteadyResult:
     rounds: int
     windows: list[dict] = field(default_factory=list)
     truncated: bool = False
+    window: int = 5
     method_version: str = METHOD_VERSION
+
+    def steady_rounds(self) -> range:
+        """The rounds of the first steady window (numbered from 1); empty when not steady."""
+        if not self.steady or self.round is None:
+            return range(0)
+        return range(self.round - self.window + 1, self.round + 1)
 
     def to_dict(self) -> dict:
         """JSON-able dict; window figures are those of the steady window (or the last one)."""
@@ -87,7 +94,7 @@ def steady_state(values: list[float], window: int = 5, excursion: float = 0.20,
     steady = bool(last.get("steady"))
     return SteadyResult(steady, last["round"] if steady else None, last.get("window_avg"),
                         last.get("excursion"), last.get("slope_change"), len(exact), windows,
-                        len(values) > max_rounds)
+                        len(values) > max_rounds, window)
 
 
 def steady_by_group(cells: pd.DataFrame, metric: str = "iops") -> dict:

@@ -136,9 +136,12 @@ def series_kind(path: str | Path) -> str:
 
 
 def series_from_log(path: str | Path, cell: str | None = None) -> pd.DataFrame:
-    """A log as profile 'series' rows: series, cell, t_s, value, direction (+ bw_bytes, bytes_written for bw).
+    """A log as profile 'series' rows: series, cell, t_s, value, direction, bs, offset
+    (+ bw_bytes, bytes_written for bw).
 
-    value is in the profile's units: bw bytes/s, iops IO/s, latencies us.
+    value is in the profile's units: bw bytes/s, iops IO/s, latencies us. `bs` is
+    the IO's size in per-IO logs and null in averaged ones (fio writes 0 there);
+    `offset` is null unless fio logged it.
     """
     kind = series_kind(path)
     log = read_fio_log(path)
@@ -148,6 +151,8 @@ def series_from_log(path: str | Path, cell: str | None = None) -> pd.DataFrame:
     else:
         frame = log[["t_s", "direction", "value"]].copy()
         frame["value"] = log["value"] / _PER_SERIES_UNIT[kind]
+    frame["bs"] = pd.Series(log["bs"], dtype="Int64").mask(log["bs"] == 0)
+    frame["offset"] = log["offset"]
     frame.insert(0, "series", kind)
     frame.insert(1, "cell", cell)
     return frame

@@ -1,4 +1,4 @@
-"""Profiles: Parquet files (schema v1, SCHEMA.md) holding cells, time series and findings."""
+"""Profiles: Parquet files (schema v2, SCHEMA.md) holding cells, time series and findings."""
 
 from nvmeprobe.profile.findings import findings_to_frame, frame_to_findings
 from nvmeprobe.profile.paths import latest_profile, profile_path, slug

@@ -5,8 +5,14 @@ Each leaf becomes one row named by its keys joined with '.' ('iu.inferred_bytes'
 JSON text; `value_kind` ('number', 'integer', 'bool', 'text', 'json', 'null')
 makes the round trip exact. A dict whose keys cannot be joined with '.'
 (a key holding '.', or not a string) and an empty dict are kept whole as
-one 'json' leaf. Evidence is matched by finding name or by any dotted prefix
-of it (the longest wins) and stored as JSON text.
+one 'json' leaf.
+
+A section (a top-level dict such as `iu`) may carry `evidence` and
+`method_version`: they are not rows of their own but columns of every row of
+that section (`evidence` as JSON text). A section without its own
+`method_version` gets the top-level one (`analyze/1`), which stays a row of its
+own. A section with nothing but those two keys keeps them as rows, so nothing
+is lost.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import pandas as pd
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile.columns import STRING
+from nvmeprobe.unknown import jsonable
 
 FINDING_COLUMNS = ["finding", "value", "value_text", "value_kind", "evidence", "method_version"]
 
@@ -66,27 +73,31 @@ def _leaf(value: Any) -> tuple[float, str | None, str]:
     return math.nan, to_json(value), "json"
 
 
-def _evidence_for(name: str, evidence: dict[str, Any]) -> str | None:
-    parts = name.split(".")
-    for end in range(len(parts), 0, -1):
-        key = ".".join(parts[:end])
-        if key in evidence:
-            return to_json(evidence[key])
-    return None
+def _section_rows(name: str, section: Any, default_version: str | None) -> list[tuple]:
+    """The rows of one top-level entry, with its section's evidence and method version."""
+    meta = {}
+    if isinstance(section, dict) and _splittable(section) \
+            and set(section) - {"evidence", "method_version"}:
+        meta = {key: section[key] for key in ("evidence", "method_version") if key in section}
+        section = {key: value for key, value in section.items() if key not in meta}
+    evidence = to_json(meta["evidence"]) if "evidence" in meta else None
+    version = meta.get("method_version", default_version)
+    leaves: list[tuple[str, Any]] = []
+    _flatten(section, name, leaves)
+    return [(leaf, *_leaf(value), evidence, version) for leaf, value in leaves]
 
 
-def findings_to_frame(findings: dict[str, Any], evidence: dict[str, Any] | None,
-                      method_version: str) -> pd.DataFrame:
+def findings_to_frame(findings: dict[str, Any]) -> pd.DataFrame:
     """One row per leaf: finding, value, value_text, value_kind, evidence (JSON), method_version."""
     if not isinstance(findings, dict):
         raise InputError("findings must be a dict of named results")
-    leaves: list[tuple[str, Any]] = []
-    if findings:
-        _flatten(findings, "", leaves)
+    top = findings.get("method_version")
+    default_version = top if isinstance(top, str) else None
     rows = []
-    for name, value in leaves:
-        number, text, kind = _leaf(value)
-        rows.append((name, number, text, kind, _evidence_for(name, evidence or {}), method_version))
+    for name, section in findings.items():
+        if not isinstance(name, str) or not name or "." in name:
+            raise InputError(f"finding name {name!r} is not a plain name")
+        rows += _section_rows(name, section, default_version)
     frame = pd.DataFrame.from_records(rows, columns=FINDING_COLUMNS)
     return frame.astype({"finding": STRING, "value": "float64", "value_text": STRING,
                          "value_kind": STRING, "evidence": STRING, "method_version": STRING})
@@ -115,7 +126,11 @@ def frame_to_findings(df: pd.DataFrame) -> dict[str, Any]:
     if missing:
         raise InputError(f"not a findings frame: missing {sorted(missing)}")
     result: dict[str, Any] = {}
-    for name, value, text, kind in zip(df["finding"], df["value"], df["value_text"], df["value_kind"]):
+    sections: dict[str, tuple[Any, Any]] = {}
+    evidence = df["evidence"] if "evidence" in df else [None] * len(df)
+    versions = df["method_version"] if "method_version" in df else [None] * len(df)
+    for name, value, text, kind, proof, version in zip(
+            df["finding"], df["value"], df["value_text"], df["value_kind"], evidence, versions):
         keys = str(name).split(".")
         node = result
         for key in keys[:-1]:
@@ -124,4 +139,19 @@ def frame_to_findings(df: pd.DataFrame) -> dict[str, Any]:
                 raise InputError(f"finding {name!r} lies under a leaf finding")
             node = child
         node[keys[-1]] = _restore(value, text, kind)
+        if len(keys) > 1:
+            sections.setdefault(keys[0], (jsonable(proof), jsonable(version)))
+    default_version = result.get("method_version")
+    for name, (proof, version) in sections.items():
+        if proof is not None:
+            result[name]["evidence"] = _json_text(proof, name)
+        if version is not None and version != default_version:
+            result[name]["method_version"] = version
     return result
+
+
+def _json_text(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise InputError(f"finding section {name!r}: evidence is not valid JSON") from None

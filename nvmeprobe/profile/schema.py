@@ -1,19 +1,30 @@
-"""Profile schema v1: one long Parquet table, the same columns in every profile.
+"""Profile schema v2: one long Parquet table, the same columns in every profile.
 
 `record` says what a row is: 'cell' (a measured cell and IO direction),
 'series' (one sample of a time series) or 'finding' (one analysis result).
-Columns that do not apply to a record type are null. SCHEMA.md documents
-every column; keep the two in step (tests/test_profile_schema.py checks).
+Columns that do not apply to a record type are null. The columns, their
+units and meanings come from `columns.COLUMNS`; each Arrow field carries its
+`unit`, `records` and `description` as field metadata.
+
+Version history (what a reader must know to read an older file):
+- 1: findings' evidence and method versions were finding rows of their own
+  (`iu.evidence.*`, `iu.method_version`); the `evidence` column was null and
+  `method_version` held the nvmeprobe version. Series rows had no `bs`.
+- 2: evidence and method version sit on each finding row (`evidence`,
+  `method_version`); `nvmeprobe.creator` names the writer; round-based stages
+  set `steady`; field metadata gives each column's unit and meaning.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from nvmeprobe.profile.columns import CELL_FIELDS
+from nvmeprobe.profile.columns import COLUMNS, KIND_TYPES, fields_of
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+READABLE_VERSIONS = ("1", "2")
 META_VERSION = b"nvmeprobe.schema_version"
+META_CREATOR = b"nvmeprobe.creator"
 META_FACTS = b"nvmeprobe.facts"
 META_MANIFEST = b"nvmeprobe.manifest"
 META_RUN_ID = b"nvmeprobe.run_id"
@@ -22,36 +33,13 @@ META_RUN_ID = b"nvmeprobe.run_id"
 META_EXPORT = b"nvmeprobe.export"
 
 RECORDS = ("cell", "series", "finding")
-_ARROW = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
 
 # Identity columns, filled on every row of a profile where known.
 IDENTITY = ("run_id", "model", "serial", "target")
 
-SERIES_FIELDS: dict[str, str] = {
-    "run_id": "str", "model": "str", "serial": "str", "target": "str",
-    "cell": "str", "series": "str", "direction": "str", "t_s": "float", "value": "float",
-    "bw_bytes": "float", "bytes_written": "float", "bs": "int", "offset": "int",
-}
-FINDING_FIELDS: dict[str, str] = {
-    "run_id": "str", "model": "str", "serial": "str", "target": "str",
-    "finding": "str", "value": "float", "value_text": "str", "value_kind": "str",
-    "evidence": "str", "method_version": "str",
-}
+FIELDS_BY_RECORD: dict[str, dict[str, str]] = {record: fields_of(record) for record in RECORDS}
 
-FIELDS_BY_RECORD: dict[str, dict[str, str]] = {
-    "cell": CELL_FIELDS, "series": SERIES_FIELDS, "finding": FINDING_FIELDS,
-}
-
-
-def _all_fields() -> dict[str, str]:
-    fields: dict[str, str] = {"record": "str"}
-    for group in FIELDS_BY_RECORD.values():
-        for name, kind in group.items():
-            if fields.setdefault(name, kind) != kind:
-                raise AssertionError(f"column {name} has two kinds")
-    return fields
-
-
-ALL_FIELDS = _all_fields()
-SCHEMA = pa.schema([pa.field(name, _ARROW[kind], nullable=(name != "record"))
-                    for name, kind in ALL_FIELDS.items()])
+SCHEMA = pa.schema([
+    pa.field(c.name, pa.type_for_alias(KIND_TYPES[c.kind]), nullable=(c.name != "record"),
+             metadata={"unit": c.unit, "records": ",".join(c.records), "description": c.meaning})
+    for c in COLUMNS])

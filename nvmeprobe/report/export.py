@@ -7,8 +7,8 @@ after another (each row names its run, model and serial). JSON is a list of
 row objects, unknown values null.
 
 Parquet: a whole single profile keeps the profile's metadata (schema
-version, facts, manifest, run id), so it is itself a profile every command
-reads. Anything else (one record type, or several profiles) is labelled a
+version, creator, facts, manifest, run id) and each column's field metadata
+(unit, meaning), so it is itself a profile every command reads. Anything else (one record type, or several profiles) is labelled a
 partial export (`nvmeprobe.export` metadata: record, profiles, run ids) and
 carries no schema version: `read_profile` refuses it with a clear error and
 folder searches pass over it.
@@ -27,8 +27,9 @@ import pyarrow.parquet as pq
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import SCHEMA, Profile
 from nvmeprobe.profile.findings import to_json
-from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_EXPORT, META_FACTS, META_MANIFEST,
-                                      META_RUN_ID, META_VERSION, RECORDS, SCHEMA_VERSION)
+from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_CREATOR, META_EXPORT, META_FACTS,
+                                      META_MANIFEST, META_RUN_ID, META_VERSION, RECORDS,
+                                      SCHEMA_VERSION)
 from nvmeprobe.unknown import jsonable
 
 FORMATS = ("csv", "json", "parquet")
@@ -64,7 +65,8 @@ def export_table(profiles: list[Profile], record: str | None) -> pa.Table:
     if record is None and len(profiles) == 1:
         profile = profiles[0]
         return table.replace_schema_metadata({
-            META_VERSION: SCHEMA_VERSION.encode(), META_FACTS: to_json(profile.facts).encode(),
+            META_VERSION: SCHEMA_VERSION.encode(), META_CREATOR: (profile.creator or "").encode(),
+            META_FACTS: to_json(profile.facts).encode(),
             META_MANIFEST: to_json(profile.manifest).encode(),
             META_RUN_ID: (profile.run_id or "").encode()})
     label = {"kind": "partial", "record": record, "profiles": len(profiles),

@@ -11,7 +11,8 @@ Two plan features need the runner's eye while it works:
   line feeds a `DropWatcher`, and fio is stopped once the bandwidth drop is
   confirmed instead of filling the drive.
 - round-based stages (SNIA PTS) get another round until the tracked metric
-  is steady by the PTS rule or `rounds_max` is reached.
+  is steady by the PTS rule or `rounds_max` is reached; each closed round
+  sets `steady` on the stage's cell rows (in the first steady window or not).
 - adaptive stages (the IU search) choose their cells one at a time from what
   was measured: run/adaptive.py decides the next probe, the runner measures it.
 
@@ -33,7 +34,7 @@ import sh
 
 from nvmeprobe import __version__
 from nvmeprobe.analyze.slc import DropWatcher
-from nvmeprobe.analyze.steady import steady_state
+from nvmeprobe.analyze.steady import SteadyResult, steady_state
 from nvmeprobe.discover.session import Counters, Session, drive_identity
 from nvmeprobe.errors import MeasurementFailed, ProbeError
 from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json
@@ -252,19 +253,22 @@ class Runner:
         self.state.cells.append(result.rows)
         if result.series is not None:
             self.state.series.append(result.series)
+        verdict = self._round_verdict(cell)
+        if verdict is not None:
+            self._mark_steady(cell.stage, verdict)
         self.save()
         self.record(cell, DONE, seconds=round(time.time() - started, 3),
                     stopped_early=result.stopped_early)
         return True
 
-    def _next_round(self, cell: Cell) -> list[Cell]:
-        """Cells of the next round when `cell` closed a round that is not yet steady."""
-        if not cell.rounds_max or cell.round is None or cell.round >= cell.rounds_max:
-            return []
+    def _round_verdict(self, cell: Cell) -> SteadyResult | None:
+        """The PTS verdict on a round-based stage's rounds so far, when `cell` closed a round."""
+        if not cell.rounds_max or cell.round is None:
+            return None
         same_round = [c for c in self.manifest.cells
                       if c["stage"] == cell.stage and c.get("round") == cell.round]
         if same_round[-1]["id"] != cell.id:
-            return []
+            return None
         stage = self.plan.stage(cell.stage)
         metric = stage.steady_metric or "iops"
         tracked = {c["id"]: c["round"] for c in self.manifest.cells
@@ -272,9 +276,24 @@ class Runner:
         cells = self.state.cell_rows()
         rows = cells[cells["cell"].isin(tracked)]
         per_round = rows.groupby(rows["cell"].map(tracked))[metric].sum().sort_index()
-        verdict = steady_state(per_round.tolist(), window=stage.steady_window or 5,
-                               max_rounds=cell.rounds_max)
-        if verdict.steady:
+        return steady_state(per_round.tolist(), window=stage.steady_window or 5,
+                            max_rounds=cell.rounds_max)
+
+    def _mark_steady(self, stage: str, verdict: SteadyResult) -> None:
+        """`steady` on every cell row of the stage: is its round in the first steady window?"""
+        rounds = {c["id"]: c["round"] for c in self.manifest.cells if c["stage"] == stage}
+        window = verdict.steady_rounds()
+        for frame in self.state.cells:
+            rows = frame["cell"].isin(rounds)
+            if rows.any():
+                frame.loc[rows, "steady"] = frame.loc[rows, "cell"].map(rounds).isin(window)
+
+    def _next_round(self, cell: Cell) -> list[Cell]:
+        """Cells of the next round when `cell` closed a round that is not yet steady."""
+        if not cell.rounds_max or cell.round is None or cell.round >= cell.rounds_max:
+            return []
+        verdict = self._round_verdict(cell)
+        if verdict is None or verdict.steady:
             return []
         return expand_round(self.plan, cell.stage, self.facts, cell.round + 1)
 
