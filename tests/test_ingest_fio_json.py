@@ -12,7 +12,6 @@ import pytest
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.ingest import cells_from_fio, ingest_paths, load_fio_json
-from nvmeprobe.profile.columns import CONTRACT_COLUMNS
 from nvmeprobe.ingest.fio_json import split_fio_output
 from nvmeprobe.ingest.fio_options import alignment_offset, block_size, directions_of
 from nvmeprobe.profile.columns import CONTRACT_COLUMNS
