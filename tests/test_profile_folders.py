@@ -1,4 +1,4 @@
-"""Profiles in any shape: files, run folders, drive folders and whole trees, for every reading command.
+"""Profiles in any shape: files, run folders, drive folders and whole trees, in every reader.
 
 Trees are made of synthetic profiles written through the real writer
 (`write_synthetic`): one folder per drive, several runs per drive, a run
@@ -75,9 +75,9 @@ def test_resolver_takes_any_mix_once_each(lab):
         resolve_profiles([lab / "empty"])
 
 
-@pytest.mark.parametrize("command", [["analyze"], ["report", "--out", "REPORT"], ["export", "--format", "csv"],
-                                     ["recommend", "--output", "REC"], ["compare", "PROFILES"],
-                                     ["query", "select 1", "--profiles"]])
+@pytest.mark.parametrize("command", [
+    ["analyze"], ["report", "--out", "REPORT"], ["export", "--format", "csv"],
+    ["recommend", "--output", "REC"], ["compare", "PROFILES"], ["query", "select 1", "--profiles"]])
 def test_a_folder_without_profiles_is_one_line_exit_2(cli_main, lab, command):
     empty = lab / "nothing-here"
     empty.mkdir()
@@ -99,7 +99,8 @@ def test_report_on_a_profiles_tree_shows_the_fleet(cli_main, lab):
     assert fleet["profiles"] == 5 and fleet["outliers"] == ["S4"]
     iops = next(r for r in fleet["cells"] if r["metric"] == "iops" and r["rw"] == "randwrite"
                 and r["bs"] == 4096 and r["iodepth"] == 16 and r["offset"] == 0)
-    assert iops["n"] == 4 and iops["outliers"] == ["S4"] and iops["min"] == pytest.approx(iops["max"] / 2.02, rel=0.01)
+    assert iops["n"] == 4 and iops["outliers"] == ["S4"]
+    assert iops["min"] == pytest.approx(iops["max"] / 2.02, rel=0.01)
     html = (out / "report.html").read_text()
     assert "fleet: SYNTH QLC" in html and 'class="outlier"' in html
     assert len({p.split("/")[-2] for p in doc["pngs"]}) == 5
@@ -118,7 +119,8 @@ def test_fleet_view_median_spread_and_no_outlier_in_a_tight_fleet(tmp_path):
 
 
 def test_analyze_a_folder_stores_findings_in_each_profile(cli_main, tmp_path):
-    paths = _drive(tmp_path, "S1", 1.0, runs=2, findings=False) + _drive(tmp_path, "S2", 1.0, findings=False)
+    paths = [*_drive(tmp_path, "S1", 1.0, runs=2, findings=False),
+             *_drive(tmp_path, "S2", 1.0, findings=False)]
     assert all(read_profile(p).findings.empty for p in paths)
     result = _invoke(cli_main, "analyze", str(tmp_path), "--json")
     assert result.exit_code == 0, result.output
@@ -136,7 +138,8 @@ def test_export_of_a_tree_and_partial_exports_are_never_taken_for_profiles(cli_m
     assert _invoke(cli_main, "export", str(profiles), "--format", "csv", "--record", "cell",
                    "--out", str(csv)).exit_code == 0
     rows = pd.read_csv(csv)
-    assert rows.groupby("serial")["run_id"].nunique().to_dict() == {"S1": 2, "S2": 1, "S3": 1, "S4": 1}
+    runs = rows.groupby("serial")["run_id"].nunique().to_dict()
+    assert runs == {"S1": 2, "S2": 1, "S3": 1, "S4": 1}
     assert len(rows) == sum(len(read_profile(p).cells) for p in resolve_profiles([profiles]))
     partial = profiles / "SYNTH-QLC_S2" / "cells-only.parquet"
     assert _invoke(cli_main, "export", str(profiles / "SYNTH-QLC_S2"), "--format", "parquet",
@@ -149,7 +152,9 @@ def test_export_of_a_tree_and_partial_exports_are_never_taken_for_profiles(cli_m
     assert refused.exit_code == 2 and "partial export" in refused.output
     assert len(resolve_profiles([profiles])) == 5  # the folder search passes over it
     merged = lab / "merged.parquet"
-    assert _invoke(cli_main, "export", str(profiles), "--format", "parquet", "--out", str(merged)).exit_code == 0
+    exported = _invoke(cli_main, "export", str(profiles), "--format", "parquet",
+                       "--out", str(merged))
+    assert exported.exit_code == 0
     with pytest.raises(InputError, match="partial export .*all rows of 5 profile"):
         read_profile(merged)
     query = _invoke(cli_main, "query", "select count(distinct filename) n from cells", "--profiles",
@@ -161,7 +166,8 @@ def test_full_export_of_one_profile_round_trips_through_every_command(cli_main, 
     source = lab / "profiles" / "SYNTH-QLC_S3" / "2026-01-S3.parquet"
     copy = lab / "copy" / "S3.parquet"
     copy.parent.mkdir()
-    assert _invoke(cli_main, "export", str(source), "--format", "parquet", "--out", str(copy)).exit_code == 0
+    exported = _invoke(cli_main, "export", str(source), "--format", "parquet", "--out", str(copy))
+    assert exported.exit_code == 0
     a, b = read_profile(source), read_profile(copy)
     for name in ("cells", "series", "findings"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
@@ -172,12 +178,13 @@ def test_full_export_of_one_profile_round_trips_through_every_command(cli_main, 
     assert summary["cell_values_beyond_noise"] == 0 and summary["findings_beyond_noise"] == 0
     assert _invoke(cli_main, "analyze", str(copy.parent), "--json").exit_code == 0
     assert _invoke(cli_main, "report", str(copy.parent), "--out", str(lab / "r")).exit_code == 0
-    assert _invoke(cli_main, "recommend", str(copy.parent), "--output", str(lab / "rec.parquet")).exit_code == 0
+    recommended = _invoke(cli_main, "recommend", str(copy.parent), "--output", str(lab / "rec.pq"))
+    assert recommended.exit_code == 0
 
 
 def test_recommend_on_a_tree_makes_one_class_per_model(cli_main, lab):
-    result = _invoke(cli_main, "recommend", str(lab / "profiles"), "--output", str(lab / "rec.parquet"),
-                     "--json")
+    result = _invoke(cli_main, "recommend", str(lab / "profiles"), "--output",
+                     str(lab / "rec.parquet"), "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {p["drive"] for p in doc["placements"]} == {"SYNTH QLC"}

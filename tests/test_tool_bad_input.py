@@ -98,7 +98,8 @@ def test_a_size_beyond_the_namespace_is_a_gap(tmp_path):
     assert decode_capture(files, "/dev/nvme0n1").geometry.size_bytes == 1 << 30
     for claimed in (4 << 30, -2147483648):
         doc["Devices"][0]["PhysicalSize"] = claimed
-        report = decode_capture({**files, "nvme-list.json": json.dumps(doc).encode()}, "/dev/nvme0n1")
+        claimed_files = {**files, "nvme-list.json": json.dumps(doc).encode()}
+        report = decode_capture(claimed_files, "/dev/nvme0n1")
         assert report.geometry.size_bytes == 1 << 30  # Identify Namespace's, the plausible one
         reason = "beyond the namespace's 1073741824 bytes" if claimed > 0 else "must be positive"
         assert any(f"nvme list PhysicalSize {claimed} is impossible" in gap and reason in gap

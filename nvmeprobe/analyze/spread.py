@@ -79,7 +79,8 @@ def distribution(values: dict[str, float]) -> Distribution | None:
     limit = OUTLIER_MADS * _floored(mad, middle)
     flagged = [] if len(numbers) < 3 else sorted(
         name for name, v in known.items() if limit > 0 and abs(v - middle) > limit)
-    spread = None if middle == 0 or len(numbers) < 2 else (max(numbers) - min(numbers)) / abs(middle)
+    spread = (None if middle == 0 or len(numbers) < 2
+              else (max(numbers) - min(numbers)) / abs(middle))
     return Distribution(len(numbers), middle, min(numbers), max(numbers), spread, mad, flagged)
 
 
@@ -117,5 +118,6 @@ def set_difference(a: list[float], b: list[float], alpha: float = ALPHA) -> Diff
         pooled = math.sqrt(((len(a) - 1) * scaled_mad(a) ** 2 + (len(b) - 1) * scaled_mad(b) ** 2)
                            / (len(a) + len(b) - 2))
         limit = OUTLIER_MADS * _floored(pooled, max(abs(med_a), abs(med_b)))
-        return Difference(len(a), len(b), med_a, med_b, POOLED_MAD, None, abs(med_b - med_a) > limit)
+        beyond = abs(med_b - med_a) > limit
+        return Difference(len(a), len(b), med_a, med_b, POOLED_MAD, None, beyond)
     return Difference(len(a), len(b), med_a, med_b, TOO_FEW, None, None)

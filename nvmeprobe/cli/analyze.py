@@ -1,4 +1,4 @@
-"""`nvmeprobe analyze`: IU/RMW, SLC cache, WAF, steady state and QoS of profiles (stored in each)."""
+"""`nvmeprobe analyze`: IU/RMW, SLC cache, WAF, steady state and QoS of profiles (stored)."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ def _heading(doc: dict[str, Any]) -> None:
     if doc.get("sets"):
         print_table([Col("", key=True), Col("profiles", keep=1), Col("drives", key=True),
                      Col("model", keep=2), Col("firmware", keep=3, short="fw")],
-                    [[side.upper(), str(doc[side]["profiles"]), escape(", ".join(doc[side]["drives"])),
-                      escape(", ".join(doc[side]["models"])), escape(", ".join(doc[side]["firmware"]))]
+                    [[side.upper(), str(doc[side]["profiles"]),
+                      *(escape(", ".join(doc[side][k])) for k in ("drives", "models", "firmware"))]
                      for side in ("a", "b")], title="sets (one value per drive)")
         return
     print_table([Col("", key=True), Col("model", key=True), Col("serial", key=True),
@@ -58,7 +58,7 @@ def render_comparison(doc: dict[str, Any]) -> None:
                 title=f"findings: the main ones and every one beyond noise (red); {len(shown)} of"
                       f" {len(doc['findings'])}")
     changed = [row for row in doc["cells"] if row["beyond_noise"]]
-    basis = (Col("tested by", keep=1, short="test") if doc.get("sets")
+    basis = (Col("tested by", keep=3, short="test") if doc.get("sets")
              else Col("tolerance", keep=1, short="tol."))
     print_table([Col("cell", key=True), Col("metric", key=True), Col("A", keep=2),
                  Col("B", keep=2), Col("change", keep=3), basis, Col("B is", keep=4)],
@@ -91,7 +91,8 @@ def command(a: Path, b: Path, noise: float, as_json: bool) -> None:
     paths_a, paths_b = resolve_profiles([a]), resolve_profiles([b])
     items_a, items_b = load_profiles(paths_a), load_profiles(paths_b)
     if len(paths_a) == 1 and len(paths_b) == 1:
-        doc = compare_profiles(items_a[0].profile, items_b[0].profile, paths_a[0], paths_b[0], noise)
+        doc = compare_profiles(items_a[0].profile, items_b[0].profile, paths_a[0], paths_b[0],
+                               noise)
     else:
         doc = compare_sets(items_a, items_b, paths_a, paths_b, noise)
     if as_json:

@@ -21,7 +21,8 @@ from nvmeprobe.report.export import FORMATS, encode, export_table
               help="Write to this file instead of stdout.")
 @click.option("--record", type=click.Choice(RECORDS),
               help="Only this record type, with its columns (default: every row and column).")
-def command(profiles: tuple[Path, ...], fmt: str, out_file: Path | None, record: str | None) -> None:
+def command(profiles: tuple[Path, ...], fmt: str, out_file: Path | None,
+            record: str | None) -> None:
     """Export PROFILES as CSV, JSON or Parquet (rows of several profiles one after another).
 
     PROFILES: profile files, run folders, drive folders or profiles trees. Parquet of one

@@ -28,8 +28,8 @@ def command(profiles: tuple[Path, ...], out_dir: Path, fio_plot: bool, as_json: 
             if (profile := run_profile(path)) is not None} if fio_plot else None
     files = build_report(resolve_profiles(profiles), out_dir, runs)
     if as_json:
-        print_json({"html": str(files.html), "pngs": [str(p) for p in files.pngs], "notes": files.notes,
-                    "fleets": files.fleets})
+        print_json({"html": str(files.html), "pngs": [str(p) for p in files.pngs],
+                    "notes": files.notes, "fleets": files.fleets})
         return
     print_line(f"report: {files.html}")
     print_line(f"  {len(files.pngs)} plots as PNG in {out_dir}")

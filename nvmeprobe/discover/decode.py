@@ -9,13 +9,13 @@ used by tests/fixtures/emulated/* (nvme-id-ctrl.json, queue-limits.txt, list.jso
 are accepted as aliases, and a `summary.txt` with "NAME rc=N" lines marks failed commands.
 
 A file that is missing, failed or malformed becomes a one-line entry in `gaps`; the rest
-of the report still decodes. So does an impossible value: a size of zero or below (nvme-cli
-prints `nvme list`'s PhysicalSize through a 32-bit signed integer on some versions, e.g.
--2147483648), or a size beyond the namespace (nsze x LBA size from Identify Namespace), is a
-gap naming the tool and the value, never a fact. Precedence when sources overlap: Identify Controller over
-`nvme list` over smartctl over sysfs for identity; sysfs over Identify Namespace over `nvme list`
-over smartctl for geometry; OCP C0 over the endurance-group log over a vendor log for
-media bytes written.
+of the report still decodes. So does an impossible value: a size of zero or below
+(nvme-cli prints `nvme list`'s PhysicalSize through a 32-bit signed integer on some
+versions, e.g. -2147483648), or a size beyond the namespace (nsze x LBA size from Identify
+Namespace), is a gap naming the tool and the value, never a fact. Precedence when sources
+overlap: Identify Controller over `nvme list` over smartctl over sysfs for identity; sysfs
+over Identify Namespace over `nvme list` over smartctl for geometry; OCP C0 over the
+endurance-group log over a vendor log for media bytes written.
 """
 
 from __future__ import annotations

@@ -62,7 +62,8 @@ def alignment_offset(options: dict[str, str]) -> int | None:
     if text.endswith("%"):
         return None
     if text.lower().endswith("z"):
-        raise InputError(f"fio option offset={text!r} counts zones, whose size the results do not give")
+        raise InputError(f"fio option offset={text!r} counts zones, whose size the results"
+                         " do not give")
     return parse_size(text)
 
 

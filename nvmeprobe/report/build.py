@@ -103,10 +103,10 @@ def _show(name: str, value: Any) -> str:
 
 def _spread_cells(name: str, row: dict[str, Any]) -> list[str]:
     if "values" in row:
-        return ["; ".join(f"{value}: {', '.join(drives)}" for value, drives in row["values"].items()),
-                "", "", "", ""]
+        groups = [f"{value}: {', '.join(drives)}" for value, drives in row["values"].items()]
+        return ["; ".join(groups), "", "", "", ""]
     spread = row.get("spread")
-    return [_show(name, row.get("median")), _show(name, row.get("min")), _show(name, row.get("max")),
+    return [*(_show(name, row.get(key)) for key in ("median", "min", "max")),
             "-" if spread is None else f"{spread:.1%}", ", ".join(row.get("outliers") or []) or "-"]
 
 
@@ -119,13 +119,15 @@ def fleet_section(fleet: dict[str, Any], anchor: str) -> FleetSection:
                     [bool(row.get("outliers")) for row in fleet["findings"]])
     shown = [row for row in fleet["cells"] if row["metric"] in FLEET_CELL_METRICS]
     cells = Grid("cells across drives (IOPS, bandwidth, p99 latency)", ["cell", "metric", *header],
-                 [[cell_label(row), row["metric"], str(row["n"]), *_spread_cells(row["metric"], row)]
-                  for row in shown], [bool(row["outliers"]) for row in shown])
+                 [[cell_label(row), row["metric"], str(row["n"]),
+                   *_spread_cells(row["metric"], row)] for row in shown],
+                 [bool(row["outliers"]) for row in shown])
     outliers = ", ".join(fleet["outliers"]) or "none"
     notes = [f"{len(fleet['drives'])} drives ({', '.join(fleet['drives'])}),"
              f" {fleet['profiles']} profile(s); one value per drive (the median of its runs).",
              f"Outliers ({fleet['outlier_rule']}): {outliers}."]
-    return FleetSection(anchor, f"fleet: {fleet['model'] or 'unknown model'}", notes, [findings, cells])
+    heading = f"fleet: {fleet['model'] or 'unknown model'}"
+    return FleetSection(anchor, heading, notes, [findings, cells])
 
 
 def build_report(profile_paths: list[Path], out_dir: Path,

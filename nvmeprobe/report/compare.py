@@ -89,6 +89,12 @@ def key_dict(key: tuple) -> dict[str, Any]:
                    else value) for name, value in zip(KEYS, key)}
 
 
+def one_sided(left: set[tuple], right: set[tuple]) -> dict[str, list[dict[str, Any]]]:
+    """The cell keys found on one side only, as `cells_only_in_a` and `cells_only_in_b`."""
+    return {"cells_only_in_a": [key_dict(k) for k in sorted(left - right, key=cell_order)],
+            "cells_only_in_b": [key_dict(k) for k in sorted(right - left, key=cell_order)]}
+
+
 def cell_label(row: dict[str, Any]) -> str:
     """'randwrite write 4k+4k QD16 x1' from a cell key's fields."""
     size = "?" if row["bs"] is None else format_size_token(row["bs"])
@@ -121,8 +127,7 @@ def compare_cells(a: pd.DataFrame, b: pd.DataFrame, noise: float) -> dict[str, A
                          "tolerance": tolerance, "noise_measured": measured, "beyond_noise": bool(beyond),
                          "verdict": verdict(metric, change) if beyond and change is not None else None})
     return {"cells": rows,
-            "cells_only_in_a": [key_dict(k) for k in sorted(set(left) - set(right), key=cell_order)],
-            "cells_only_in_b": [key_dict(k) for k in sorted(set(right) - set(left), key=cell_order)]}
+            **one_sided(set(left), set(right))}
 
 
 def _item_name(item: dict[str, Any], index: int) -> str:

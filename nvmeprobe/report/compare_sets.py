@@ -23,7 +23,7 @@ from nvmeprobe.analyze.spread import (ALPHA, MANN_WHITNEY, POOLED_MAD, TOO_FEW, 
                                       set_difference)
 from nvmeprobe.errors import InputError
 from nvmeprobe.report.compare import (DEFAULT_NOISE, KEYS, METRICS, cell_order, key_dict, number,
-                                      relative_change, verdict)
+                                      one_sided, relative_change, verdict)
 from nvmeprobe.profile.resolve import Loaded
 from nvmeprobe.report.fleet import cell_values, finding_values
 
@@ -64,8 +64,7 @@ def _cells(a: list[Loaded], b: list[Loaded], noise: float) -> dict[str, Any]:
                               if row["beyond_noise"] and row["change"] is not None else None)
             rows.append(row)
     return {"cells": rows,
-            "cells_only_in_a": [key_dict(k) for k in sorted(set(left) - set(right), key=cell_order)],
-            "cells_only_in_b": [key_dict(k) for k in sorted(set(right) - set(left), key=cell_order)]}
+            **one_sided(set(left), set(right))}
 
 
 def _findings(a: list[Loaded], b: list[Loaded], noise: float) -> list[dict[str, Any]]:
@@ -95,8 +94,10 @@ def compare_sets(a: list[Loaded], b: list[Loaded], paths_a: list[Path], paths_b:
     tests = [row["test"] for row in cells["cells"] + findings]
     return {
         "sets": True, "a": _side(a, paths_a), "b": _side(b, paths_b),
-        "noise": {"floor": noise, "alpha": ALPHA, "unit": "one value per drive (median of its runs)",
-                  "rule": f"beyond noise: the test says B differs from A ({MANN_WHITNEY} p <= {ALPHA}"
+        "noise": {"floor": noise, "alpha": ALPHA,
+                  "unit": "one value per drive (median of its runs)",
+                  "rule": f"beyond noise: the test says B differs from A ({MANN_WHITNEY}"
+                          f" p <= {ALPHA}"
                           f" when there are enough drives, else {POOLED_MAD} x 3) and |b - a| / |a|"
                           f" > floor; with one drive on a side ({TOO_FEW}) the floor alone"},
         **cells, "findings": findings,

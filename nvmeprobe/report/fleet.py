@@ -56,7 +56,8 @@ def finding_values(items: list[Loaded]) -> dict[str, dict[str, Any]]:
         for drive, values in drives.items():
             numbers = [number(v) for v in values]
             numeric = all(n is not None for n in numbers)
-            result[name][drive] = median(numbers) if numeric else values[-1]  # type: ignore[arg-type]
+            result[name][drive] = (median(numbers) if numeric  # type: ignore[arg-type]
+                                   else values[-1])
     return result
 
 
@@ -97,6 +98,7 @@ def fleets(items: list[Loaded]) -> list[dict[str, Any]]:
     by_model: dict[str | None, list[Loaded]] = defaultdict(list)
     for item in items:
         by_model[item.model].append(item)
-    return [fleet_of(model, group) for model, group in sorted(by_model.items(), key=lambda kv: str(kv[0]))
+    models = sorted(by_model.items(), key=lambda kv: str(kv[0]))
+    return [fleet_of(model, group) for model, group in models
             if len({item.drive for item in group}) >= 2]
 
