@@ -48,6 +48,10 @@ def test_three_loop_devices_at_once_one_failing(make_loop, tmp_path):
     profiles = [read_profile(Path(s["profile"])) for s in summaries]  # one per drive
     assert [len(p.cells["cell"].unique()) for p in profiles] == [5, 2, 5]
     assert len({s["results"] for s in summaries}) == 3
+    lines = result.stderr.splitlines()  # one progress line per drive, left with its outcome
+    for device, outcome in (good[0], "done"), (read_only, "failed"), (good[1], "done"):
+        name = device.rsplit("/", 1)[1]
+        assert sum(1 for line in lines if line.strip().startswith(f"{name} {outcome} ")) == 1
     assert [p.cells["target"].iloc[0] for p in profiles] == [s["target"] for s in summaries]
 
 

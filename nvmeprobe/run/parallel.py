@@ -31,7 +31,7 @@ from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_process import stop_fio
 from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import Manifest
-from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt, stop_signals_deferred
+from nvmeprobe.run.stop import stop_signals_as_interrupt, stop_signals_deferred, wait_for_threads
 from nvmeprobe.targets import parse_target
 
 
@@ -181,10 +181,7 @@ def execute_many(options: list[RunOptions], parallel: int | None = None,
         for thread in threads:
             thread.start()
         try:
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(0.2)
-                    raise_if_stopped()
+            wait_for_threads(threads)
         except KeyboardInterrupt:
             cancel.set()
             try:

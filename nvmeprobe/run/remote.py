@@ -61,7 +61,7 @@ from nvmeprobe.run.runner import Runner, TargetLost, tool_versions
 from nvmeprobe.run.safety import device_lock
 from nvmeprobe.run.ssh import SshHost
 from nvmeprobe.run.ssh_facts import ssh_capture
-from nvmeprobe.run.stop import raise_if_stopped, stop_signals_as_interrupt
+from nvmeprobe.run.stop import stop_signals_as_interrupt, wait_for_threads
 from nvmeprobe.targets import HostTarget, Target
 from nvmeprobe.tools import have_tool
 
@@ -166,21 +166,13 @@ def preflight(hosts: list[RemoteHost], workdir: Path, servers: Servers) -> dict[
     return versions
 
 
-def _wait_for(threads: list[threading.Thread]) -> None:
-    """Join every thread; KeyboardInterrupt as soon as a stop signal arrives."""
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.2)
-            raise_if_stopped()
-
-
 def _in_threads(work: Callable[[Any], None], items: list[Any]) -> None:
     """`work(item)` for every item at once; on Ctrl-C, every thread ends before it is raised."""
     threads = [threading.Thread(target=work, args=(item,), daemon=True) for item in items]
     for thread in threads:
         thread.start()
     try:
-        _wait_for(threads)
+        wait_for_threads(threads)
     except KeyboardInterrupt:
         for thread in threads:  # nothing they start may outlive the cleanup that follows
             thread.join(60)
@@ -341,7 +333,7 @@ def _run_all(jobs: list[HostRun], servers: Servers, plan: Plan, options: RunOpti
     for thread in threads:
         thread.start()
     try:
-        _wait_for(threads)
+        wait_for_threads(threads)
     except KeyboardInterrupt:
         cancel.set()
         for job in jobs:

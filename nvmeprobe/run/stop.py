@@ -66,3 +66,14 @@ def raise_if_stopped() -> None:
     """Raise KeyboardInterrupt if a stop signal arrived, even one whose exception was dropped."""
     if _received:
         raise KeyboardInterrupt(f"signal {_received[0]}")
+
+
+def wait_for_threads(threads: list[threading.Thread]) -> None:
+    """Join every thread; KeyboardInterrupt as soon as a stop signal arrives.
+
+    The threads are left running when it raises: the caller stops their work.
+    """
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)
+            raise_if_stopped()
