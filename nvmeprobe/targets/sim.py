@@ -1,4 +1,4 @@
-"""A simulated drive (`sim:PRESET`, `sim:iu=16k,slc=64m,...`) with known ground truth.
+"""A simulated drive (`sim:PRESET`, `sim:PRESET,slc=32m`, `sim:iu=16k,slc=64m,...`), truth known.
 
 It exists only while a command runs: `opened` starts the simulator (served
 over NBD on a private socket) and stops it when the command ends, Ctrl-C
