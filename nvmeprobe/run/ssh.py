@@ -232,7 +232,7 @@ class SshHost:
         if self.master is None or self.master.poll() is not None:
             return "the SSH connection dropped"
         if self.channel is None or self.channel.poll() is not None:
-            return "the fio server there stopped"
+            return f"the fio server there (pid {self.server_pid}) stopped"
         return None
 
     def close(self) -> None:
