@@ -94,6 +94,8 @@ def test_a_mounted_filesystem_is_refused_even_when_named_in_destroy_data(make_lo
         result = run_cli(tmp_path, device, "--destroy-data", device, "--set", "runtime=1s")
         assert result.exit_code == 3, result.output
         assert f"mounted at {mnt}" in result.output and f"umount {mnt}" in result.output
+        summary = json.loads(result.stdout)  # --json says why, whatever the exit code
+        assert summary["run_id"] is None and "never writes a mounted" in summary["error"]
         assert "Traceback" not in result.output
         assert sha256_of(device) == before
     finally:

@@ -13,7 +13,7 @@ from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeE
 from nvmeprobe.cli.live import live_text
 from nvmeprobe.cli.output import err_console, print_json, print_line
 from nvmeprobe.cli.plan import plan_option, profiles_option, set_option
-from nvmeprobe.errors import InputError, MeasurementFailed
+from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.execute import RunFailed, RunOptions, RunSummary, execute_run
 from nvmeprobe.run.fio_status import FioStatus
@@ -252,6 +252,11 @@ def command(targets: tuple[str, ...], plan_name: str, overrides: tuple[str, ...]
         summary = run_with_progress(options)
     except RunFailed as err:
         report(err.summary, as_json)  # what was done, and which cells failed and why
+        raise
+    except ProbeError as err:  # refused, or stopped before its first cell was done
+        if as_json:
+            from nvmeprobe.run.parallel import DriveRun
+            print_json(DriveRun(options, failure=err).to_dict())
         raise
     report(summary, as_json)
 
