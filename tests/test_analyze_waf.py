@@ -67,3 +67,39 @@ def test_bad_counters_raise_input_error():
         waf(_cells([("a", "write", 4096, 0, 1000, 10.5)]))
     with pytest.raises(InputError, match="missing column"):
         waf(pd.DataFrame({"cell": ["a"]}))
+
+
+def _counted(rows: list[tuple]) -> pd.DataFrame:
+    """(cell, bs, fio bytes, counter host delta, counter media delta) write rows."""
+    return pd.DataFrame([(c, "write", bs, 0, fio, host, media, 30.0, None)
+                         for c, bs, fio, host, media in rows],
+                        columns=["cell", "direction", "bs", "offset", "host_bytes_written",
+                                 "counter_host_bytes_written", "media_bytes_written",
+                                 "runtime_s", "ramp_s"])
+
+
+def test_counters_in_step_give_per_cell_waf():
+    result = waf(_counted([("a", 4096, 1000, 1000, 4000), ("b", 65536, 2000, 2010, 2010)]))
+    assert result.method == "per-cell" and result.measured == 6010 / 3010
+    assert {e["bs"]: e["waf"] for e in result.by_size} == {4096: 4.0, 65536: 1.0}
+
+
+def test_stale_deltas_give_no_per_cell_waf_only_the_aggregate():
+    # the logs refreshed late: a saw nothing, b saw a's bytes and its own, c saw its own
+    result = waf(_counted([("a", 4096, 1000, 0, 0), ("b", 65536, 2000, 3000, 6000),
+                           ("c", 8192, 500, 500, 1000)]))
+    assert result.method == "aggregated" and result.measured == 7000 / 3500
+    assert [e["bs"] for e in result.by_size] == [8192]  # only c's delta is its own
+    assert result.evidence["spans"][0]["cells"] == ["a", "b"]
+
+
+def test_counters_that_never_catch_up_give_no_waf():
+    result = waf(_counted([("a", 4096, 1000, 1000, 4000), ("b", 4096, 5000, 0, 0)]))
+    assert result.measured is None and result.method == "aggregated"
+    assert result.evidence["cells_unattributed"] == 1 and "catch up" in result.evidence["reason"]
+
+
+def test_ramp_writes_count_on_the_drive_not_in_fio():
+    cells = _counted([("a", 4096, 3000, 3500, 14000)]).assign(ramp_s=5.0)  # 30 s + 5 s ramp
+    result = waf(cells)
+    assert result.method == "per-cell" and result.measured == 4.0

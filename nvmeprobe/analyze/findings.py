@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nvmeprobe.analyze import iu, qos, slc, steady, waf
+from nvmeprobe.analyze.iu_counter import counter_check
 from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "analyze/1"
@@ -28,8 +29,10 @@ def analyze_all(cells: pd.DataFrame, series: dict[str, pd.DataFrame] | None = No
         slc_result = slc.slc_cache(series["slc"], series.get("slc_recovery"))
     else:
         slc_result = slc.not_measured("no bandwidth series recorded")
+    iu_found = iu.analyze_iu(cells, reported_iu, lba).to_dict()
+    iu_found["counter_check"] = counter_check(cells, iu_found["inferred_bytes"], reported_iu, lba)
     return jsonable({
-        "iu": iu.analyze_iu(cells, reported_iu, lba).to_dict(),
+        "iu": iu_found,
         "slc": slc_result.to_dict(),
         "waf": waf.waf(cells).to_dict(),
         "steady_state": steady.steady_by_group(cells),

@@ -1,28 +1,42 @@
-"""Write amplification (WAF) from per-cell counter deltas.
+"""Write amplification (WAF) from the drive's counter deltas around write cells.
 
-WAF = media bytes written / host bytes written, summed over cells whose
-drive exposes media writes (cells with unknown `media_bytes_written` are
-skipped and counted in the evidence). Counter deltas belong to a cell, not
-to an IO direction, so a mixed cell's two rows count once (one row per `cell`
-id). Sums are exact integer arithmetic; the ratios are the nearest floats.
+WAF = media bytes written / host bytes written. Counter deltas belong to a
+cell, not to an IO direction, so a mixed cell counts once.
+
+Drives whose counters refresh on a period (docs/field-notes.md section 9)
+give a short cell no delta, or another cell's; `analyze/counters.py` decides
+which deltas belong to which cells. `method` says what the figures rest on:
+
+- `per-cell`: every write cell's counters moved in step with it (its
+  host-bytes delta matched what fio wrote); each cell's WAF is its own.
+- `aggregated`: some cells' deltas were stale. Their deltas count only summed:
+  `measured` is the sum of every cell's deltas over the whole run (one window
+  between two refreshes, long enough to span the refresh period; accepted
+  when its host bytes match fio's within `counters.RUN_TOLERANCE`), and no
+  WAF is given for one stale cell. `by_size` keeps in-step cells and spans
+  of consecutive cells that came back in step and share one size and offset.
+- `unchecked`: the drive has no host-bytes counter (or the profile predates
+  it): each cell's media delta is taken over fio's bytes as it is.
+
+With counters to check, host bytes are the drive's own count (it includes
+fio's ramp). Cells whose deltas never came into step are left out and
+counted in the evidence. Sums are exact integers; ratios the nearest floats.
 Lifetime WAF from the drive's lifetime counters is computed by discovery.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nvmeprobe.analyze._common import require_columns
-from nvmeprobe.errors import InputError
+from nvmeprobe.analyze.counters import RUN_TOLERANCE, TOLERANCE, Span, covers_run, spans
 from nvmeprobe.unknown import jsonable
 
-METHOD_VERSION = "waf-counters/1"
+METHOD_VERSION = "waf-counters/2"
 COLUMNS = ("cell", "bs", "offset", "host_bytes_written", "media_bytes_written")
 
 
@@ -35,49 +49,77 @@ class WAFResult:
     media_bytes: int | None
     by_size: list[dict] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
+    method: str | None = None
     method_version: str = METHOD_VERSION
 
     def to_dict(self) -> dict:
-        """The contract keys plus `by_size` ({bs, offset, waf, host_bytes, media_bytes})."""
+        """The contract keys plus `method`, `by_size` ({bs, offset, waf, ...}) and evidence."""
         return jsonable({
             "measured": self.measured, "host_bytes": self.host_bytes,
-            "media_bytes": self.media_bytes, "by_size": self.by_size,
+            "media_bytes": self.media_bytes, "method": self.method, "by_size": self.by_size,
             "evidence": self.evidence, "method_version": self.method_version})
 
 
 def waf(cells: pd.DataFrame) -> WAFResult:
     """Overall WAF and WAF by (bs, offset) from the cells' counter deltas."""
     require_columns(cells, COLUMNS, "cells")
-    per_cell = cells.drop_duplicates("cell")
-    written = per_cell[per_cell["host_bytes_written"].notna()
-                       & (per_cell["host_bytes_written"] > 0)]
-    known = written[written["media_bytes_written"].notna()]
-    evidence: dict[str, Any] = {"cells": int(len(per_cell)), "cells_with_host_writes": int(len(written)),
-                "cells_skipped_unknown_media": int(len(written) - len(known))}
-    if known.empty:
+    found = spans(cells)
+    usable = [s for s in found if s.in_step is not False and s.media_bytes is not None]
+    stale = any(s.in_step is False or len(s.cells) > 1 for s in found)
+    evidence: dict[str, Any] = {
+        "cells": int(cells["cell"].nunique()),
+        "cells_with_host_writes": sum(len(s.cells) for s in found),
+        "cells_skipped_unknown_media": sum(len(s.cells) for s in found
+                                           if s.in_step is not False and s.media_bytes is None),
+        "cells_unattributed": sum(len(s.cells) for s in found if s.in_step is False),
+        "tolerance": TOLERANCE, "run_tolerance": RUN_TOLERANCE,
+        "spans": [dict(s.to_dict(), waf=_ratio(s)) for s in found if len(s.cells) > 1
+                  or s.in_step is False],
+    }
+    by_size = _by_size(cells, usable)
+    if stale:
+        counted = [s for s in found if s.in_step is not None]
+        if not covers_run(found) or any(s.media_bytes is None for s in counted):
+            evidence["reason"] = ("the counters did not catch up with the run (they refresh"
+                                  " less often than it lasted): no WAF from stale deltas")
+            return WAFResult(None, None, None, by_size, evidence, "aggregated")
+        usable = counted + [s for s in usable if s.in_step is None]
+    if not usable:
         evidence["reason"] = "no cell with both host and media bytes written"
         return WAFResult(None, None, None, [], evidence)
-    host, media = _total(known["host_bytes_written"]), _total(known["media_bytes_written"])
-    by_size = []
-    for (bs, offset), group in known.groupby(["bs", "offset"], sort=True):
-        h, m = _total(group["host_bytes_written"]), _total(group["media_bytes_written"])
-        by_size.append({"bs": int(bs), "offset": int(offset), "waf": float(Fraction(m, h)),
-                        "host_bytes": h, "media_bytes": m, "cells": int(len(group))})
-    return WAFResult(float(Fraction(media, host)), host, media, by_size, evidence)
+    host = sum(_host(s) for s in usable)
+    media = sum(s.media_bytes or 0 for s in usable)
+    method = "aggregated" if stale else _method(usable)
+    return WAFResult(float(Fraction(media, host)) if host else None, host, media,
+                     by_size, evidence, method)
 
 
-def _total(values: pd.Series) -> int:
-    """Exact integer sum of byte counts (rejects negative or fractional values)."""
-    total = 0
-    for value in values:
-        if isinstance(value, (int, np.integer)):
-            number = int(value)
-        else:
-            as_float = float(value)
-            if not math.isfinite(as_float) or as_float != int(as_float):
-                raise InputError(f"cells: byte counters must be whole numbers, got {value!r}")
-            number = int(as_float)
-        if number < 0:
-            raise InputError(f"cells: byte counters must not be negative, got {value!r}")
-        total += number
-    return total
+def _host(span: Span) -> int:
+    """Host bytes of a span: the drive's count where it has one, else fio's."""
+    return span.host_bytes if span.host_bytes is not None else span.fio_bytes
+
+
+def _ratio(span: Span) -> float | None:
+    host = _host(span)
+    return None if span.media_bytes is None or not host else float(Fraction(span.media_bytes, host))
+
+
+def _method(usable: list[Span]) -> str:
+    return "unchecked" if any(s.in_step is None for s in usable) else "per-cell"
+
+
+def _by_size(cells: pd.DataFrame, usable: list[Span]) -> list[dict]:
+    """WAF by (bs, offset), from spans whose cells all share one size and offset."""
+    shape = cells.drop_duplicates("cell").set_index("cell")[["bs", "offset"]]
+    totals: dict[tuple[int, int], list[int]] = {}
+    for span in usable:
+        keys = {(int(shape.at[c, "bs"]), int(shape.at[c, "offset"])) for c in span.cells}
+        if len(keys) != 1:
+            continue
+        entry = totals.setdefault(keys.pop(), [0, 0, 0])
+        entry[0] += _host(span)
+        entry[1] += span.media_bytes or 0
+        entry[2] += len(span.cells)
+    return [{"bs": bs, "offset": offset, "waf": float(Fraction(m, h)) if h else None,
+             "host_bytes": h, "media_bytes": m, "cells": n}
+            for (bs, offset), (h, m, n) in sorted(totals.items())]

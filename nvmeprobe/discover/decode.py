@@ -183,6 +183,14 @@ def decode_capture(files: dict[str, bytes], target: str) -> InspectReport:
     )
 
 
+def used_bytes(files: dict[str, bytes]) -> int | None:
+    """Bytes the namespace reports holding data (Identify Namespace nuse x LBA size), or None."""
+    ns = _Capture(files).read("id_ns", parse_id_ns)
+    if ns is None or ns.nuse is None or not ns.lba_size:
+        return None
+    return ns.nuse * ns.lba_size
+
+
 def _endurance_groups(cap: _Capture) -> list[EnduranceGroupLog]:
     groups: list[EnduranceGroupLog] = []
     for name in sorted(cap.files):

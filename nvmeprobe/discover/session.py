@@ -18,16 +18,23 @@ from pathlib import Path
 from typing import Any, Callable
 
 from nvmeprobe.discover.collect import Capture
-from nvmeprobe.discover.decode import decode_capture
+from nvmeprobe.discover.decode import decode_capture, used_bytes
 from nvmeprobe.targets import OpenTarget, Target, parse_target
 
 
 @dataclass
 class Counters:
-    """Cumulative bytes written as the drive counts them; None when not exposed."""
+    """Cumulative counters as the drive reports them now; None when not exposed.
+
+    `unaligned_io` is OCP C0h's Unaligned I/O (writes whose start is not
+    IU-aligned); `used_bytes` the bytes the namespace reports holding data
+    (Identify Namespace nuse x LBA size), read for the fill level.
+    """
 
     host_bytes_written: int | None
     media_bytes_written: int | None
+    unaligned_io: int | None = None
+    used_bytes: int | None = None
 
 
 @dataclass
@@ -51,9 +58,10 @@ def inspect_report(capture: Capture, target_text: str) -> dict[str, Any]:
     return decode_capture(capture, target_text).to_dict()
 
 
-def _counters_from_report(report: dict[str, Any]) -> Counters:
+def _counters_from_report(report: dict[str, Any], used: int | None) -> Counters:
     endurance = report.get("endurance") or {}
-    return Counters(endurance.get("host_bytes_written"), endurance.get("media_bytes_written"))
+    return Counters(endurance.get("host_bytes_written"), endurance.get("media_bytes_written"),
+                    endurance.get("unaligned_io"), used)
 
 
 def _read_capture(target: Target, live: OpenTarget) -> Capture:
@@ -71,13 +79,17 @@ def _counter_reader(target: Target, live: OpenTarget,
             if now["params"]["report"] == "none":  # a drive without logs shows no counters
                 return Counters(None, None)
             shown = now["reported"]  # as of the logs' last refresh
-            return Counters(shown["host_bytes_written"], shown["media_bytes_written"])
+            lba, size = now["params"]["lba"], now["params"]["capacity"]
+            used = min(size, -(-now["stored_bytes"] // lba) * lba)  # its Identify nuse x lba
+            return Counters(shown["host_bytes_written"], shown["media_bytes_written"],
+                            shown["unaligned_starts"], used)
         return sim_counters
 
     def device_counters() -> Counters:
         if report.get("kind") != "nvme":
             return Counters(None, None)
-        return _counters_from_report(inspect_report(_read_capture(target, live), target.text))
+        capture = _read_capture(target, live)
+        return _counters_from_report(inspect_report(capture, target.text), used_bytes(capture))
     return device_counters
 
 

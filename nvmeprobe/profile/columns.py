@@ -90,6 +90,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("source", "str", "", _C, "file the row was ingested from"),
     Column("stage", "str", "", _C, "plan stage that ran the cell"),
     Column("round", "int", "", _C, "round number (steady-state rounds), else null"),
+    Column("counter_host_bytes_written", "int", "bytes", _C, "how far the drive's own"
+           " host-bytes-written counter moved over the cell (write rows); compared with"
+           " `host_bytes_written` to tell whether the counters moved in step with the cell;"
+           " null when the drive does not count"),
+    Column("counter_unaligned_io", "int", "writes", _C, "how far OCP C0h Unaligned I/O moved"
+           " over the cell (write rows), null when not reported"),
+    Column("used_bytes", "int", "bytes", _C, "bytes the namespace reported holding data when"
+           " the cell started (Identify Namespace nuse x LBA size; write rows), null when not"
+           " reported"),
+    Column("ramp_s", "float", "s", _C, "fio's `ramp_time` of the cell: writes the drive counts"
+           " but `io_bytes` leaves out"),
     Column("series", "str", "", _S, "`bw`, `iops`, `lat`, `clat` or `slat`"),
     Column("t_s", "float", "s", _S, "time of the sample since the job started (fio's log time /"
            " 1000)"),

@@ -96,12 +96,17 @@ def tool_versions() -> dict[str, Any]:
             "nvmeprobe": __version__}
 
 
-def _media_delta(before: Counters | None, after: Counters | None) -> int | None:
-    if before is None or after is None:
-        return None
-    if before.media_bytes_written is None or after.media_bytes_written is None:
-        return None
-    return after.media_bytes_written - before.media_bytes_written
+def _delta(before: Counters | None, after: Counters | None, name: str) -> int | None:
+    """How far the counter `name` moved over a cell; None when either snapshot lacks it."""
+    first, last = getattr(before, name, None), getattr(after, name, None)
+    return None if first is None or last is None else last - first
+
+
+def _counter_columns(cell: Cell, before: Counters | None, after: Counters | None) -> dict:
+    """The drive's own view of a write cell, for the WAF and IU cross-checks and the fill level."""
+    return {"counter_host_bytes_written": _delta(before, after, "host_bytes_written"),
+            "counter_unaligned_io": _delta(before, after, "unaligned_io"),
+            "used_bytes": before.used_bytes if before else None, "ramp_s": cell.ramp_s}
 
 
 class _LiveBandwidth:
@@ -152,6 +157,10 @@ class Runner:
         self.profile = profile_path(profiles_dir, self.model, self.serial, manifest.run_id)
         self.manifest.profile = str(self.profile.resolve())
         self.state = RunState()
+        # The last write cell's closing counters open the next write cell: a drive whose logs
+        # refresh on a period may refresh between cells (docs/field-notes.md section 9), and
+        # those bytes must land in some cell's delta, not between two.
+        self._counters: Counters | None = None
         if self.profile.exists():  # resuming: keep what earlier attempts measured
             earlier = read_profile(self.profile)
             if not earlier.cells.empty:
@@ -187,13 +196,14 @@ class Runner:
         """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""
         out_json, logs = self._paths(cell)
         out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
-        before = self.session.counters() if cell.writes else None
+        before = (self._counters or self.session.counters()) if cell.writes else None
         outcome = self.launch(cell, out_json, logs if cell.logs else None, self._status_hook(cell))
         raise_if_stopped()  # fio stopped by a stop signal from another thread: not a finished cell
         if outcome.stalled_s is not None:  # before the counters: a hung drive may not answer them
             raise TargetLost(f"cell {cell.id}: no IO completed for {outcome.stalled_s:.0f} s"
                              f" (--stall-timeout): the target stopped responding; fio was killed")
         after = self.session.counters() if cell.writes else None
+        self._counters = after or self._counters
         if outcome.returncode < 0 or not out_json.exists():  # killed: its JSON is partial if any
             raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
                                     f" (exit {outcome.returncode}: {outcome.stderr[:200]})")
@@ -204,9 +214,14 @@ class Runner:
             raise MeasurementFailed(f"cell {cell.id}: {err}") from None
         rows = cells_from_fio(doc, run_id=self.manifest.run_id, cell=cell.id, model=self.model,
                               serial=self.serial, target=self.session.target.text,
-                              media_bytes_written=_media_delta(before, after),
+                              media_bytes_written=_delta(before, after, "media_bytes_written"),
                               stage=cell.stage, round=cell.round, steady=None)
         rows["offset"] = cell.offset
+        writes = rows["direction"] == "write"
+        for column, value in _counter_columns(cell, before, after).items():
+            rows[column] = None
+            if value is not None:
+                rows.loc[writes, column] = value
         if self.host is not None:
             rows["host"] = self.host
         fio_error = int(rows["error"].fillna(0).max()) if "error" in rows and len(rows) else 0
