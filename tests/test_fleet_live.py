@@ -3,7 +3,7 @@
 `run` measures the drives (smoke plan, 1 s cells) into one profiles tree and
 results tree; drive 1 runs twice. Then the reading commands take folders:
 `report profiles/` shows the fleet and names the slow drive (its ground
-truth: 4x the program time per IU) as the outlier of the write cells,
+truth: 8x the program time per IU) as the outlier of the write cells,
 `analyze results/` analyses every run, `export profiles/` holds every run's
 rows, `compare` takes two drive folders as sets, and `qualify --profile
 profiles/` fails a `spread_max` criterion on the write rate naming it.
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(shutil.which("fio") is None or shutil.which("nbd
                                 reason="fio and nbdkit are needed for simulated drives")
 
 NORMAL = [f"sim:preset=tlc-4k,capacity=256m,seed={seed}" for seed in (1, 2, 3)]
-SLOW = "sim:preset=tlc-4k,capacity=256m,seed=4,prog_us=1000"  # writes 4x slower, reads alike
+SLOW = "sim:preset=tlc-4k,capacity=256m,seed=4,prog_us=2000"  # writes 8x slower, reads alike
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +61,10 @@ def test_report_on_the_profiles_tree_names_the_slow_drive(lab, tmp_path):
     assert fleet["profiles"] == 5 and slow in fleet["drives"]
     writes = [row for row in fleet["cells"]
               if row["direction"] == "write" and row["metric"] == "iops"]
-    assert writes and all(row["outliers"] == [slow] for row in writes)
+    # a busy machine may slow a normal drive's cell too; the slow drive is named in every one
+    assert writes and all(slow in row["outliers"] for row in writes)
     assert all(row["min"] < row["median"] / 2 for row in writes)
-    assert slow in fleet["outliers"]
+    assert fleet["outliers"][0]["drive"] == slow  # named in the most values
 
 
 def test_analyze_results_and_export_profiles_take_folders(lab):
@@ -93,4 +94,4 @@ def test_compare_two_drive_folders_and_qualify_the_spread(lab, tmp_path):
     assert result.exit_code == 1, result.output
     (verdict,) = json.loads(result.stdout)["verdicts"]
     assert verdict["kind"] == "fleet" and not verdict["passed"]
-    assert f"outliers: {slow}" in verdict["message"]
+    assert slow in verdict["message"].split("outliers: ")[1]

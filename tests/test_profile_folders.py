@@ -96,7 +96,10 @@ def test_report_on_a_profiles_tree_shows_the_fleet(cli_main, lab):
     doc = json.loads(result.output)
     (fleet,) = doc["fleets"]
     assert fleet["model"] == "SYNTH QLC" and fleet["drives"] == ["S1", "S2", "S3", "S4"]
-    assert fleet["profiles"] == 5 and fleet["outliers"] == ["S4"]
+    (outlier,) = fleet["outliers"]
+    assert fleet["profiles"] == 5 and outlier["drive"] == "S4" and outlier["values"] > 200
+    rows = fleet["cells"] + fleet["findings"]
+    assert outlier["values"] == sum(bool(row.get("outliers")) for row in rows)
     iops = next(r for r in fleet["cells"] if r["metric"] == "iops" and r["rw"] == "randwrite"
                 and r["bs"] == 4096 and r["iodepth"] == 16 and r["offset"] == 0)
     assert iops["n"] == 4 and iops["outliers"] == ["S4"]

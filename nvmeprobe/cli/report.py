@@ -22,7 +22,7 @@ def command(profiles: tuple[Path, ...], out_dir: Path, fio_plot: bool, as_json: 
 
     PROFILES: profile files, run folders, drive folders or profiles trees.
     """
-    from nvmeprobe.report.build import build_report
+    from nvmeprobe.report.build import build_report, outlier_text
 
     runs = {profile: path for path in profiles
             if (profile := run_profile(path)) is not None} if fio_plot else None
@@ -34,7 +34,7 @@ def command(profiles: tuple[Path, ...], out_dir: Path, fio_plot: bool, as_json: 
     print_line(f"report: {files.html}")
     print_line(f"  {len(files.pngs)} plots as PNG in {out_dir}")
     for fleet in files.fleets:
-        outliers = ", ".join(fleet["outliers"]) or "none"
+        outliers = outlier_text(fleet["outliers"])
         print_line(f"fleet {fleet['model']}: {len(fleet['drives'])} drives, {fleet['profiles']}"
                    f" profiles; outliers: {outliers}")
     for note in files.notes:

@@ -110,6 +110,11 @@ def _spread_cells(name: str, row: dict[str, Any]) -> list[str]:
             "-" if spread is None else f"{spread:.1%}", ", ".join(row.get("outliers") or []) or "-"]
 
 
+def outlier_text(outliers: list[dict[str, Any]]) -> str:
+    """'S4 (252 of 259 values), S2 (1 of 259 values)' or 'none'."""
+    return ", ".join(f"{o['drive']} ({o['values']} of {o['of']} values)" for o in outliers) or "none"
+
+
 def fleet_section(fleet: dict[str, Any], anchor: str) -> FleetSection:
     """The HTML of one model's fleet view."""
     header = ["n", "median", "min", "max", "spread", "outliers"]
@@ -122,7 +127,7 @@ def fleet_section(fleet: dict[str, Any], anchor: str) -> FleetSection:
                  [[cell_label(row), row["metric"], str(row["n"]),
                    *_spread_cells(row["metric"], row)] for row in shown],
                  [bool(row["outliers"]) for row in shown])
-    outliers = ", ".join(fleet["outliers"]) or "none"
+    outliers = outlier_text(fleet["outliers"])
     notes = [f"{len(fleet['drives'])} drives ({', '.join(fleet['drives'])}),"
              f" {fleet['profiles']} profile(s); one value per drive (the median of its runs).",
              f"Outliers ({fleet['outlier_rule']}): {outliers}."]

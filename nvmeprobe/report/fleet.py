@@ -10,12 +10,15 @@ are left out, as in `compare`.
 The fleet view of a model with two or more drives gives, per cell metric and
 finding, the distribution across drives (`analyze.spread.distribution`:
 median, min, max, spread, scaled MAD) and names the outliers (beyond 3 MAD).
+Over hundreds of values the rule names an ordinary drive now and then (1-5%
+of drives per value, by chance), so the fleet's `outliers` say how many of
+the values each drive was named in: a bad drive is named in most.
 Text and true/false findings list which drives gave which value.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from nvmeprobe.analyze.spread import OUTLIER_MADS, distribution, median
@@ -90,7 +93,15 @@ def fleet_of(model: str | None, items: list[Loaded]) -> dict[str, Any]:
             "outlier_rule": f"beyond {OUTLIER_MADS:g} scaled MADs (MAD x 1.4826) from the median"
                             " of the drives, MAD floored at 1% of the median; 3 drives or more",
             "cells": cells, "findings": findings,
-            "outliers": sorted({d for row in cells + findings for d in row.get("outliers", [])})}
+            "outliers": _outlier_counts(cells + findings)}
+
+
+def _outlier_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each drive named an outlier: in how many of the values judged, most first."""
+    judged = [row for row in rows if "outliers" in row]
+    counts = Counter(drive for row in judged for drive in row["outliers"])
+    return [{"drive": drive, "values": count, "of": len(judged)}
+            for drive, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def fleets(items: list[Loaded]) -> list[dict[str, Any]]:
