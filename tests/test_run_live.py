@@ -408,3 +408,21 @@ def test_round_based_stages_set_steady_on_their_cells(tmp_path):
     else:
         assert last == 6
     assert (rounds.groupby("round").size() == 2).all()  # a round is both block sizes
+
+
+def test_several_targets_display_shows_each_cell_outcome():
+    from nvmeprobe.cli.run_many import DrivesProgress
+
+    cells = expand_plan(parse_plan_text(TWO_CELLS, "t.toml", "t"), TargetFacts(1 << 30, 512))
+    manifest = Manifest(run_id="RUN", target="/dev/loop9", plan={}, cells=[c.to_dict() for c in cells])
+    out = io.StringIO()
+    with DrivesProgress(["/dev/loop9"], Console(file=out, width=80)) as display:
+        task = display.progress.tasks[0]
+        display.start("/dev/loop9", manifest, cells)
+        display.cell_done("/dev/loop9", cells[0], "failed")  # before any fio status line
+        shown = f"{task.description} {task.fields['live']}"
+        assert "starting" not in shown and cells[0].id in shown and "failed" in shown
+        display.status("/dev/loop9", cells[1], FioStatus(states="w"))
+        display.cell_done("/dev/loop9", cells[1], "done")
+        shown = f"{task.description} {task.fields['live']}"
+        assert "no IO completing" not in shown and cells[1].id in shown and "done" in shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from nvmeprobe.cli.live import live_text
@@ -25,10 +26,10 @@ def drive_label(target: str) -> str:
 class DrivesProgress:
     """One progress line per target on stderr: cells done, the cell running, live IOPS."""
 
-    def __init__(self, targets: list[str]) -> None:
+    def __init__(self, targets: list[str], console: Console | None = None) -> None:
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.fields[live]}"), TimeElapsedColumn(),
-                                 console=err_console, transient=False)
+                                 console=console or err_console, transient=False)
         self.tasks = {t: self.progress.add_task(f"{drive_label(t)} waiting", total=1, live="",
                                                 start=False) for t in targets}
         self.counts: dict[str, list[int]] = {t: [0, 0] for t in targets}  # [finished, all]
@@ -61,8 +62,11 @@ class DrivesProgress:
                              live=live_text(status))
 
     def cell_done(self, target: str, cell: Cell, state: str) -> None:
+        """The cell's outcome replaces its last fio sample (and a 'starting' never seen by fio)."""
+        done, total = self.counts[target]
         self.counts[target][0] += 1
-        self.progress.advance(self.tasks[target], cell.est_seconds)
+        self.progress.update(self.tasks[target], advance=cell.est_seconds, live=state,
+                             description=f"{drive_label(target)} [{done + 1}/{total}] {cell.id}")
         if state != "done":
             self.progress.console.print(f"[red]{drive_label(target)}: cell {cell.id} {state}[/]")
 
