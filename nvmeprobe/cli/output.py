@@ -164,17 +164,20 @@ def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, title:
     out = out or console
     grid, texts = _notes(columns, [list(r) for r in rows])
     shown = list(range(len(columns)))
-    by_keep = sorted((i for i, c in enumerate(columns) if not c.key),
-                     key=lambda i: (columns[i].keep, -i))
-    table = None
-    for short in (False, True):
-        while table is None:
-            table = _table(title, [columns[i] for i in shown], [[r[i] for i in shown] for r in grid],
-                           short, show_header, out, caption=caption, **options)
-            if table is None and (not short or not by_keep):
-                break
-            if table is None:
-                shown.remove(by_keep.pop(0))
+    droppable = sorted((i for i, c in enumerate(columns) if not c.key),
+                       key=lambda i: (columns[i].keep, -i))
+
+    def attempt(short: bool) -> Table | None:
+        return _table(title, [columns[i] for i in shown], [[r[i] for i in shown] for r in grid],
+                      short, show_header, out, caption=caption, **options)
+
+    # full headers; then short ones, leaving out the least important columns one by one
+    table = attempt(short=False)
+    if table is None:
+        table = attempt(short=True)
+    while table is None and droppable:
+        shown.remove(droppable.pop(0))
+        table = attempt(short=True)
     if table is None:
         _print_blocks(title, columns, grid, out)
         shown = list(range(len(columns)))

@@ -80,6 +80,6 @@ def command(target: str, plan_name: str, overrides: tuple[str, ...], profiles_di
         return
     render_plan(f"plan {plan.name} on {target}", cells, summary, rates)
     if show_fio:
-        for cell_id, text in jobs.items():
-            console.print(f"\n# {cell_id}", highlight=False)
-            console.print(text, highlight=False, markup=False)
+        for cell_id, text in jobs.items():  # job files are copied: never wrapped
+            print_line(f"\n# {cell_id}")
+            print_line(text)
