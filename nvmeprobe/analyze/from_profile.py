@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from nvmeprobe.analyze.fill import measurements, with_fill
 from nvmeprobe.analyze.findings import analyze_all
 from nvmeprobe.profile import Profile
 
@@ -43,4 +44,8 @@ def analyze_profile(profile: Profile) -> dict[str, Any]:
         logs["slc_recovery"] = bursts[1]
     iu = (profile.facts.get("iu") or {}).get("reported_bytes")
     lba = (profile.facts.get("geometry") or {}).get("logical_block_size")
-    return analyze_all(profile.cells, logs, iu, lba)
+    found = analyze_all(profile.cells, logs, iu, lba)
+    opened = {cid: s for cid in measurements(profile.manifest)
+              if (s := bandwidth_series(profile.series, cid)) is not None}
+    size = (profile.facts.get("geometry") or {}).get("size_bytes")
+    return with_fill(found, profile.cells, profile.manifest, opened, size)

@@ -49,7 +49,10 @@ def _draw(key: str, title: str, found: Any, draw: Callable[[Any], bytes]) -> Plo
 
 
 def profile_plots(profile: Profile, findings: dict[str, Any]) -> list[Plot]:
-    """Every plot of one profile, in report order."""
+    """Every plot of one profile, in report order (cache against fill when it was measured)."""
+    by_fill = data.cache_by_fill(findings)
+    fill = [] if isinstance(by_fill, data.Missing) else [
+        _draw("cache-fill", "SLC cache size against fill level", by_fill, plots.plot_cache_fill)]
     return [
         _draw("iops-heatmap", "IOPS over IO size and queue depth", data.heatmaps(profile, "iops"),
               lambda grids: plots.plot_heatmaps(grids, "iops")),
@@ -59,6 +62,7 @@ def profile_plots(profile: Profile, findings: dict[str, Any]) -> list[Plot]:
               data.rmw_curves(findings), plots.plot_rmw),
         _draw("cache", "Bandwidth against bytes written (SLC cache)", data.cache_curves(profile, findings),
               plots.plot_cache),
+        *fill,
         _draw("latency", "Latency percentiles", data.latency_curves(profile), plots.plot_latency),
         _draw("queue-depth", "IOPS against queue depth (the knee)",
               data.queue_depth_curves(profile, findings), plots.plot_queue_depth),

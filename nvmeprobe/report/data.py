@@ -108,6 +108,15 @@ def cache_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, Any] |
             "recovered_bytes": slc.get("recovered_bytes")}
 
 
+def cache_by_fill(findings: dict[str, Any]) -> list[dict[str, Any]] | Missing:
+    """The cache found at each fill level (`slc.by_fill`), when a run measured two or more."""
+    levels = [e for e in (findings.get("slc") or {}).get("by_fill") or []
+              if e.get("fill_fraction") is not None]
+    if len(levels) < 2:
+        return Missing("the cache was measured at fewer than two known fill levels")
+    return levels
+
+
 def _spread(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
     if len(frame) <= limit:
         return frame

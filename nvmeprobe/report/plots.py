@@ -170,6 +170,29 @@ def plot_cache(data: dict[str, Any]) -> bytes:
     return _png(figure)
 
 
+def plot_cache_fill(levels: list[dict[str, Any]]) -> bytes:
+    """Cache size against the share of the drive holding data, one point per measurement."""
+    figure = _figure(9, 4.5)
+    axis = _axes(figure)
+    found = [e for e in levels if e.get("detected") and e.get("cache_bytes")]
+    fills = [100 * e["fill_fraction"] for e in found]
+    axis.plot(fills, [e["cache_bytes"] / GIB for e in found], marker="o", label="cache found")
+    missed = [100 * e["fill_fraction"] for e in levels if not e.get("detected")]
+    if missed:
+        axis.plot(missed, [0] * len(missed), marker="x", color="red", linestyle="",
+                  label="no cache drop found")
+    for fill, entry in zip(fills, found):
+        axis.annotate(format_bytes(entry["cache_bytes"]), (fill, entry["cache_bytes"] / GIB),
+                      textcoords="offset points", xytext=(6, 6))
+    axis.set_xlim(0, 100)
+    axis.set_ylim(bottom=0)
+    axis.set_xlabel("drive holding data when the burst started (%)")
+    axis.set_ylabel("SLC cache (GiB)")
+    axis.set_title("SLC cache size against fill level")
+    _legend(axis)
+    return _png(figure)
+
+
 def _nines(percentile: float) -> float:
     return -math.log10(1.0 - percentile / 100.0)
 

@@ -1,0 +1,53 @@
+"""The SLC cache against fill level, through real fio on a simulated drive with a dynamic cache.
+
+The drive is drawn at random (not a preset): a static cache plus a share of
+the free space. `run --plan slc-fill` measures the cache on the empty drive,
+at half and at 80% full; each size must be within 10% of the simulator's
+truth at the fill the drive reported, and the cache must shrink as it fills.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+
+from cli_run import run_cli
+from nvmeprobe.analyze.store import analyze_and_store
+from nvmeprobe.sim.spec import parse_spec
+
+pytestmark = [pytest.mark.live,
+              pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")]
+
+MIB = 1024**2
+
+
+def test_cache_size_is_found_at_each_fill_level(tmp_path):
+    rng = random.Random()
+    seed = rng.randrange(2**32)
+    rng.seed(seed)
+    slc_prog = rng.randint(800, 1100)
+    spec = (f"capacity=160m,lba=4096,iu=16k,slc={rng.randint(8, 12)}m,"
+            f"slc_free={rng.uniform(0.2, 0.3):.3f},fold=1g,fold_delay_us=120000,"
+            f"slc_prog_us={slc_prog},prog_us={round(slc_prog * rng.uniform(2.0, 2.5))},"
+            "units=4,scale=4")
+    print(f"seed {seed}: sim:{spec}")
+    params = parse_spec(spec)
+    result = run_cli(tmp_path, f"sim:{spec}", "--plan", "slc-fill", "--set", "runtime=2s",
+                     "--set", "stage.empty.size=70%", "--set", "stage.fill-full.size=80%")
+    assert result.exit_code == 0, result.output
+    found = analyze_and_store(next((tmp_path / "profiles").rglob("*.parquet")))
+    levels = found["slc"]["by_fill"]
+    assert [round(e["fill_fraction"], 2) for e in levels] == [0.0, 0.5, 0.8]
+    assert found["slc"]["fill_fraction"] == levels[0]["fill_fraction"]
+    sizes = []
+    for entry in levels:
+        assert entry["fill_source"] == "drive" and entry["detected"], entry
+        used = round(entry["fill_fraction"] * params.capacity)
+        truth = params.slc_bytes + params.dynamic_cache(params.capacity - used)
+        print(f"fill {entry['fill_fraction']:.2f}: cache {entry['cache_bytes'] / MIB:.1f} MiB,"
+              f" truth {truth / MIB:.1f} MiB")
+        assert entry["cache_bytes"] == pytest.approx(truth, rel=0.10)
+        sizes.append(entry["cache_bytes"])
+    assert sizes[0] > sizes[1] > sizes[2]
