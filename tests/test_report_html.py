@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 import nvmeprobe.cli as cli
+from cli_run import run_cli
 from nvmeprobe.profile import write_profile
 from nvmeprobe.report import plots
 from nvmeprobe.report.build import build_report
@@ -52,8 +55,8 @@ def test_full_profile_gives_every_plot_as_png_and_inline(tmp_path):
     assert "http://" not in html and "https://" not in html and "<script" not in html
 
 
-def _figures(monkeypatch, profile, out) -> dict[str, Figure]:
-    """Every plot of `profile` as the figure drawn (key -> figure), by watching plots._png."""
+def _watch(monkeypatch) -> list[Figure]:
+    """The figures plots._png saves from now on, in order."""
     drawn: list[Figure] = []
     real = plots._png
 
@@ -62,6 +65,12 @@ def _figures(monkeypatch, profile, out) -> dict[str, Figure]:
         return real(figure)
 
     monkeypatch.setattr(plots, "_png", keep)
+    return drawn
+
+
+def _figures(monkeypatch, profile, out) -> dict[str, Figure]:
+    """Every plot of `profile` as the figure drawn (key -> figure)."""
+    drawn = _watch(monkeypatch)
     files = build_report([profile], out)
     assert files.notes == [] and len(drawn) == len(PLOTS)
     return dict(zip(PLOTS, drawn))  # build_report draws in report order
@@ -88,6 +97,21 @@ def test_no_plot_zooms_into_noise(tmp_path, monkeypatch, flat):
         assert np.allclose(factors, 1.0, atol=0.05) and low <= 0.75 and high >= 1.25
     else:  # the misaligned 4k writes of the 16 KiB IU drive stand out
         assert factors.max() > 2 and high > factors.max()
+
+
+@pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+def test_rmw_plot_of_a_simulated_drive_without_rmw(tmp_path, monkeypatch):
+    # IU = LBA = 4 KiB: no write can be misaligned to the IU, so no read-modify-write
+    result = run_cli(tmp_path, "sim:preset=tlc-4k,lba=4k,capacity=64m", "--plan", "iu",
+                     "--set", "runtime=1s", "--set", "ramp=0s")
+    assert result.exit_code == 0, result.output
+    profile = Path(json.loads(result.stdout)["profile"])
+    drawn = _watch(monkeypatch)
+    build_report([profile], tmp_path / "out")
+    rmw = next(f.axes[0] for f in drawn if "read-modify-write" in f.axes[0].get_title())
+    low, high = rmw.get_ylim()
+    assert low <= 0.5 and high >= 1.5  # at least 0.5 either side of 1: noise stays small
+    assert rmw.yaxis.get_offset_text().get_text() == ""
 
 
 def test_absent_data_is_a_note_not_an_image(tmp_path):
