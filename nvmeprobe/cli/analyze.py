@@ -18,15 +18,19 @@ def render_findings(findings: dict[str, Any]) -> None:
     agree = {True: "agrees", False: "[bold red]DISAGREES[/]", None: "no reported IU"}[iu.get("agrees")]
     conf = iu.get("confidence")
     inferred = format_bytes(iu.get("inferred_bytes"))
-    rows = [["IU inferred", f"{inferred} (confidence {conf:.2f})" if conf is not None else inferred],
+    rows = [["IU inferred",
+             f"{inferred} (confidence {conf:.2f})" if conf is not None else inferred],
             ["IU reported", f"{format_bytes(iu.get('reported_bytes'))} ({agree})"]]
     if slc.get("detected"):
-        rows += [["SLC cache", f"{format_bytes(slc['cache_bytes'])}: {format_bytes(slc['in_cache_bw'])}/s"
+        rows += [["SLC cache", f"{format_bytes(slc['cache_bytes'])}:"
+                               f" {format_bytes(slc['in_cache_bw'])}/s"
                                f" then {format_bytes(slc['post_cache_bw'])}/s"],
                  ["cache recovered after idle", format_bytes(slc.get("recovered_bytes"))]]
     else:
-        rows.append(["SLC cache", {False: "none detected", None: "not measured"}[slc.get("detected")]])
-    rows.append(["WAF (measured)", "-" if waf.get("measured") is None else f"{waf['measured']:.3f}"])
+        rows.append(["SLC cache",
+                     {False: "none detected", None: "not measured"}[slc.get("detected")]])
+    rows.append(["WAF (measured)",
+                 "-" if waf.get("measured") is None else f"{waf['measured']:.3f}"])
     print_table([Col("finding", key=True), Col("value", keep=1)], rows, title="findings",
                 show_header=False)
     if iu.get("warning"):

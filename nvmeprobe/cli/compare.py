@@ -52,7 +52,8 @@ def render_comparison(doc: dict[str, Any]) -> None:
     """Identities, findings, and the cell values that changed beyond noise."""
     _heading(doc)
     shown = [row for row in doc["findings"] if row["beyond_noise"] or "[" not in row["finding"]]
-    print_table([Col("finding", key=True), Col("A", keep=2), Col("B", keep=2), Col("change", keep=3)],
+    print_table([Col("finding", key=True), Col("A", keep=2), Col("B", keep=2),
+                 Col("change", keep=3)],
                 [[escape(row["finding"]), escape(_value(row["a"])), escape(_value(row["b"])),
                   _change(row)] for row in shown],
                 title=f"findings: the main ones and every one beyond noise (red); {len(shown)} of"

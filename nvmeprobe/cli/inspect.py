@@ -39,8 +39,9 @@ def render_report(report: dict[str, Any]) -> None:
     console.print(f"[bold]{report['target']}[/] ({report.get('kind')}):"
                   f" {identity.get('model') or 'unknown model'}")
     for section in ("identity", "geometry", "iu", "endurance"):
-        rows = [[key, escape(_value(key, value))] for key, value in (report.get(section) or {}).items()
-                if not (isinstance(value, list) and value and isinstance(value[0], dict))]  # in --json
+        fields = (report.get(section) or {}).items()
+        rows = [[key, escape(_value(key, value))] for key, value in fields  # groups: in --json
+                if not (isinstance(value, list) and value and isinstance(value[0], dict))]
         print_table([Col("field", key=True), Col("value", keep=1)], rows, title=section,
                     show_header=False)
     for warning in report.get("warnings") or []:

@@ -49,7 +49,8 @@ def presets_command(as_json: bool) -> None:
     right = "right"
     columns = [Col("preset", key=True), Col("IU", keep=5, justify=right),
                Col("reports", keep=3, short="rep.", justify=right),
-               Col("SLC", keep=4, justify=right), Col("in cache", keep=2, short="cache", justify=right),
+               Col("SLC", keep=4, justify=right),
+               Col("in cache", keep=2, short="cache", justify=right),
                Col("native", keep=3, short="nat.", justify=right),
                Col("throttles", keep=1, short="heat", justify=right),
                Col("description", keep=6, short="desc.", note=True)]
