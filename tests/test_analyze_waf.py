@@ -93,10 +93,12 @@ def test_stale_deltas_give_no_per_cell_waf_only_the_aggregate():
     assert result.evidence["spans"][0]["cells"] == ["a", "b"]
 
 
-def test_counters_that_never_catch_up_give_no_waf():
-    result = waf(_counted([("a", 4096, 1000, 1000, 4000), ("b", 4096, 5000, 0, 0)]))
-    assert result.measured is None and result.method == "aggregated"
-    assert result.evidence["cells_unattributed"] == 1 and "catch up" in result.evidence["reason"]
+def test_cells_the_counters_never_caught_up_with_are_left_out():
+    result = waf(_counted([("a", 4096, 1000, 1000, 4000), ("b", 65536, 5000, 0, 0)]))
+    assert result.measured == 4.0 and result.method == "aggregated"
+    assert result.evidence["cells_unattributed"] == 1
+    never = waf(_counted([("a", 4096, 1000, 0, 0), ("b", 4096, 5000, 900, 3600)]))
+    assert never.measured is None and "stale" in never.evidence["reason"]
 
 
 def test_ramp_writes_count_on_the_drive_not_in_fio():

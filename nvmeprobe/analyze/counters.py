@@ -29,7 +29,6 @@ import pandas as pd
 from nvmeprobe.errors import InputError
 
 TOLERANCE = 0.02
-RUN_TOLERANCE = 0.1
 
 
 @dataclass(frozen=True)
@@ -87,17 +86,6 @@ def _agrees(rows: list[pd.Series], tolerance: float = TOLERANCE) -> bool:
     counted = sum(whole(r["counter_host_bytes_written"]) for r in rows)
     ramp = sum(whole(r["host_bytes_written"]) * _ramp_share(r) for r in rows)
     return fio * (1 - tolerance) <= counted <= (fio + ramp) * (1 + tolerance)
-
-
-def covers_run(found: list[Span]) -> bool:
-    """True when the counted spans' host-bytes deltas, summed over the whole run, match what
-    fio wrote within RUN_TOLERANCE: the run was long enough for the counters to catch up."""
-    checked = [s for s in found if s.in_step is not None]
-    fio = sum(s.fio_bytes for s in checked)
-    counted = sum(s.host_bytes or 0 for s in checked)
-    ramp = sum(s.ramp_bytes for s in checked)
-    return bool(checked) and fio * (1 - RUN_TOLERANCE) <= counted \
-        <= (fio + ramp) * (1 + RUN_TOLERANCE)
 
 
 def _ramp_share(row: pd.Series) -> float:

@@ -9,12 +9,11 @@ which deltas belong to which cells. `method` says what the figures rest on:
 
 - `per-cell`: every write cell's counters moved in step with it (its
   host-bytes delta matched what fio wrote); each cell's WAF is its own.
-- `aggregated`: some cells' deltas were stale. Their deltas count only summed:
-  `measured` is the sum of every cell's deltas over the whole run (one window
-  between two refreshes, long enough to span the refresh period; accepted
-  when its host bytes match fio's within `counters.RUN_TOLERANCE`), and no
-  WAF is given for one stale cell. `by_size` keeps in-step cells and spans
-  of consecutive cells that came back in step and share one size and offset.
+- `aggregated`: some cells' deltas were stale. They count only summed over
+  the span of consecutive cells that brought the counters back in step
+  (long enough to cover the refresh period), never for one cell; `by_size`
+  keeps in-step cells and spans of one size and offset. A trailing span that
+  never came back in step is left out (`cells_unattributed`).
 - `unchecked`: the drive has no host-bytes counter (or the profile predates
   it): each cell's media delta is taken over fio's bytes as it is.
 
@@ -33,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from nvmeprobe.analyze._common import require_columns
-from nvmeprobe.analyze.counters import RUN_TOLERANCE, TOLERANCE, Span, covers_run, spans
+from nvmeprobe.analyze.counters import TOLERANCE, Span, spans
 from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "waf-counters/2"
@@ -72,26 +71,21 @@ def waf(cells: pd.DataFrame) -> WAFResult:
         "cells_skipped_unknown_media": sum(len(s.cells) for s in found
                                            if s.in_step is not False and s.media_bytes is None),
         "cells_unattributed": sum(len(s.cells) for s in found if s.in_step is False),
-        "tolerance": TOLERANCE, "run_tolerance": RUN_TOLERANCE,
+        "tolerance": TOLERANCE,
         "spans": [dict(s.to_dict(), waf=_ratio(s)) for s in found if len(s.cells) > 1
                   or s.in_step is False],
     }
-    by_size = _by_size(cells, usable)
-    if stale:
-        counted = [s for s in found if s.in_step is not None]
-        if not covers_run(found) or any(s.media_bytes is None for s in counted):
-            evidence["reason"] = ("the counters did not catch up with the run (they refresh"
-                                  " less often than it lasted): no WAF from stale deltas")
-            return WAFResult(None, None, None, by_size, evidence, "aggregated")
-        usable = counted + [s for s in usable if s.in_step is None]
     if not usable:
-        evidence["reason"] = "no cell with both host and media bytes written"
-        return WAFResult(None, None, None, [], evidence)
+        evidence["reason"] = ("the counters never came back in step with the cells (they"
+                              " refresh less often than the run lasted): no WAF from stale"
+                              " deltas" if stale else "no cell with both host and media bytes"
+                              " written")
+        return WAFResult(None, None, None, [], evidence, "aggregated" if stale else None)
     host = sum(_host(s) for s in usable)
     media = sum(s.media_bytes or 0 for s in usable)
     method = "aggregated" if stale else _method(usable)
     return WAFResult(float(Fraction(media, host)) if host else None, host, media,
-                     by_size, evidence, method)
+                     _by_size(cells, usable), evidence, method)
 
 
 def _host(span: Span) -> int:
