@@ -106,8 +106,8 @@ class HostsProgress:
     def start(self, host: RemoteHost, manifest: Manifest, cells: list[Cell]) -> None:
         pending = [c for c in cells if manifest.status(c.id) != "done"]
         self.run_id = manifest.run_id.removesuffix(f"-{host.spec.label}")  # see run/remote.py
-        err_console.print(f"{host.spec.address}: {len(pending)} of {len(cells)} cells to run"
-                          f" on {host.target.text}")
+        print_line(f"{host.spec.address}: {len(pending)} of {len(cells)} cells to run"
+                   f" on {host.target.text}", to=err_console)
         if not self.started:
             self.progress.start()
             self.started = True
