@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nvmeprobe.analyze.fill import fill_at, measurements
+from nvmeprobe.analyze.fill import fill_at, first_measurement, measurements
 from nvmeprobe.report import data, plots
 
 MIB = 1024**2
@@ -20,6 +20,8 @@ def test_a_burst_after_a_burst_is_its_recovery_and_one_after_a_fill_a_new_level(
     fill = _manifest("sustained", "idle", "precondition", "idle", "sustained", "idle",
                      "precondition", "idle", "sustained")
     assert measurements(fill) == ["0-sustained", "4-sustained", "8-sustained"]
+    assert first_measurement(slc) == {"0-sustained", "2-sustained", "4-sustained"}
+    assert first_measurement(fill) == {"0-sustained"}  # the next level recovers nothing
 
 
 def _cells(used: float | None) -> pd.DataFrame:

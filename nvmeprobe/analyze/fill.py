@@ -43,6 +43,19 @@ def measurements(manifest: dict[str, Any]) -> list[str]:
     return opened
 
 
+def first_measurement(manifest: dict[str, Any]) -> set[str]:
+    """Ids of the sustained cells of the first measurement: its burst and its recovery and
+    confirmation bursts, none from a later fill level."""
+    opened = measurements(manifest)
+    ids: set[str] = set()
+    for cell in manifest.get("cells", []):
+        if len(opened) > 1 and cell["id"] == opened[1]:
+            break
+        if cell.get("kind") == "sustained":
+            ids.add(cell["id"])
+    return ids
+
+
 def fill_at(cells: pd.DataFrame, cell_id: str, capacity: int | None) -> dict[str, Any]:
     """{fill_fraction, source, used_bytes, lower_bound, reason} at the start of `cell_id`."""
     found: dict[str, Any] = {"fill_fraction": None, "source": None, "used_bytes": None,

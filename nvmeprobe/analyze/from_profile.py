@@ -2,7 +2,8 @@
 
 The sustained-write cells are found through the run manifest stored in the
 profile (their `kind`); the first is the cache fill, a later one the
-recovery burst after idle. The reported IU and LBA size come from the facts.
+recovery burst after idle (never a burst of a later fill level: analyze/fill.py).
+The reported IU and LBA size come from the facts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from nvmeprobe.analyze.fill import measurements, with_fill
+from nvmeprobe.analyze.fill import first_measurement, measurements, with_fill
 from nvmeprobe.analyze.findings import analyze_all
 from nvmeprobe.profile import Profile
 
@@ -36,8 +37,9 @@ def bandwidth_series(series: pd.DataFrame | None, cell_id: str) -> pd.DataFrame 
 def analyze_profile(profile: Profile) -> dict[str, Any]:
     """The `analyze --json` findings of one profile."""
     logs: dict[str, pd.DataFrame] = {}
+    first = first_measurement(profile.manifest)  # a later fill level is no recovery burst
     bursts = [s for cid in sustained_cell_ids(profile.manifest)
-              if (s := bandwidth_series(profile.series, cid)) is not None]
+              if cid in first and (s := bandwidth_series(profile.series, cid)) is not None]
     if bursts:
         logs["slc"] = bursts[0]
     if len(bursts) > 1:
