@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from nvmeprobe.analyze.fill import fill_at, first_measurement, measurements
+from nvmeprobe.analyze.fill import fill_at, first_measurement, measurements, with_fill
+from nvmeprobe.analyze.synthetic import slc_series
 from nvmeprobe.report import data, plots
 
 MIB = 1024**2
@@ -48,3 +50,28 @@ def test_cache_against_fill_is_plotted_from_two_levels():
     found = data.cache_by_fill({"slc": {"by_fill": levels}})
     assert found == levels
     assert plots.plot_cache_fill(found).startswith(b"\x89PNG")
+
+
+def _two_levels(thermal: bool | None) -> dict:
+    rng = np.random.default_rng(7)
+    series = {"0-sustained": slc_series(rng, 60 * MIB, 400 * MIB, 100 * MIB, 120 * MIB, 0.01),
+              "4-sustained": slc_series(rng, 30 * MIB, 400 * MIB, 100 * MIB, 60 * MIB, 0.01)}
+    cells = pd.DataFrame([("0-sustained", "write", "write", 80 * MIB, 0),
+                          ("2-precondition", "write", "write", 50 * MIB, 0),
+                          ("4-sustained", "write", "write", 40 * MIB, 50 * MIB)],
+                         columns=["cell", "rw", "direction", "host_bytes_written", "used_bytes"])
+    findings = {"slc": {"detected": True, "cache_bytes": 60 * MIB, "evidence": {}}}
+    if thermal is not None:
+        findings["thermal"] = {"detected": thermal}
+    manifest = _manifest("sustained", "idle", "precondition", "idle", "sustained")
+    return with_fill(findings, cells, manifest, series, 100 * MIB)["slc"]
+
+
+def test_each_level_has_its_cache_and_fill_unless_the_drive_throttles():
+    found = _two_levels(thermal=None)
+    assert found["fill_fraction"] == 0.0 and found["evidence"]["fill"]["source"] == "drive"
+    first, second = found["by_fill"]
+    assert (first["cache_bytes"], second["fill_fraction"]) == (60 * MIB, 0.5)
+    assert second["detected"] and abs(second["cache_bytes"] / (30 * MIB) - 1) < 0.05
+    hot = _two_levels(thermal=True)["by_fill"][1]
+    assert hot["detected"] is None and hot["cache_bytes"] is None and "heat" in hot["reason"]

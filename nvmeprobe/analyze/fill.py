@@ -16,7 +16,10 @@ A run may measure the cache at several fill levels (the `slc-fill` plan): a
 sustained burst opens a new measurement unless the last cell before it that
 was not idle is itself a burst (then it is that measurement's recovery or
 confirmation burst). `slc.by_fill` lists one entry per measurement; the first
-is the `slc` finding itself.
+is the `slc` finding itself. Only the first is judged for heat (the thermal
+finding); on a drive found throttling (`thermal.detected` true), the later
+levels' drops are not told apart from heat and report no cache (`detected`
+None, with the reason).
 """
 
 from __future__ import annotations
@@ -80,6 +83,15 @@ def fill_at(cells: pd.DataFrame, cell_id: str, capacity: int | None) -> dict[str
                 lower_bound=True)
 
 
+def _later_level(series: pd.DataFrame, findings: dict[str, Any]) -> dict[str, Any]:
+    """The cache finding of a later fill level's burst (no cache on a throttling drive)."""
+    found = slc.slc_cache(series).to_dict()
+    if found.get("detected") and (findings.get("thermal") or {}).get("detected") is True:
+        return {"detected": None, "reason": "the drive throttles (see thermal): a drop at this"
+                                            " fill level is not told apart from heat"}
+    return found
+
+
 def _first_known(rows: pd.DataFrame, column: str) -> int | None:
     if column not in rows:
         return None
@@ -102,12 +114,14 @@ def with_fill(findings: dict[str, Any], cells: pd.DataFrame, manifest: dict[str,
     entries = []
     for index, cell_id in enumerate(opened):
         fill = fill_at(cells, cell_id, capacity)
-        cache = found if index == 0 else slc.slc_cache(series[cell_id]).to_dict()
+        cache = found if index == 0 else _later_level(series[cell_id], findings)
         entries.append({"cell": cell_id, "fill_fraction": fill["fill_fraction"],
                         "fill_source": fill["source"], "detected": cache.get("detected"),
                         "cache_bytes": cache.get("cache_bytes"),
                         "in_cache_bw": cache.get("in_cache_bw"),
                         "post_cache_bw": cache.get("post_cache_bw")})
+        if cache.get("reason"):
+            entries[-1]["reason"] = cache["reason"]
         if index == 0:
             found["fill_fraction"] = fill["fill_fraction"]
             found.setdefault("evidence", {})["fill"] = fill
