@@ -12,8 +12,10 @@ import random
 import shutil
 
 import pytest
+from click.testing import CliRunner
 
 from cli_run import run_cli
+from nvmeprobe.cli import main
 from nvmeprobe.analyze.store import analyze_and_store
 from nvmeprobe.sim.spec import parse_spec
 
@@ -37,7 +39,8 @@ def test_cache_size_is_found_at_each_fill_level(tmp_path):
     result = run_cli(tmp_path, f"sim:{spec}", "--plan", "slc-fill", "--set", "runtime=2s",
                      "--set", "stage.empty.size=70%", "--set", "stage.fill-full.size=80%")
     assert result.exit_code == 0, result.output
-    found = analyze_and_store(next((tmp_path / "profiles").rglob("*.parquet")))
+    profile = next((tmp_path / "profiles").rglob("*.parquet"))
+    found = analyze_and_store(profile)
     levels = found["slc"]["by_fill"]
     assert [round(e["fill_fraction"], 2) for e in levels] == [0.0, 0.5, 0.8]
     assert found["slc"]["fill_fraction"] == levels[0]["fill_fraction"]
@@ -51,3 +54,5 @@ def test_cache_size_is_found_at_each_fill_level(tmp_path):
         assert entry["cache_bytes"] == pytest.approx(truth, rel=0.10)
         sizes.append(entry["cache_bytes"])
     assert sizes[0] > sizes[1] > sizes[2]
+    shown = CliRunner().invoke(main, ["analyze", str(profile)]).output
+    assert "SLC cache at 50% full" in shown and "SLC cache at 80% full" in shown

@@ -21,6 +21,12 @@ def render_findings(findings: dict[str, Any]) -> None:
     rows = [["IU inferred",
              f"{inferred} (confidence {conf:.2f})" if conf is not None else inferred],
             ["IU reported", f"{format_bytes(iu.get('reported_bytes'))} ({agree})"]]
+    check = iu.get("counter_check") or {}
+    if check.get("verdict", "unknown") != "unknown":
+        counted = format_bytes(check["counter_iu_bytes"]) if check.get("counter_iu_bytes") \
+            else "ambiguous"
+        rows.append(["IU by Unaligned I/O counter",
+                     f"{counted} ({check['verdict']} the {check['checked']} IU)"])
     if slc.get("detected"):
         rows += [["SLC cache", f"{format_bytes(slc['cache_bytes'])}:"
                                f" {format_bytes(slc['in_cache_bw'])}/s"
@@ -29,8 +35,13 @@ def render_findings(findings: dict[str, Any]) -> None:
     else:
         rows.append(["SLC cache",
                      {False: "none detected", None: "not measured"}[slc.get("detected")]])
-    rows.append(["WAF (measured)",
-                 "-" if waf.get("measured") is None else f"{waf['measured']:.3f}"])
+    levels = [e for e in slc.get("by_fill") or [] if e.get("fill_fraction") is not None]
+    rows += [[f"SLC cache at {level['fill_fraction']:.0%} full",
+              format_bytes(level["cache_bytes"]) if level.get("detected") else "none found"]
+             for level in (levels if len(levels) > 1 else [])]
+    measured = waf.get("measured")
+    rows.append(["WAF (measured)", "-" if measured is None
+                 else f"{measured:.3f} ({waf.get('method') or 'per-cell'})"])
     print_table([Col("finding", key=True), Col("value", keep=1)], rows, title="findings",
                 show_header=False)
     if iu.get("warning"):
