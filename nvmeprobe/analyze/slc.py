@@ -16,7 +16,7 @@ Method (`slc_cache`):
    before/after explains the most variance with a fall (least-squares gain
    n_before n_after / n x fall^2): a short initial ramp or a wobble next to
    the edge cannot outscore the real edge. It is `detected` only when
-   it is large (post/in ratio < 0.8), significant (one-sided Welch t-test,
+   it is large (post/in throughput ratio < 0.8), significant (one-sided Welch t-test,
    p < 1e-4) and both sides hold at least `MIN_SEGMENT` bins and 2% of them.
 
 Why not a hand-rolled threshold ("bw fell below 80% of the first samples"):
@@ -53,7 +53,7 @@ from nvmeprobe.analyze._common import require_columns
 from nvmeprobe.errors import InputError
 from nvmeprobe.unknown import jsonable
 
-METHOD_VERSION = "slc-kernelcpd/1"
+METHOD_VERSION = "slc-kernelcpd/2"
 MAX_BINS = 1000
 MIN_SEGMENT = 5
 MIN_SEGMENT_FRACTION = 0.02
@@ -76,14 +76,15 @@ class SLCResult:
     recovered_bytes: int | None
     evidence: dict = field(default_factory=dict)
     method_version: str = METHOD_VERSION
+    fill_fraction: float | None = None  # share of the drive holding data when measured
 
     def to_dict(self) -> dict:
         """The contract keys plus `evidence` and `method_version`."""
         return jsonable({
             "detected": self.detected, "cache_bytes": self.cache_bytes,
             "in_cache_bw": self.in_cache_bw, "post_cache_bw": self.post_cache_bw,
-            "recovered_bytes": self.recovered_bytes, "evidence": self.evidence,
-            "method_version": self.method_version})
+            "recovered_bytes": self.recovered_bytes, "fill_fraction": self.fill_fraction,
+            "evidence": self.evidence, "method_version": self.method_version})
 
 
 def not_measured(reason: str) -> SLCResult:
@@ -91,12 +92,15 @@ def not_measured(reason: str) -> SLCResult:
     return SLCResult(None, None, None, None, None, {"reason": reason})
 
 
-def bin_by_bytes(series: pd.DataFrame, max_bins: int = MAX_BINS) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes written at each bin's end, median bw of each bin), bins of equal bytes.
+def bin_by_bytes(series: pd.DataFrame, max_bins: int = MAX_BINS,
+                 throughput: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes written at each bin's end, median rate of each bin), bins of equal bytes.
 
-    Series of at most `max_bins` samples come back unbinned.
+    Each sample's rate is its throughput (`_rates`), or with `throughput`
+    False its `bw_bytes` as given. Series of at most `max_bins` samples come
+    back unbinned.
     """
-    written, bw = _arrays(series)
+    written, bw = _arrays(series, throughput)
     if len(bw) <= max_bins:
         return written, bw
     edges = np.linspace(written[0], written[-1], max_bins + 1)
@@ -135,7 +139,7 @@ def detect_drop(written: np.ndarray, bw: np.ndarray) -> dict:
     if not candidates:
         return found
     b = max(candidates, key=lambda k: _fall_gain(x, k))
-    ratio = math.exp(float(np.median(x[b:]) - np.median(x[:b])))
+    ratio = _throughput(bw[b:]) / _throughput(bw[:b])
     with warnings.catch_warnings():  # near-constant segments (a noiseless drive) are fine here
         warnings.simplefilter("ignore", RuntimeWarning)
         p_value = float(stats.ttest_ind(x[:b], x[b:], equal_var=False, alternative="greater").pvalue)
@@ -146,6 +150,16 @@ def detect_drop(written: np.ndarray, bw: np.ndarray) -> dict:
                       "in_cache_bw": float(np.median(bw[:b])),
                       "post_cache_bw": float(np.median(bw[b:]))})
     return found
+
+
+def _throughput(bw: np.ndarray) -> float:
+    """Bytes over time of bins of equal bytes: the harmonic mean of their rates.
+
+    A drive that throttles on and off (heat with hysteresis) spends most of
+    its time, but few of its bytes, at the low rate: a median over byte bins
+    would not see the fall, the throughput does.
+    """
+    return float(len(bw) / np.sum(1.0 / np.maximum(bw, 1.0)))
 
 
 def _fall_gain(x: np.ndarray, b: int) -> float:
@@ -215,7 +229,7 @@ def _recovered(burst: pd.DataFrame, first: dict) -> tuple[int | None, dict]:
     return None, evidence
 
 
-def _arrays(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(series: pd.DataFrame, throughput: bool = True) -> tuple[np.ndarray, np.ndarray]:
     require_columns(series, SERIES_COLUMNS, "bandwidth series")
     frame = series.loc[:, list(SERIES_COLUMNS)].dropna().sort_values("t_s", kind="stable")
     written = frame["bytes_written"].to_numpy(dtype=float)
@@ -224,7 +238,23 @@ def _arrays(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         raise InputError("bandwidth series: bytes_written must not decrease over time")
     if (bw < 0).any():
         raise InputError("bandwidth series: bw_bytes must not be negative")
-    return written, bw
+    if not throughput:
+        return written, bw
+    return written, _rates(frame["t_s"].to_numpy(dtype=float), written, bw)
+
+
+def _rates(t: np.ndarray, written: np.ndarray, bw: np.ndarray) -> np.ndarray:
+    """Each sample's throughput: bytes since the previous sample over the time since it.
+
+    A fine log (a few ms) has no line for a window in which no IO completed,
+    and the line after such a gap averages over its own window only: its
+    logged rate overstates what the drive sustained over the gap. Bytes over
+    time does not (equal to the logged rate where there is no gap).
+    """
+    dt = np.diff(t, prepend=np.nan)  # the first sample: its logged rate (its start is unknown)
+    gained = np.diff(written, prepend=np.nan)
+    good = dt > 0
+    return np.where(good, gained / np.where(good, dt, 1.0), bw)
 
 
 class DropWatcher:
@@ -256,6 +286,7 @@ the cache size and when it ran out.
         self.warmup_samples = warmup_samples
         self._reference: deque[float] = deque(maxlen=reference_samples)
         self._recent: deque[tuple[float, float, bool]] = deque(maxlen=confirm_samples)
+        self._low: deque[float] = deque(maxlen=confirm_samples)
         self._last_t = 0.0
         self._episode: tuple[float, float] | None = None  # (t, bytes) where the drop began
         self._seen = 0
@@ -269,9 +300,16 @@ the cache size and when it ran out.
         """The current in-cache level (bytes/s), None before it is established."""
         return float(np.median(self._reference)) if self._reference else None
 
+    @property
+    def low_bw(self) -> float | None:
+        """The post-drop level (bytes/s): median of the latest low samples, None before any."""
+        return float(np.median(self._low)) if self._low else None
+
     def feed(self, t_s: float, bw_bytes: float, bytes_written: float) -> bool:
         """Take one sample; return True once a drop is confirmed (and ever after)."""
         if self.confirmed:
+            if self.reference_bw is not None and bw_bytes < self.ratio * self.reference_bw:
+                self._low.append(bw_bytes)
             return True
         self._seen += 1
         start_t, self._last_t = self._last_t, t_s
@@ -283,7 +321,9 @@ the cache size and when it ran out.
             return False
         low = bw_bytes < self.ratio * self.reference_bw
         self._recent.append((start_t, start_bytes, low))
-        if not low:
+        if low:
+            self._low.append(bw_bytes)
+        else:
             self._reference.append(bw_bytes)
         if len(self._recent) < self.confirm_samples:
             return False

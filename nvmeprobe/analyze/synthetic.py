@@ -109,3 +109,54 @@ def slc_series(rng: np.random.Generator, cache_bytes: float, in_bw: float, post_
         written += bw * dt
         rows.append((t, bw, written))
     return pd.DataFrame(rows, columns=["t_s", "bw_bytes", "bytes_written"])
+
+
+@dataclass(frozen=True)
+class HotDrive:
+    """A drive that heats as it writes (docs/field-notes.md section 9), optionally cached.
+
+    First-order heat: the temperature relaxes with time constant `tau_s`
+    towards `ambient_c` + `rise_c` x the share of full bandwidth written; at
+    `limit_c` the drive throttles to 1/`throttle_factor` of its rate until it
+    has cooled `hysteresis_c` below the limit. The cache (if any) holds
+    `cache_bytes` written at `full_bw`, then `post_bw`.
+    """
+
+    full_bw: float
+    ambient_c: float
+    rise_c: float
+    tau_s: float
+    limit_c: float
+    hysteresis_c: float = 2.0
+    throttle_factor: float = 3.0
+    cache_bytes: float = 0.0
+    post_bw: float | None = None
+
+    def burst(self, rng: np.random.Generator, total_bytes: float, rate: float | None = None,
+              dt: float = 0.05, noise: float = 0.05,
+              temp_every_s: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(bw series, temperature samples) of one burst from ambient, held to `rate` if given.
+
+        The series also carries `lat_us`: each sample's IO latency, taken as
+        the time the drive needs per MB at its current capability (the
+        service time a rate-limited writer still sees grow at a cache edge).
+        """
+        t, written, temp, throttled = 0.0, 0.0, self.ambient_c, False
+        rows, temps, next_temp = [], [], 0.0
+        while written < total_bytes:
+            drive_bw = self.full_bw if written < self.cache_bytes else (self.post_bw or self.full_bw)
+            if throttled:
+                drive_bw /= self.throttle_factor
+            bw = min(drive_bw, rate) if rate else drive_bw
+            temp += (self.ambient_c + self.rise_c * bw / self.full_bw - temp) * dt / self.tau_s
+            throttled = temp >= self.limit_c or (throttled and
+                                                 temp > self.limit_c - self.hysteresis_c)
+            t += dt
+            sample = bw * rng.uniform(1 - noise, 1 + noise)
+            written += sample * dt
+            rows.append((t, sample, written, 1e12 / drive_bw))
+            if t >= next_temp:
+                temps.append((t, round(temp)))
+                next_temp += temp_every_s
+        return (pd.DataFrame(rows, columns=["t_s", "bw_bytes", "bytes_written", "lat_us"]),
+                pd.DataFrame(temps, columns=["t_s", "temperature_c"]))

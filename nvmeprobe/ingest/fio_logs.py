@@ -103,13 +103,16 @@ def read_fio_log(path: str | Path) -> pd.DataFrame:
     })
 
 
-def bandwidth_vs_bytes(df: pd.DataFrame) -> pd.DataFrame:
+def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.DataFrame:
     """A bw log as t_s, direction, value, bw_bytes (bytes/s) and bytes_written (cumulative, per direction).
 
     Each averaged sample covers the interval since the previous sample of its
     direction (the first one: since t=0), so its bytes are bw x interval; a
-    per-IO line (bs > 0) counts its own bs. bytes_written accumulates in file
-    order within each direction (a log holds one job; sum jobs' logs yourself).
+    per-IO line (bs > 0) counts its own bs. With `avg_msec` (the log's
+    log_avg_msec) an interval counts at most that long: fio writes no line for
+    a window in which no IO completed, and the line after such a gap averages
+    over its own window only. bytes_written accumulates in file order within
+    each direction (a log holds one job; sum jobs' logs yourself).
     """
     missing = {"t_s", "value", "direction", "bs"} - set(df.columns)
     if missing:
@@ -122,6 +125,8 @@ def bandwidth_vs_bytes(df: pd.DataFrame) -> pd.DataFrame:
     for code in np.unique(directions.codes):
         rows = np.flatnonzero(directions.codes == code)
         interval = np.diff(t_s[rows], prepend=0.0)
+        if avg_msec:
+            interval = np.minimum(interval, avg_msec / 1000.0)
         written[rows] = np.cumsum(np.where(bs[rows] > 0, bs[rows], bw_bytes[rows] * interval))
     return pd.DataFrame({"t_s": t_s, "direction": directions, "value": df["value"].to_numpy(),
                          "bw_bytes": bw_bytes, "bytes_written": written}, index=df.index)
@@ -135,18 +140,20 @@ def series_kind(path: str | Path) -> str:
     return match.group(1)
 
 
-def series_from_log(path: str | Path, cell: str | None = None) -> pd.DataFrame:
+def series_from_log(path: str | Path, cell: str | None = None,
+                    avg_msec: float | None = None) -> pd.DataFrame:
     """A log as profile 'series' rows: series, cell, t_s, value, direction, bs, offset
     (+ bw_bytes, bytes_written for bw).
 
     value is in the profile's units: bw bytes/s, iops IO/s, latencies us. `bs` is
     the IO's size in per-IO logs and null in averaged ones (fio writes 0 there);
-    `offset` is null unless fio logged it.
+    `offset` is null unless fio logged it. `avg_msec`: the log_avg_msec it was
+    written with, when known (see `bandwidth_vs_bytes`).
     """
     kind = series_kind(path)
     log = read_fio_log(path)
     if kind == "bw":
-        frame = bandwidth_vs_bytes(log)
+        frame = bandwidth_vs_bytes(log, avg_msec)
         frame["value"] = frame["bw_bytes"]
     else:
         frame = log[["t_s", "direction", "value"]].copy()
