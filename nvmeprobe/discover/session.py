@@ -6,7 +6,8 @@ The discover stage's live side: inspect, plan and run open a target here.
 duration (a `sim:` target starts its simulated drive and stops it on exit,
 Ctrl-C and SIGTERM included), reads the inspect facts once, and offers
 `counters()` to snapshot host and media bytes written around write cells
-where the target has them.
+where the target has them, and `thermal()` to read its temperature and
+throttling counters (NVMe and simulated drives; None for the rest).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Callable
 
 from nvmeprobe.discover.collect import Capture
 from nvmeprobe.discover.decode import decode_capture, used_bytes
+from nvmeprobe.discover.thermal_log import ThermalCounters, temperature_limit_c, thermal_counters
 from nvmeprobe.targets import OpenTarget, Target, parse_target
 
 
@@ -47,10 +49,20 @@ class Session:
     capture: Capture
     read_counters: Callable[[], Counters] = field(repr=False, default=lambda: Counters(None, None))
     sim_stats: Callable[[], dict[str, Any]] | None = field(repr=False, default=None)
+    read_thermal: Callable[[], ThermalCounters | None] = field(repr=False, default=lambda: None)
 
     def counters(self) -> Counters:
         """Snapshot the drive's write counters now."""
         return self.read_counters()
+
+    def thermal(self) -> ThermalCounters | None:
+        """The drive's temperature and throttling counters now (None: it reports none)."""
+        return self.read_thermal()
+
+    @property
+    def temperature_limit_c(self) -> int | None:
+        """The drive's warning temperature threshold (Identify `wctemp`), None if unreported."""
+        return temperature_limit_c(self.capture.get("id-ctrl.json"))
 
 
 def inspect_report(capture: Capture, target_text: str) -> dict[str, Any]:
@@ -93,6 +105,20 @@ def _counter_reader(target: Target, live: OpenTarget,
     return device_counters
 
 
+def _thermal_reader(live: OpenTarget,
+                    report: dict[str, Any]) -> Callable[[], ThermalCounters | None]:
+    """A simulator's or an NVMe drive's thermal report from its SMART and OCP logs; else none."""
+    if live.stats is None and report.get("kind") != "nvme":
+        return lambda: None
+
+    def read() -> ThermalCounters | None:
+        capture = live.capture()
+        counters = thermal_counters(capture.get("smart-log.json"),
+                                    capture.get("ocp-smart-add-log.json"))
+        return counters if counters.reports_anything else None
+    return read
+
+
 @contextmanager
 def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Session]:
     """Open a target for inspect/plan/run; simulators live exactly as long as this."""
@@ -101,7 +127,8 @@ def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Sess
         capture = _read_capture(target, live)
         report = inspect_report(capture, target.text)
         yield Session(target, live.fio_target, report, capture,
-                      _counter_reader(target, live, report), live.stats)
+                      _counter_reader(target, live, report), live.stats,
+                      _thermal_reader(live, report))
 
 
 def drive_identity(session: Session) -> tuple[str, str | None]:

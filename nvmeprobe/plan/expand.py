@@ -107,7 +107,8 @@ def _precondition(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
 def _sustained(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     spec = _single_write(stage, facts, where, stage.params["rw"])
     spec.update(logs=True, log_avg_msec=stage.params["log_avg_msec"],
-                stop_on_drop=stage.params["stop_on_drop"])
+                stop_on_drop=stage.params["stop_on_drop"],
+                follows=stage.params.get("follows"), rate_share=stage.params.get("rate"))
     return [spec]
 
 

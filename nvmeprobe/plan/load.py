@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.plan.model import Plan
+from nvmeprobe.plan.model import Plan, Stage
 from nvmeprobe.plan.overrides import apply_overrides
 from nvmeprobe.plan.schema import NAME_RE, normalise_stage
 
@@ -84,11 +84,26 @@ def parse_plan_text(text: str, label: str, default_name: str,
     stages = apply_overrides(label, stages, overrides, keys_of)
     normalised = [normalise_stage(label, stage, index) for index, stage in enumerate(stages)]
     seen: set[str] = set()
+    sustained: set[str] = set()
     for stage in normalised:
         if stage.name in seen:
             raise InputError(f"plan {label}: two stages are named {stage.name!r}")
         seen.add(stage.name)
+        _check_follows(label, stage, sustained)
+        if stage.kind == "sustained":
+            sustained.add(stage.name)
     return Plan(name=name, description=description, stages=tuple(normalised))
+
+
+def _check_follows(label: str, stage: Stage, earlier_sustained: set[str]) -> None:
+    """`follows` names an earlier sustained stage; `rate` needs `follows`."""
+    follows = stage.params.get("follows")
+    if follows is not None and follows not in earlier_sustained:
+        raise InputError(f"plan {label}, stage {stage.name!r}: follows = {follows!r} is not"
+                         f" an earlier sustained stage")
+    if stage.params.get("rate") is not None and follows is None:
+        raise InputError(f"plan {label}, stage {stage.name!r}: rate needs follows (the burst"
+                         f" whose in-cache rate it is a share of)")
 
 
 def load_plan(name_or_path: str, overrides: Sequence[str] = ()) -> Plan:

@@ -120,7 +120,10 @@ class Cell:
     cell over all jobs (None when time-based). `rwmixread` is None unless
     `rw` is mixed. `round`/`rounds_max` are set for round-based stages;
     `steady_track` marks the cells whose `Stage.steady_metric` feeds the
-    steady-state test. `extra` holds additional (allow-listed) fio options.
+    steady-state test. `follows` / `rate_share`: a sustained cell that runs
+    after (and at most as far as) the burst of stage `follows`, held to
+    `rate_share` of its in-cache rate (run/sustained.py). `extra` holds
+    additional (allow-listed) fio options.
     """
 
     id: str
@@ -144,6 +147,8 @@ class Cell:
     rounds_max: int | None = None
     steady_track: bool = False
     idle_s: float | None = None
+    follows: str | None = None  # a sustained cell: the stage of the burst it follows
+    rate_share: float | None = None  # held to this share of that burst's in-cache rate
     est_seconds: float = 0.0
     est_bytes_written: int = 0
     extra: tuple[tuple[str, str], ...] = ()

@@ -18,7 +18,12 @@ Kinds (every stage has `kind` and a unique `name`, [a-z0-9_-], <= 32 chars):
   dimension values of the tracking cell(s)) tell the runner what to track.
 - sustained: one long write (`rw` write or randwrite) of `size` with
   bw/iops/lat logs every `log_avg_msec`; `stop_on_drop` lets the runner stop
-  it once the bandwidth drop is confirmed.
+  it once the bandwidth drop is confirmed (run/sustained.py). `follows`
+  names an earlier sustained stage: this burst runs only when that one saw
+  a drop, and writes at most what it wrote (a recovery burst). `rate` ('45%')
+  holds it to that share of the followed burst's in-cache rate: the thermal
+  confirmation, run only where the drive reports no temperature against a
+  limit (analyze/thermal.py).
 - idle: wait `runtime` seconds without IO (named `runtime` so that a global
   `--set runtime=...` shrinks idle periods too).
 - adaptive: the adaptive IU search (analyze/iu_adaptive.py): time-based
@@ -92,6 +97,24 @@ def _log_msec(value: Any, where: str, key: str) -> int:
     return values.integer(value, where, key, 1, 3_600_000)
 
 
+def _stage_name(value: Any, where: str, key: str) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise InputError(f"{where}: {key} must name an earlier sustained stage")
+    return value
+
+
+def _rate_share(value: Any, where: str, key: str) -> float:
+    text = str(value).strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else None
+    except ValueError:
+        share = None
+    if share is None or not 0.05 <= share <= 0.9:
+        raise InputError(f"{where}: {key} must be a percentage of the in-cache rate"
+                         f" from 5% to 90%, e.g. '45%'")
+    return share
+
+
 def _order(value: Any, where: str, key: str) -> list[str]:
     items = values.as_list(value)
     for item in items:
@@ -148,7 +171,8 @@ SCHEMAS: dict[str, dict[str, tuple[Parser, Any]]] = {
         **_FIO_STAGE, "iodepth": (_count, 8),
         "rw": (lambda v, w, k: values.choice(v, w, k, ("write", "randwrite")), "write"),
         "size": (values.relative_size, _REQUIRED), "log_avg_msec": (_log_msec, 100),
-        "stop_on_drop": (values.boolean, True),
+        "stop_on_drop": (values.boolean, True), "follows": (_stage_name, None),
+        "rate": (_rate_share, None),
     },
     "idle": {"runtime": (values.seconds, _REQUIRED)},
     "adaptive": {

@@ -8,8 +8,11 @@ leaves every finished cell in the profile and the manifest, and
 
 Two plan features need the runner's eye while it works:
 - `stop_on_drop` cells (sustained writes) are watched live: fio's status
-  line feeds a `DropWatcher`, and fio is stopped once the bandwidth drop is
-  confirmed instead of filling the drive.
+  line feeds a `DropWatcher`, and fio is stopped shortly after the bandwidth
+  drop is confirmed instead of filling the drive (run/sustained.py: when a
+  burst stops, when a following burst runs at all, and how far it writes).
+  The drive's temperature is sampled during sustained cells
+  (run/thermal_watch.py).
 - round-based stages (SNIA PTS) get another round until the tracked metric
   is steady by the PTS rule or `rounds_max` is reached; each closed round
   sets `steady` on the stage's cell rows (in the first steady window or not).
@@ -33,6 +36,7 @@ import pandas as pd
 import sh
 
 from nvmeprobe import __version__
+from nvmeprobe.analyze.from_profile import bandwidth_series
 from nvmeprobe.analyze.slc import DropWatcher
 from nvmeprobe.analyze.steady import SteadyResult, steady_state
 from nvmeprobe.discover.session import Counters, Session, drive_identity
@@ -48,6 +52,8 @@ from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
 from nvmeprobe.run.results_files import separate_messages
 from nvmeprobe.run.stop import raise_if_stopped
+from nvmeprobe.run.sustained import StopRule, leader_drop, prepare_follower, rate_limit
+from nvmeprobe.run.thermal_watch import ThermalWatch
 from nvmeprobe.tools import run_tool
 
 StatusHook = Callable[[Cell, FioStatus], None]
@@ -161,6 +167,7 @@ class Runner:
         # refresh on a period may refresh between cells (docs/field-notes.md section 9), and
         # those bytes must land in some cell's delta, not between two.
         self._counters: Counters | None = None
+        self._watchers: dict[str, DropWatcher] = {}
         if self.profile.exists():  # resuming: keep what earlier attempts measured
             earlier = read_profile(self.profile)
             if not earlier.cells.empty:
@@ -176,15 +183,18 @@ class Runner:
 
     def _status_hook(self, cell: Cell) -> Callable[[FioStatus], bool]:
         # fio prints a status line every 250 ms: 5 of them (3 low) confirm a drop
-        watcher = DropWatcher(confirm_samples=5, warmup_samples=1) if cell.stop_on_drop else None
+        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1)) \
+            if cell.stop_on_drop else None
+        if rule is not None:
+            self._watchers[cell.id] = rule.watcher
         live = _LiveBandwidth()
 
         def hook(status: FioStatus) -> bool:
             if self.on_status:
                 self.on_status(cell, status)
-            if watcher is None or not status.has_rates:  # no rates: fio is starting or ramping
+            if rule is None or not status.has_rates:  # no rates: fio is starting or ramping
                 return False
-            return watcher.feed(*live.sample(status))
+            return rule.feed(*live.sample(status))
         return hook
 
     def _local_fio(self, cell: Cell, out_json: Path, logs: Path | None,
@@ -197,7 +207,10 @@ class Runner:
         out_json, logs = self._paths(cell)
         out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
         before = (self._counters or self.session.counters()) if cell.writes else None
-        outcome = self.launch(cell, out_json, logs if cell.logs else None, self._status_hook(cell))
+        with ThermalWatch(self.session.thermal if cell.kind == "sustained" else lambda: None) \
+                as heat:
+            outcome = self.launch(cell, out_json, logs if cell.logs else None,
+                                  self._status_hook(cell))
         raise_if_stopped()  # fio stopped by a stop signal from another thread: not a finished cell
         if outcome.stalled_s is not None:  # before the counters: a hung drive may not answer them
             raise TargetLost(f"cell {cell.id}: no IO completed for {outcome.stalled_s:.0f} s"
@@ -230,11 +243,18 @@ class Runner:
             raise MeasurementFailed(f"cell {cell.id}: fio failed (exit {outcome.returncode},"
                                     f" error {fio_error}): {detail[:200]}")
         series = self._series(cell, logs) if cell.logs else None
+        if cell.kind == "sustained":
+            rows["rate_limit_bytes"] = rate_limit(cell)
+            rows["throttling_reported"] = heat.throttling
+            rows["temperature_limit_c"] = self.session.temperature_limit_c
+            temps = heat.series(cell.id)
+            if temps is not None:
+                series = temps if series is None else pd.concat([series, temps], ignore_index=True)
         return CellResult(rows, series, outcome.stopped_early)
 
     def _series(self, cell: Cell, prefix: Path) -> pd.DataFrame | None:
         logs = sorted(prefix.parent.glob(prefix.name + "_*.log"))
-        frames = [series_from_log(log, cell.id) for log in logs]
+        frames = [series_from_log(log, cell.id, cell.log_avg_msec) for log in logs]
         return pd.concat(frames, ignore_index=True) if frames else None
 
     # -- the loop -----------------------------------------------------------------
@@ -272,9 +292,27 @@ class Runner:
         if verdict is not None:
             self._mark_steady(cell.stage, verdict)
         self.save()
+        watcher = self._watchers.pop(cell.id, None)
+        seen = {"drop_bytes": watcher.drop_bytes, "in_cache_bw": watcher.reference_bw} \
+            if watcher is not None and watcher.confirmed else {}
         self.record(cell, DONE, seconds=round(time.time() - started, 3),
-                    stopped_early=result.stopped_early)
+                    stopped_early=result.stopped_early, **seen)
         return True
+
+    def _follower(self, cell: Cell) -> tuple[Cell | None, str]:
+        """A following burst as it is to run (see run/sustained.py), or None and why not."""
+        leader = next((c["id"] for c in self.manifest.cells if c["stage"] == cell.follows), None)
+        cells, series = self.state.frames()
+        if leader is None or self.manifest.status(leader) != DONE or cells.empty:
+            return None, f"the {cell.follows} burst did not run"
+        temps = series is not None and bool(((series["cell"] == leader)
+                                             & (series["series"] == "temp")).any())
+        found = leader_drop(cells[cells["cell"] == leader], bandwidth_series(series, leader),
+                            temps, self.manifest.state.get(leader, {}))
+        return prepare_follower(cell, found, self.session.temperature_limit_c)
+
+    def _skip(self, cell: Cell, reason: str) -> None:
+        self.record(cell, DONE, seconds=0.0, skipped=reason)
 
     def _round_verdict(self, cell: Cell) -> SteadyResult | None:
         """The PTS verdict on a round-based stage's rounds so far, when `cell` closed a round."""
@@ -350,6 +388,17 @@ class Runner:
             cell = queue.pop(0)
             if self.manifest.status(cell.id) == DONE:
                 continue
+            upcoming = next((c for c in queue if c.kind != "idle"), None)
+            if cell.kind == "idle" and upcoming is not None and upcoming.follows:
+                if self._follower(upcoming)[0] is None:  # the burst it waits for will not run
+                    self._skip(cell, "the burst after it does not run")
+                    continue
+            if cell.follows:
+                prepared, reason = self._follower(cell)
+                if prepared is None:
+                    self._skip(cell, reason)
+                    continue
+                cell = prepared
             if cell.kind == "idle":
                 started = time.time()
                 time.sleep(cell.idle_s or 0)
