@@ -2,9 +2,9 @@
 
 Method (`slc_cache`):
 
-1. Bin by bytes written. A series longer than `MAX_BINS` samples is cut into
-   `MAX_BINS` bins of equal bytes written, each bin's rate the median of its
-   samples (robust to stalls and spikes). This keeps the change-point step
+1. Bin by bytes written: one bin per sample, at most `MAX_BINS`, of equal
+   bytes written, each bin's rate its bytes over the time they took (exact
+   whatever the log's window; see `bin_by_bytes`). This keeps the change-point step
    at a fixed cost (a 1,000,000-sample log becomes 1,000 bins) and puts the
    axis in bytes, the unit of the answer: the cache edge is located to
    1/`MAX_BINS` of the bytes written.
@@ -28,7 +28,8 @@ sample under a line, copes with a ramp, folding phases and several steps,
 and its penalty scales with the measured noise instead of a guessed one.
 
 `cache_bytes` is bytes written at the end of the last in-cache bin;
-`in_cache_bw` / `post_cache_bw` are medians of the bins on each side.
+`in_cache_bw` / `post_cache_bw` are the throughput (bytes over time) of the
+bins on each side.
 `recovered_bytes` is the cache size found in a second burst after idle: 0
 when that burst runs at the post-cache rate, a lower bound (the whole burst,
 flagged in the evidence) when it never drops; None without a detected first
@@ -94,13 +95,24 @@ def not_measured(reason: str) -> SLCResult:
 
 def bin_by_bytes(series: pd.DataFrame, max_bins: int = MAX_BINS,
                  throughput: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes written at each bin's end, median rate of each bin), bins of equal bytes.
+    """(bytes written at each bin's end, each bin's rate), bins of equal bytes.
 
-    Each sample's rate is its throughput (`_rates`), or with `throughput`
-    False its `bw_bytes` as given. Series of at most `max_bins` samples come
-    back unbinned.
+    A bin's rate is its throughput: its bytes over the time they took
+    (bytes written against time, interpolated at the bin edges), one bin per
+    sample up to `max_bins`. A fine log quantises each sample to whole IOs
+    per window (at 10 ms, 2 or 3 IOs: a median would pick one), and has no
+    line for a window without a completion; bytes over time is exact either
+    way. With `throughput` False, a bin's rate is the median of its samples'
+    `bw_bytes` as given (series that are not bytes over time), and series of
+    at most `max_bins` samples come back unbinned.
     """
-    written, bw = _arrays(series, throughput)
+    written, bw, t = _arrays(series)
+    if throughput:
+        if len(bw) < 2:
+            return written, bw
+        edges = np.linspace(written[0], written[-1], min(max_bins, len(bw)) + 1)
+        at = np.interp(edges, written, t)
+        return edges[1:], np.diff(edges) / np.maximum(np.diff(at), 1e-9)
     if len(bw) <= max_bins:
         return written, bw
     edges = np.linspace(written[0], written[-1], max_bins + 1)
@@ -147,8 +159,7 @@ def detect_drop(written: np.ndarray, bw: np.ndarray) -> dict:
                               "in_bins": int(b), "post_bins": int(n - b)})
     if ratio < DROP_RATIO and p_value < ALPHA:
         found.update({"detected": True, "cache_bytes": int(written[b - 1]),
-                      "in_cache_bw": float(np.median(bw[:b])),
-                      "post_cache_bw": float(np.median(bw[b:]))})
+                      "in_cache_bw": _throughput(bw[:b]), "post_cache_bw": _throughput(bw[b:])})
     return found
 
 
@@ -229,7 +240,8 @@ def _recovered(burst: pd.DataFrame, first: dict) -> tuple[int | None, dict]:
     return None, evidence
 
 
-def _arrays(series: pd.DataFrame, throughput: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bytes written, bw, t_s) of a series, in time order, checked."""
     require_columns(series, SERIES_COLUMNS, "bandwidth series")
     frame = series.loc[:, list(SERIES_COLUMNS)].dropna().sort_values("t_s", kind="stable")
     written = frame["bytes_written"].to_numpy(dtype=float)
@@ -238,23 +250,7 @@ def _arrays(series: pd.DataFrame, throughput: bool = True) -> tuple[np.ndarray, 
         raise InputError("bandwidth series: bytes_written must not decrease over time")
     if (bw < 0).any():
         raise InputError("bandwidth series: bw_bytes must not be negative")
-    if not throughput:
-        return written, bw
-    return written, _rates(frame["t_s"].to_numpy(dtype=float), written, bw)
-
-
-def _rates(t: np.ndarray, written: np.ndarray, bw: np.ndarray) -> np.ndarray:
-    """Each sample's throughput: bytes since the previous sample over the time since it.
-
-    A fine log (a few ms) has no line for a window in which no IO completed,
-    and the line after such a gap averages over its own window only: its
-    logged rate overstates what the drive sustained over the gap. Bytes over
-    time does not (equal to the logged rate where there is no gap).
-    """
-    dt = np.diff(t, prepend=np.nan)  # the first sample: its logged rate (its start is unknown)
-    gained = np.diff(written, prepend=np.nan)
-    good = dt > 0
-    return np.where(good, gained / np.where(good, dt, 1.0), bw)
+    return written, bw, frame["t_s"].to_numpy(dtype=float)
 
 
 class DropWatcher:

@@ -109,9 +109,9 @@ def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.Da
     Each averaged sample covers the interval since the previous sample of its
     direction (the first one: since t=0), so its bytes are bw x interval; a
     per-IO line (bs > 0) counts its own bs. With `avg_msec` (the log's
-    log_avg_msec) an interval counts at most that long: fio writes no line for
-    a window in which no IO completed, and the line after such a gap averages
-    over its own window only. bytes_written accumulates in file order within
+    log_avg_msec), fio samples every window (a late one spans a little more)
+    and writes no line for a window in which no IO completed: the line after
+    such a gap (1.5 windows or more) covers its own window only. bytes_written accumulates in file order within
     each direction (a log holds one job; sum jobs' logs yourself).
     """
     missing = {"t_s", "value", "direction", "bs"} - set(df.columns)
@@ -125,8 +125,9 @@ def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.Da
     for code in np.unique(directions.codes):
         rows = np.flatnonzero(directions.codes == code)
         interval = np.diff(t_s[rows], prepend=0.0)
-        if avg_msec:
-            interval = np.minimum(interval, avg_msec / 1000.0)
+        if avg_msec:  # a gap of a window or more without a line: the line covers one window
+            window = avg_msec / 1000.0
+            interval = np.where(interval < 1.5 * window, interval, window)
         written[rows] = np.cumsum(np.where(bs[rows] > 0, bs[rows], bw_bytes[rows] * interval))
     return pd.DataFrame({"t_s": t_s, "direction": directions, "value": df["value"].to_numpy(),
                          "bw_bytes": bw_bytes, "bytes_written": written}, index=df.index)

@@ -73,6 +73,7 @@ class CellResult:
     rows: pd.DataFrame
     series: pd.DataFrame | None
     stopped_early: bool = False
+    thermal: dict[str, Any] = field(default_factory=dict)  # a sustained cell's, for the manifest
 
 
 @dataclass
@@ -243,14 +244,15 @@ class Runner:
             raise MeasurementFailed(f"cell {cell.id}: fio failed (exit {outcome.returncode},"
                                     f" error {fio_error}): {detail[:200]}")
         series = self._series(cell, logs) if cell.logs else None
+        thermal = {}
         if cell.kind == "sustained":
-            rows["rate_limit_bytes"] = rate_limit(cell)
-            rows["throttling_reported"] = heat.throttling
-            rows["temperature_limit_c"] = self.session.temperature_limit_c
+            thermal = {"throttling_reported": heat.throttling,
+                       "temperature_limit_c": self.session.temperature_limit_c,
+                       "rate_limit_bytes": rate_limit(cell)}
             temps = heat.series(cell.id)
             if temps is not None:
                 series = temps if series is None else pd.concat([series, temps], ignore_index=True)
-        return CellResult(rows, series, outcome.stopped_early)
+        return CellResult(rows, series, outcome.stopped_early, thermal)
 
     def _series(self, cell: Cell, prefix: Path) -> pd.DataFrame | None:
         logs = sorted(prefix.parent.glob(prefix.name + "_*.log"))
@@ -291,6 +293,7 @@ class Runner:
         verdict = self._round_verdict(cell)
         if verdict is not None:
             self._mark_steady(cell.stage, verdict)
+        self.manifest.state.setdefault(cell.id, {}).update(result.thermal)  # saved with the profile
         self.save()
         watcher = self._watchers.pop(cell.id, None)
         seen = {"drop_bytes": watcher.drop_bytes, "in_cache_bw": watcher.reference_bw} \
@@ -399,6 +402,8 @@ class Runner:
                     self._skip(cell, reason)
                     continue
                 cell = prepared
+                ids = [c["id"] for c in self.manifest.cells]  # the manifest shows it as it runs
+                self.manifest.cells[ids.index(cell.id)] = cell.to_dict()
             if cell.kind == "idle":
                 started = time.time()
                 time.sleep(cell.idle_s or 0)
