@@ -96,13 +96,28 @@ def test_snia_iops_matrix_and_rounds():
     assert len(expand_plan(plan, TargetFacts(4 * TIB, 4096))) == 1 + 49
 
 
-def test_slc_plan_has_burst_idle_burst():
+def test_slc_plan_has_burst_idle_burst_and_confirmation():
     cells = expand_plan(load_plan("slc", []), TargetFacts(GIB, 512))
-    assert [c.kind for c in cells] == ["sustained", "idle", "sustained"]
+    assert [c.kind for c in cells] == ["sustained", "idle", "sustained", "idle", "sustained"]
     burst = cells[0]
     assert burst.logs and burst.stop_on_drop and burst.bs == 131072 and burst.rw == "write"
-    assert burst.log_avg_msec == 100 and burst.size_bytes == int(0.4 * GIB) // 131072 * 131072
+    assert burst.log_avg_msec == 10 and burst.size_bytes == int(0.4 * GIB) // 131072 * 131072
     assert cells[1].idle_s == 60 and cells[1].est_seconds == 60
+    assert cells[2].follows == "burst1" and cells[2].rate_share is None
+    assert cells[4].follows == "burst1" and cells[4].rate_share == pytest.approx(0.45)
+
+
+@pytest.mark.parametrize("stage, error", [
+    ('follows = "later"', "is not an earlier sustained stage"),
+    ('rate = "45%"', "rate needs follows"),
+    ('follows = "b1"\nrate = "95%"', "from 5% to 90%"),
+    ('follows = "b1"\nrate = 0.45', "percentage"),
+])
+def test_follows_and_rate_are_checked(stage, error):
+    text = (f'name = "x"\n[[stage]]\nkind = "sustained"\nname = "b1"\nsize = "1%"\n'
+            f'[[stage]]\nkind = "sustained"\nname = "b2"\nsize = "1%"\n{stage}\n')
+    with pytest.raises(InputError, match=error):
+        parse_plan_text(text, "x", "x")
 
 
 def test_qualify_contains_precondition_iu_slc_qd():
@@ -161,7 +176,7 @@ def test_override_errors(setting, fragment):
 
 def test_size_override_skips_time_based_stages():
     plan = load_plan("slc", ["size=10%"])
-    assert [s.params.get("size") for s in plan.stages] == ["10%", None, "10%"]
+    assert [s.params.get("size") for s in plan.stages] == ["10%", None, "10%", None, "10%"]
 
 
 # --- validation: one-line errors -------------------------------------------

@@ -13,6 +13,7 @@ from nvmeprobe.plan.estimate import SLOW_WRITE_BW
 from nvmeprobe.plan.facts import drive_rates
 from nvmeprobe.plan.rates import WriteRates
 from nvmeprobe.run import layout
+from nvmeprobe.run.sustained import max_write_note
 from nvmeprobe.units import format_bytes
 
 plan_option = click.option("--plan", "plan_name", default="smoke", show_default=True,
@@ -76,9 +77,14 @@ def command(target: str, plan_name: str, overrides: tuple[str, ...], profiles_di
     if as_json:
         print_json({"target": target, "plan": plan.to_dict(), "facts": facts.to_dict(),
                     "summary": summary,
-                    "cells": [dict(c.to_dict(), fio_job=jobs.get(c.id)) for c in cells]})
+                    "cells": [dict(c.to_dict(), fio_job=jobs.get(c.id),
+                                   max_written=max_write_note(c)) for c in cells]})
         return
     render_plan(f"plan {plan.name} on {target}", cells, summary, rates)
+    for c in cells:
+        note = max_write_note(c)
+        if note:
+            print_line(f"{c.id} writes {note}")
     if show_fio:
         for cell_id, text in jobs.items():  # job files are copied: never wrapped
             print_line(f"\n# {cell_id}")
