@@ -258,7 +258,8 @@ class DropWatcher:
 
     A sample is low when it is under `ratio` x the reference level, the
     median of up to `reference_samples` recent samples that were not low
-    (after skipping `warmup_samples`, so the initial ramp cannot set a high
+    (judged once `min_reference` of them are in, default `confirm_samples`;
+    after skipping `warmup_samples`, so the initial ramp cannot set a high
     reference; a rising ramp only lifts the reference). A drop is confirmed
     when the median of the last `confirm_samples` samples is low and at least
     `min_confirm_bytes` were written since the episode began (the first low
@@ -271,7 +272,7 @@ the cache size and when it ran out.
 
     def __init__(self, confirm_samples: int = 9, min_confirm_bytes: int = 0,
                  ratio: float = DROP_RATIO, warmup_samples: int = 3,
-                 reference_samples: int = 120) -> None:
+                 reference_samples: int = 120, min_reference: int | None = None) -> None:
         if confirm_samples < 1 or not 0 < ratio < 1 or warmup_samples < 0 \
                 or reference_samples < confirm_samples or min_confirm_bytes < 0:
             raise InputError("DropWatcher: need confirm_samples >= 1, 0 < ratio < 1, "
@@ -280,6 +281,7 @@ the cache size and when it ran out.
         self.min_confirm_bytes = min_confirm_bytes
         self.ratio = ratio
         self.warmup_samples = warmup_samples
+        self.min_reference = min(min_reference or confirm_samples, reference_samples)
         self._reference: deque[float] = deque(maxlen=reference_samples)
         self._recent: deque[tuple[float, float, bool]] = deque(maxlen=confirm_samples)
         self._low: deque[float] = deque(maxlen=confirm_samples)
@@ -312,7 +314,7 @@ the cache size and when it ran out.
         start_bytes, self._last_bytes = self._last_bytes, bytes_written
         if self._seen <= self.warmup_samples:
             return False
-        if len(self._reference) < self.confirm_samples:
+        if len(self._reference) < self.min_reference:
             self._reference.append(bw_bytes)
             return False
         low = bw_bytes < self.ratio * self.reference_bw

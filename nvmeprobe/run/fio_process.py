@@ -22,6 +22,7 @@ from pathlib import Path
 import sh
 
 from nvmeprobe.errors import ToolMissing
+from nvmeprobe.run.fio_progress import STATUS_INTERVAL, DumpRates, ProgressTail
 from nvmeprobe.run.fio_status import FioStatus, parse_status
 from nvmeprobe.run.procs import command_line, fio_pids, is_running
 from nvmeprobe.run.stall import StallWatch
@@ -96,11 +97,15 @@ def _kill_when_stalled(proc: sh.RunningCommand, watch: StallWatch, done: threadi
 
 def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None = None,
             on_spawn: Callable[[sh.RunningCommand], None] | None = None,
-            stall_timeout: float | None = None, cwd: Path | None = None) -> FioOutcome:
+            stall_timeout: float | None = None, cwd: Path | None = None,
+            dumps_to: Path | None = None) -> FioOutcome:
     """Run `fio args...` (in folder `cwd`); returns its exit code and stderr, never raises.
 
     `on_spawn` gets the running process (so another thread can `stop_fio` it).
     `stall_timeout`: kill fio and its jobs once no IO has completed for this many seconds.
+    `dumps_to`: fio's `--output` file: fio then dumps its status there every
+    50 ms instead of printing status lines (run/fio_progress.py), and each
+    dump reaches `on_status` and the stall watch as a status with exact bytes.
     The status options come first: after `--client=...` fio reads job files.
     """
     if not have_tool("fio"):
@@ -112,19 +117,28 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     watching = threading.Event()  # set: stop watching
     watcher: threading.Thread | None = None
 
+    def handle(status: FioStatus | None) -> None:
+        if status and watch:
+            watch.feed(status)
+        if status and on_status and on_status(status) and not stopped[0] and process:
+            stopped[0] = True
+            try:
+                process[0].signal(signal.SIGINT)
+            except ProcessLookupError:
+                pass  # it had just finished
+
     def feed(chunk: str) -> None:
         pending[0] += chunk
         *lines, pending[0] = pending[0].replace("\n", "\r").split("\r")
         for line in lines:
-            status = parse_status(line)
-            if status and watch:
-                watch.feed(status)
-            if status and on_status and on_status(status) and not stopped[0] and process:
-                stopped[0] = True
-                try:
-                    process[0].signal(signal.SIGINT)
-                except ProcessLookupError:
-                    pass  # it had just finished
+            handle(parse_status(line))
+
+    status_args: list[str] = ["--eta=always", "--eta-interval=250ms"]
+    tail = None
+    if dumps_to is not None:
+        tail = ProgressTail(dumps_to, lambda t_s, written: handle(dumps.sample(t_s, written)))
+        dumps = DumpRates()
+        status_args.append(f"--status-interval={STATUS_INTERVAL}")
 
     # _in="": fio reads no input. Without it sh's stdin thread polls an empty queue
     # every 0.1 s and holds up the end of every cell (~18 ms on average, measured).
@@ -132,12 +146,14 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     proc: sh.RunningCommand | None = None
     try:
         with stop_signals_deferred():  # Ctrl-C while fio starts is raised once proc is known
-            proc = sh.fio("--eta=always", "--eta-interval=250ms", *[str(a) for a in args],
+            proc = sh.fio(*status_args, *[str(a) for a in args],
                           _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
                           _ok_code=list(range(-64, 256)), _bg_exc=False, _cwd=cwd)
             process.append(proc)
         if on_spawn:
             on_spawn(proc)
+        if tail is not None:
+            tail.start()
         if watch:
             watcher = threading.Thread(target=_kill_when_stalled, args=(proc, watch, watching),
                                        name="fio-stall-watch", daemon=True)
@@ -149,6 +165,8 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
         raise
     finally:
         watching.set()
+        if tail is not None:
+            tail.finish()
         if watcher:
             watcher.join()  # at once, unless it is killing a stalled fio
     stderr = (proc.stderr.decode(errors="replace") if proc.stderr else "").strip()

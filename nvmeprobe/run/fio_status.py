@@ -40,6 +40,8 @@ class FioStatus:
     write_iops: float | None = None
     eta_s: int | None = None
     states: str | None = None
+    elapsed_s: float | None = None  # from a status dump (run/fio_progress.py): seconds run
+    written_bytes: float | None = None  # and bytes written since the start, exact
 
     @property
     def iops(self) -> float | None:

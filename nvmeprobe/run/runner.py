@@ -52,7 +52,7 @@ from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, write_manifest
 from nvmeprobe.run.results_files import separate_messages
 from nvmeprobe.run.stop import raise_if_stopped
-from nvmeprobe.run.sustained import StopRule, leader_drop, prepare_follower, rate_limit
+from nvmeprobe.run.sustained import DumpFeed, StopRule, leader_drop, prepare_follower, rate_limit
 from nvmeprobe.run.thermal_watch import ThermalWatch
 from nvmeprobe.tools import run_tool
 
@@ -183,17 +183,28 @@ class Runner:
         return output, prefix
 
     def _status_hook(self, cell: Cell) -> Callable[[FioStatus], bool]:
-        # fio prints a status line every 250 ms: 5 of them (3 low) confirm a drop
-        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1)) \
+        """The hook for fio's status; a stop_on_drop cell's also decides when it stops.
+
+        fio's status line comes every 250 ms (5 of them, 3 low, confirm a
+        drop) and shows no rate in its first ~2 s; a local fio's status dumps
+        (every 50 ms, exact bytes: run/fio_progress.py) replace it.
+        """
+        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3)) \
             if cell.stop_on_drop else None
         if rule is not None:
             self._watchers[cell.id] = rule.watcher
+        unit = (cell.bs or 0) * (cell.iodepth or 1) * (cell.numjobs or 1)
+        feed = DumpFeed(rule, 2 * unit) if rule is not None else None
         live = _LiveBandwidth()
 
         def hook(status: FioStatus) -> bool:
             if self.on_status:
                 self.on_status(cell, status)
-            if rule is None or not status.has_rates:  # no rates: fio is starting or ramping
+            if rule is None or feed is None:
+                return False
+            if status.written_bytes is not None:
+                return feed(status.elapsed_s or 0.0, status.written_bytes)
+            if not status.has_rates:  # no rates: fio is starting or ramping
                 return False
             return rule.feed(*live.sample(status))
         return hook
@@ -201,7 +212,8 @@ class Runner:
     def _local_fio(self, cell: Cell, out_json: Path, logs: Path | None,
                    hook: Callable[[FioStatus], bool]) -> FioOutcome:
         return run_fio(fio_args(cell, self.session.fio_target, out_json, logs, self.engine), hook,
-                       on_spawn=self.on_spawn, stall_timeout=self.stall_timeout)
+                       on_spawn=self.on_spawn, stall_timeout=self.stall_timeout,
+                       dumps_to=out_json if cell.stop_on_drop else None)
 
     def run_cell(self, cell: Cell) -> CellResult:
         """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""

@@ -118,3 +118,28 @@ def max_write_note(cell: Cell) -> str | None:
                 f" of it, {STOP_SECONDS:g} s of post-drop writing)")
     return f"{format_bytes(size)} (not stopped on a drop)"
 
+
+
+class DumpFeed:
+    """fio's status dumps (run/fio_progress.py) as samples for a `StopRule`.
+
+    A dump gives cumulative (seconds, bytes written); consecutive dumps are
+    merged until a sample spans `min_s` and `min_bytes` (a few queue-fulls:
+    completions arrive in batches, and a sample holding one batch or none
+    would swing the rate), then fed as bytes over time. Called with each
+    dump, it returns True once the burst has written enough.
+    """
+
+    def __init__(self, rule: StopRule, min_bytes: float, min_s: float = 0.05) -> None:
+        self.rule = rule
+        self.min_bytes = min_bytes
+        self.min_s = min_s
+        self.stop = False
+        self._last = (0.0, 0.0)
+
+    def __call__(self, t_s: float, written: float) -> bool:
+        t0, b0 = self._last
+        if t_s - t0 >= self.min_s and written - b0 >= self.min_bytes:
+            self._last = (t_s, written)
+            self.stop = self.rule.feed(t_s, (written - b0) / (t_s - t0), written) or self.stop
+        return self.stop
