@@ -27,6 +27,12 @@ ANALYSIS_KEYS: dict[str, Kind] = {
     "slc.in_cache_bw": "number",
     "slc.post_cache_bw": "number",
     "slc.recovered_bytes": "number",
+    "thermal.detected": "bool",
+    "thermal.onset_s": "number",
+    "thermal.onset_bytes": "number",
+    "thermal.rate_before": "number",
+    "thermal.rate_after": "number",
+    "thermal.temperature_c": "number",
     "waf.measured": "number",
     "waf.host_bytes": "number",
     "waf.media_bytes": "number",
@@ -43,8 +49,10 @@ SIZE_COLUMNS = frozenset({"bs", "offset"})
 
 _HIGHER = frozenset({"iops", "bw_bytes", "total_ios", "io_bytes", "iu.confidence",
                      "slc.cache_bytes", "slc.in_cache_bw", "slc.post_cache_bw",
-                     "slc.recovered_bytes"})
-_LOWER = frozenset({"media_bytes_written", "error", "waf.measured", "waf.media_bytes"})
+                     "slc.recovered_bytes", "thermal.onset_s", "thermal.onset_bytes",
+                     "thermal.rate_after"})
+_LOWER = frozenset({"media_bytes_written", "error", "waf.measured", "waf.media_bytes",
+                    "thermal.temperature_c"})
 
 
 def metric_kind(metric: str) -> Kind | None:

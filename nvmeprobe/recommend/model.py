@@ -211,9 +211,18 @@ def _rmw_points(findings: dict) -> tuple[tuple[int, int, float], ...]:
 
 
 def _slc(findings: dict, econ: Economics, measured_bytes: int) -> SlcCache:
-    """SLC cache at nominal capacity (the cache scales with it) and performance scale."""
+    """SLC cache at nominal capacity (the cache scales with it) and performance scale.
+
+    A drive that throttles under sustained writes (the `thermal` finding)
+    sustains its post-throttle rate: that is its rate past any cache.
+    """
     slc = _section(findings, "slc")
     in_bw, post_bw = _number(slc.get("in_cache_bw")), _number(slc.get("post_cache_bw"))
+    heat = _section(findings, "thermal")
+    throttled = _number(heat.get("rate_after")) if heat.get("detected") else None
+    if throttled:
+        post_bw = min(post_bw, throttled) if post_bw else throttled
+        in_bw = in_bw or _number(heat.get("rate_before"))
     cache = _number(slc.get("cache_bytes")) if slc.get("detected") else None
     recovered = slc.get("recovered_bytes")
     if cache and isinstance(recovered, (int, float)) and not isinstance(recovered, bool) and recovered >= 0:

@@ -103,9 +103,11 @@ def cache_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, Any] |
     curves = {cell: logs.loc[logs["cell"] == cell, ["bytes_written", "bw_bytes"]]
               for cell in order if (logs["cell"] == cell).any()}
     slc = findings.get("slc") or {}
+    heat = findings.get("thermal") or {}
     return {"curves": curves, "detected": slc.get("detected"), "cache_bytes": slc.get("cache_bytes"),
             "in_cache_bw": slc.get("in_cache_bw"), "post_cache_bw": slc.get("post_cache_bw"),
-            "recovered_bytes": slc.get("recovered_bytes")}
+            "recovered_bytes": slc.get("recovered_bytes"), "thermal": heat.get("detected"),
+            "throttle_bytes": heat.get("onset_bytes"), "throttled_bw": heat.get("rate_after")}
 
 
 def cache_by_fill(findings: dict[str, Any]) -> list[dict[str, Any]] | Missing:
@@ -233,6 +235,14 @@ def finding_rows(findings: dict[str, Any]) -> list[tuple[str, str | None]]:
                  ("cache recovered after idle", _text(slc.get("recovered_bytes"), "bytes"))]
     else:
         rows.append(("SLC cache", {False: "no drop found", None: None}[detected]))
+    heat = findings.get("thermal") or {}
+    if heat.get("detected"):
+        rows += [("thermal throttling", f"after {format_bytes(heat.get('onset_bytes'))}"
+                  f" ({heat.get('method')})"),
+                 ("write rate throttled", _rate(heat.get("rate_after")))]
+    elif heat.get("method"):
+        rows.append(("thermal throttling", {False: "none", None: "undecided"}[heat.get("detected")]
+                     + f" ({heat['method']})"))
     measured = waf.get("measured")
     rows.append(("WAF (measured)", None if measured is None else f"{measured:.3f}"))
     steady = findings.get("steady_state") or {}

@@ -157,6 +157,12 @@ def plot_cache(data: dict[str, Any]) -> bytes:
     if data.get("recovered_bytes"):
         axis.axvline(data["recovered_bytes"] / GIB, color="purple", linestyle="-.",
                      label=f"recovered after idle {format_bytes(data['recovered_bytes'])}")
+    if data.get("thermal") and data.get("throttle_bytes"):
+        axis.axvline(data["throttle_bytes"] / GIB, color="orange", linestyle="--",
+                     label=f"thermal throttling from {format_bytes(data['throttle_bytes'])}")
+    if data.get("thermal") and data.get("throttled_bw"):
+        axis.axhline(data["throttled_bw"] / MIB, color="orange", linestyle=":", linewidth=1.2,
+                     label=f"throttled {data['throttled_bw'] / MIB:,.1f} MiB/s")
     for key, text, colour in (("in_cache_bw", "in cache", "green"), ("post_cache_bw", "after cache", "black")):
         if data.get(key):
             axis.axhline(data[key] / MIB, color=colour, linestyle=":", linewidth=1.2,
@@ -165,7 +171,8 @@ def plot_cache(data: dict[str, Any]) -> bytes:
     axis.set_ylabel("write bandwidth (MiB/s)")
     axis.set_ylim(bottom=0)
     verdict = {True: "SLC cache detected", False: "no cache drop", None: "cache not analysed"}
-    axis.set_title(f"bandwidth against bytes written ({verdict[data.get('detected')]})")
+    heat = "; thermal throttling" if data.get("thermal") else ""
+    axis.set_title(f"bandwidth against bytes written ({verdict[data.get('detected')]}{heat})")
     _legend(axis)
     return _png(figure)
 
