@@ -42,6 +42,9 @@ from typing import Any
 import pytest
 from test_validate_harness import run_plan, seeds
 
+from nvmeprobe.analyze.from_profile import analyze_profile
+from nvmeprobe.profile import read_profile
+from nvmeprobe.run.execute import RunOptions, execute_run
 from nvmeprobe.sim import parse_spec
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
@@ -80,7 +83,7 @@ class Draw:
 
 
 def _us(real_s: float) -> str:
-    return f"{real_s / SCALE * 1e6:.3f}"
+    return f"{real_s / SCALE * 1e6:.0f}"
 
 
 def draw(kind: str, seed: int) -> Draw:
@@ -90,20 +93,18 @@ def draw(kind: str, seed: int) -> Draw:
     units = 4
     native = rng.uniform(6, 14) * MIB  # real bytes/s at the native rate, all units busy
     program = units * iu / native
-    params: dict[str, Any] = {"capacity": 2048 * MIB, "iu": iu, "units": units, "scale": SCALE,
-                              "prog_us": _us(program), "rmw_us": _us(program / 2),
-                              "read_us": _us(program / 2), "noise": f"{rng.uniform(0, 0.05):.3f}",
-                              "seed": seed, "fold_delay_us": _us(0.5)}
+    params: dict[str, Any] = {"capacity": "2g", "iu": iu, "units": units, "scale": SCALE,
+                              "prog_us": _us(program), "noise": f"{rng.uniform(0, 0.05):.2f}",
+                              "seed": seed}
     cap = int(native * 6)
     if kind in ("hot", "hot-silent"):
         ambient, limit = rng.uniform(30, 45), rng.uniform(70, 80)
         rise = (limit - ambient) * rng.uniform(1.25, 2.5)
         onset = rng.uniform(1.5, 4.0)  # real seconds to throttle at full load
         tau = onset / math.log(rise / (rise - (limit - ambient)))
-        params.update(heat=f"{rise:.2f}", heat_tau_us=_us(tau), ambient_c=f"{ambient:.1f}",
-                      throttle_c=f"{limit:.1f}", throttle_hyst_c=f"{rng.uniform(1, 3):.1f}",
-                      throttle_x=f"{rng.uniform(2.5, 4):.2f}", wctemp_c=f"{limit:.1f}",
-                      cctemp_c=f"{limit + 8:.1f}")
+        params.update(heat=f"{rise:.1f}", heat_tau_us=_us(tau), ambient_c=f"{ambient:.0f}",
+                      throttle_c=f"{limit:.0f}", throttle_hyst_c=f"{rng.uniform(1, 3):.1f}",
+                      throttle_x=f"{rng.uniform(2.5, 4):.1f}", wctemp_c=f"{limit:.0f}")
         if kind == "hot-silent":
             params["report"] = "none"
         cap = int(native * (onset + 6))
@@ -115,15 +116,16 @@ def draw(kind: str, seed: int) -> Draw:
         cache = int(in_cache * seconds) // iu * iu
         if kind == "dynamic":
             share = rng.uniform(0.02, 0.06)
-            static = max(iu, int(cache - share * params["capacity"]) // iu * iu)
+            static = max(iu, int(cache - share * 2048 * MIB) // iu * iu)
             params.update(slc=static, slc_free=f"{share:.4f}")
-            cache = static + int(share * params["capacity"])
+            cache = static + int(share * 2048 * MIB)
         else:
             params["slc"] = cache
         if kind == "folding":
             params.update(folding=int(cache * rng.uniform(0.5, 1.0)) // iu * iu,
                           fold_prog_us=_us(program * rng.uniform(1.5, 2.5)))
         params["fold"] = round(cache / 2.0 * SCALE)  # refills within the idle period
+        params["fold_delay_us"] = _us(0.5)
         cap = int(cache * 1.5 + native * 6)
     spec = "sim:" + ",".join(f"{k}={v}" for k, v in params.items())
     return Draw(kind, seed, spec, -(-cap // BS) * BS)
@@ -238,23 +240,45 @@ def test_randomised_confounders(tmp_path):
     _check(figures)
 
 
-def test_throttling_nbd_export_without_counters_is_no_cache(tmp_path):
-    """A hot drive served elsewhere (a separate process, over NBD): no SLC cache reported."""
-    d = draw("hot-silent", seeds(1, 7)[0])
+def _over_nbd(d: Draw, tmp_path: Path) -> tuple[dict[str, Any], Any]:
+    """The slc plan on `d` served by another process over NBD (no logs, no counters):
+    (findings, profile)."""
     socket = tmp_path / "drive.sock"
     server = subprocess.Popen([str(Path(sys.executable).with_name("nvmeprobe")), "sim", "serve",
                                d.spec.removeprefix("sim:"), "--socket", str(socket)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    target = f"nbd+unix:///?socket={socket}"
     try:
         deadline = time.monotonic() + 30
         while not socket.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        run = run_plan(f"nbd+unix:///?socket={socket}", "slc", overrides(d), tmp_path / "run")
+        summary = execute_run(RunOptions(target=target, plan="slc", overrides=tuple(overrides(d)),
+                                         destroy_data=(target,), results_dir=tmp_path / "results",
+                                         profiles_dir=tmp_path / "profiles"))
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
-    found = run["findings"]
+    profile = read_profile(summary.profile)
+    return analyze_profile(profile), profile
+
+
+def test_throttling_nbd_export_without_counters_is_no_cache(tmp_path):
+    """A hot drive served elsewhere: only the confirmation burst can tell, and it does."""
+    found, _ = _over_nbd(draw("hot-silent", seeds(1, 7)[0]), tmp_path)
     assert found["slc"]["detected"] is not True, found["slc"]
     assert found["thermal"]["detected"] is True, found["thermal"]
     assert found["thermal"]["method"].startswith("confirmation"), found["thermal"]["method"]
     assert found["thermal"]["temperature_c"] is None
+
+
+def test_sub_second_cache_over_nbd_found_and_burst_stopped_soon(tmp_path):
+    """A cache a full-speed write fills in 0.25-1 s, served elsewhere: found within 10%,
+    and the first burst stopped by the cache + max(25%, 1 s of post-cache writing)."""
+    d = draw("short", seeds(1, 7)[0])
+    found, profile = _over_nbd(d, tmp_path)
+    assert found["slc"]["detected"] is True, found["slc"]
+    assert found["slc"]["cache_bytes"] == pytest.approx(d.cache_bytes, rel=CACHE_TOLERANCE)
+    cells = profile.cells
+    first = cells[cells["cell"].str.contains("burst1") & (cells["direction"] == "write")]
+    written = int(first["host_bytes_written"].sum())
+    assert written <= d.cache_bytes + max(STOP_SHARE * d.cache_bytes, STOP_SECONDS * d.post_bw)

@@ -189,11 +189,11 @@ class Runner:
         drop) and shows no rate in its first ~2 s; a local fio's status dumps
         (every 50 ms, exact bytes: run/fio_progress.py) replace it.
         """
-        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3)) \
-            if cell.stop_on_drop else None
+        unit = (cell.bs or 0) * (cell.iodepth or 1) * (cell.numjobs or 1)
+        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3),
+                        unit) if cell.stop_on_drop else None
         if rule is not None:
             self._watchers[cell.id] = rule.watcher
-        unit = (cell.bs or 0) * (cell.iodepth or 1) * (cell.numjobs or 1)
         feed = DumpFeed(rule, 2 * unit) if rule is not None else None
         live = _LiveBandwidth()
 

@@ -13,7 +13,9 @@ Every byte a burst writes wears the drive, so:
 - A follower with a `rate_share` is the thermal confirmation
   (analyze/thermal.py): held to that share of the first burst's in-cache
   rate with fio's `rate=`. It runs only where the drop is not already told
-  apart by the drive's own temperature against its limit.
+  apart by the drive's own temperature against its limit, and is not
+  stopped on a drop (its bandwidth is the rate limit's; fio's first
+  samples run above it): its cap ends it.
 - An idle period runs only when the burst after it runs.
 """
 
@@ -29,21 +31,31 @@ from nvmeprobe.units import format_bytes
 
 STOP_SHARE = 0.25
 STOP_SECONDS = 1.0
+LAG_S = 0.3
 
 
 @dataclass
 class StopRule:
-    """Decides when a burst whose drop the watcher confirmed has written enough."""
+    """Decides when a burst whose drop the watcher confirmed has written enough.
+
+    It aims short of the bound by what is written after the decision (the
+    IO in flight, `queue_bytes`, and ~`LAG_S` of writing until fio has
+    stopped) and by the watcher's late estimate of the edge (the sample
+    straddling it is not yet low: up to a sample, `queue_bytes` x 2), yet
+    keeps at least half the margin for the analysis' post-drop samples.
+    """
 
     watcher: DropWatcher
+    queue_bytes: float = 0.0
 
     def stop_at(self) -> float | None:
         """Bytes written at which to stop, None before a drop is confirmed."""
         if not self.watcher.confirmed or self.watcher.drop_bytes is None:
             return None
         post = self.watcher.low_bw or 0.0
-        return self.watcher.drop_bytes + max(STOP_SHARE * self.watcher.drop_bytes,
-                                             STOP_SECONDS * post)
+        margin = max(STOP_SHARE * self.watcher.drop_bytes, STOP_SECONDS * post)
+        slack = LAG_S * post + 3 * self.queue_bytes
+        return self.watcher.drop_bytes + max(margin - slack, margin / 2)
 
     def feed(self, t_s: float, bw: float, bytes_written: float) -> bool:
         """Take one live sample; True once the burst should stop."""
@@ -87,13 +99,15 @@ def prepare_follower(cell: Cell, leader: LeaderDrop,
     size = cell.size_bytes or 0
     if leader.written:
         size = min(size, max(unit, leader.written // unit * unit))
-    extra = cell.extra
+    extra, stop = cell.extra, cell.stop_on_drop
     if cell.rate_share:
         if not leader.in_cache_bw:
             return None, f"the {cell.follows} burst's in-cache rate is unknown"
         rate = int(cell.rate_share * leader.in_cache_bw / (cell.numjobs or 1))
         extra = tuple(sorted(dict(extra, rate=str(max(rate, 1))).items()))
-    return replace(cell, size_bytes=size, extra=extra, est_bytes_written=size), ""
+        stop = False  # its bandwidth is the rate limit's, not the drive's: the cap ends it
+    return replace(cell, size_bytes=size, extra=extra, est_bytes_written=size,
+                   stop_on_drop=stop), ""
 
 
 def rate_limit(cell: Cell) -> float | None:
