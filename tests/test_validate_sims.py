@@ -120,6 +120,8 @@ def _false_findings(found: dict, lba: int) -> list[str]:
     problems = []
     if found["slc"]["detected"] is not False:
         problems.append(f"slc {found['slc']}")
+    if found["thermal"]["detected"] is not False:
+        problems.append(f"thermal {found['thermal']}")
     inferred = found["iu"]["inferred_bytes"]
     if inferred is None or inferred > lba:
         problems.append(f"IU {inferred} on a {lba}-byte LBA device ({found['iu']['evidence']})")

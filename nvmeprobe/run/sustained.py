@@ -31,7 +31,7 @@ from nvmeprobe.units import format_bytes
 
 STOP_SHARE = 0.25
 STOP_SECONDS = 1.0
-LAG_S = 0.3
+LAG_S = 0.5
 
 
 @dataclass
