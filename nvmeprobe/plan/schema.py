@@ -33,7 +33,8 @@ Kinds (every stage has `kind` and a unique `name`, [a-z0-9_-], <= 32 chars):
 
 Every cell that runs fio writes bw/iops/lat logs (bench-fio's names, so
 fio-plot charts them): every `log_avg_msec` (default 1000) where `logs` is
-true (the default), always for sustained stages (default 100 ms).
+true (the default), always for sustained stages (default 10 ms: a cache that
+lasts 0.25 s at full speed still gets 25 samples; README "Sustained-write logs").
 
 `fio` (a table) adds allow-listed fio options to a stage's cells.
 """
@@ -170,7 +171,7 @@ SCHEMAS: dict[str, dict[str, tuple[Parser, Any]]] = {
     "sustained": {
         **_FIO_STAGE, "iodepth": (_count, 8),
         "rw": (lambda v, w, k: values.choice(v, w, k, ("write", "randwrite")), "write"),
-        "size": (values.relative_size, _REQUIRED), "log_avg_msec": (_log_msec, 100),
+        "size": (values.relative_size, _REQUIRED), "log_avg_msec": (_log_msec, 10),
         "stop_on_drop": (values.boolean, True), "follows": (_stage_name, None),
         "rate": (_rate_share, None),
     },

@@ -31,7 +31,7 @@ from nvmeprobe.units import format_bytes
 
 STOP_SHARE = 0.25
 STOP_SECONDS = 1.0
-LAG_S = 0.5
+LAG_S = 0.15
 
 
 @dataclass
@@ -39,10 +39,10 @@ class StopRule:
     """Decides when a burst whose drop the watcher confirmed has written enough.
 
     It aims short of the bound by what is written after the decision (the
-    IO in flight, `queue_bytes`, and ~`LAG_S` of writing until fio has
-    stopped) and by the watcher's late estimate of the edge (the sample
-    straddling it is not yet low: up to a sample, `queue_bytes` x 2), yet
-    keeps at least half the margin for the analysis' post-drop samples.
+    IO in flight and ~`LAG_S` of writing until fio has stopped) and by the
+    watcher's late estimate of the edge (the sample straddling it is not yet
+    low): `LAG_S` of post-drop writing and two queue-fulls, yet it keeps at
+    least 3/4 of the margin for the analysis' post-drop samples.
     """
 
     watcher: DropWatcher
@@ -54,8 +54,8 @@ class StopRule:
             return None
         post = self.watcher.low_bw or 0.0
         margin = max(STOP_SHARE * self.watcher.drop_bytes, STOP_SECONDS * post)
-        slack = LAG_S * post + 3 * self.queue_bytes
-        return self.watcher.drop_bytes + max(margin - slack, margin / 2)
+        slack = LAG_S * post + 2 * self.queue_bytes
+        return self.watcher.drop_bytes + max(margin - slack, 0.75 * margin)
 
     def feed(self, t_s: float, bw: float, bytes_written: float) -> bool:
         """Take one live sample; True once the burst should stop."""
