@@ -17,9 +17,9 @@ sustained burst opens a new measurement unless the last cell before it that
 was not idle is itself a burst (then it is that measurement's recovery or
 confirmation burst). `slc.by_fill` lists one entry per measurement; the first
 is the `slc` finding itself. Only the first is judged for heat (the thermal
-finding); on a drive found throttling (`thermal.detected` true), the later
-levels' drops are not told apart from heat and report no cache (`detected`
-None, with the reason).
+finding); when its drop was heat, or was not told apart from heat, the later
+levels' drops are not either, and report no cache (`detected` None, with the
+reason).
 """
 
 from __future__ import annotations
@@ -86,9 +86,13 @@ def fill_at(cells: pd.DataFrame, cell_id: str, capacity: int | None) -> dict[str
 def _later_level(series: pd.DataFrame, findings: dict[str, Any]) -> dict[str, Any]:
     """The cache finding of a later fill level's burst (no cache on a throttling drive)."""
     found = slc.slc_cache(series).to_dict()
-    if found.get("detected") and (findings.get("thermal") or {}).get("detected") is True:
-        return {"detected": None, "reason": "the drive throttles (see thermal): a drop at this"
-                                            " fill level is not told apart from heat"}
+    first = findings.get("slc") or {}
+    heat = (findings.get("thermal") or {}).get("detected") is True \
+        or "drop_bytes" in (first.get("evidence") or {})  # the first drop, taken for heat
+    if found.get("detected") and heat:
+        return {"detected": None, "reason": "the first burst's drop was heat, or not told"
+                                            " apart from it (see thermal): a drop at this fill"
+                                            " level is not either"}
     return found
 
 
