@@ -194,7 +194,7 @@ class Runner:
                         unit) if cell.stop_on_drop else None
         if rule is not None:
             self._watchers[cell.id] = rule.watcher
-        feed = DumpFeed(rule, 2 * unit) if rule is not None else None
+        feed = DumpFeed(rule, unit) if rule is not None else None
         live = _LiveBandwidth()
 
         def hook(status: FioStatus) -> bool:
