@@ -1,6 +1,6 @@
 """`nvmeprobe demo`: the main job end to end on the embedded default.
 
-Starts simulated `tlc-4k` and `qlc-16k` drives, characterises both with real
+Starts simulated `tlc-4k` and `qlc-16k` drives, characterises both at once with real
 fio through the `demo` plan (SLC burst/idle/burst, IU sweep, the workloads'
 IO shapes), analyses them, and places the built-in AI-cluster workloads on
 them. Everything lands under one folder: results/, profiles/, the
@@ -30,7 +30,11 @@ from nvmeprobe.profile import read_profile
 from nvmeprobe.recommend import Recommendation, builtin_workloads
 from nvmeprobe.recommend.from_profiles import recommend_profiles, write_recommendation
 from nvmeprobe.report.build import build_report
-from nvmeprobe.run.execute import RunOptions, RunSummary, execute_run
+from nvmeprobe.run.execute import RunOptions, RunSummary
+from nvmeprobe.run.parallel import DriveRun, execute_many
+
+RunDrives = Callable[[list[RunOptions]], list[DriveRun]]
+"""Runs several targets at once, one outcome per target in order (run.parallel.execute_many)."""
 
 DEMO_DRIVES: dict[str, tuple[int, float]] = {
     "tlc-4k": (7_680_000_000_000, 200_000.0),
@@ -76,13 +80,19 @@ def demo_economics(runs: list[RunSummary]) -> dict[str, dict[str, Any]]:
     return economics
 
 
-def run_demo(out: Path, run_hooks: Callable[[str], dict[str, Any]] | None = None) -> DemoResult:
-    """Characterise both simulated drives and recommend placement; files under `out`."""
-    runs = []
-    for preset in DEMO_DRIVES:
-        options = RunOptions(target=f"sim:{preset}", plan="demo", results_dir=out / "results",
-                             profiles_dir=out / "profiles")
-        runs.append(execute_run(options, **(run_hooks(preset) if run_hooks else {})))
+def run_demo(out: Path, run_drives: RunDrives = execute_many) -> DemoResult:
+    """Characterise both simulated drives at once and recommend placement; files under `out`.
+
+    `run_drives` runs the drives' RunOptions together (a display may wrap it);
+    a drive that fails fails the demo with its own error.
+    """
+    options = [RunOptions(target=f"sim:{preset}", plan="demo", results_dir=out / "results",
+                          profiles_dir=out / "profiles") for preset in DEMO_DRIVES]
+    drives = run_drives(options)
+    for drive in drives:
+        if drive.failure is not None:
+            raise drive.failure
+    runs = [drive.summary for drive in drives if drive.summary is not None]
     result = recommend_profiles([run.profile for run in runs], builtin_workloads(),
                                 demo_economics(runs))
     path = write_recommendation(result, out / "recommendation.parquet")

@@ -1,4 +1,4 @@
-"""The main job end to end: `nvmeprobe demo --json` on simulated drives (about 3 minutes)."""
+"""The main job end to end: `nvmeprobe demo --json` on simulated drives (about 1.5 minutes)."""
 
 from __future__ import annotations
 

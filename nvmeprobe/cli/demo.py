@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from nvmeprobe.cli.analyze import render_findings
 from nvmeprobe.cli.output import console, err_console, print_json, print_line
 from nvmeprobe.cli.recommend import render_recommendation
-from nvmeprobe.cli.run import RunProgress
-from nvmeprobe.demo import run_demo
+from nvmeprobe.cli.run_many import run_drives
+from nvmeprobe.demo import DEMO_DRIVES, run_demo
 
 
 @click.command("demo")
@@ -21,20 +20,8 @@ from nvmeprobe.demo import run_demo
               help="Print the recommendation (and each drive's run summary) as JSON.")
 def command(out_dir: Path, as_json: bool) -> None:
     """Start simulated tlc-4k and qlc-16k drives, measure them with fio, recommend placement."""
-    displays: list[RunProgress] = []
-
-    def hooks(preset: str) -> dict[str, Any]:
-        err_console.print(f"[bold]characterising simulated {preset}[/]")
-        display = RunProgress()
-        displays.append(display)
-        return {"on_status": display.status, "on_cell": display.cell_done,
-                "on_start": display.start}
-
-    try:
-        result = run_demo(out_dir, hooks)
-    finally:
-        for display in displays:
-            display.stop()
+    err_console.print(f"[bold]characterising simulated {' and '.join(DEMO_DRIVES)} at once[/]")
+    result = run_demo(out_dir, lambda options: run_drives(options, parallel=None))
     if as_json:
         print_json(result.to_dict())
         return
