@@ -42,3 +42,23 @@ def make_loop(tmp_path: Path) -> Iterator[Callable[..., str]]:
     for device in created:
         subprocess.run(["umount", device], capture_output=True)
         subprocess.run(["losetup", "-d", device], capture_output=True)
+
+
+_PROGRAMS = ("fio", "nbdkit", "root", "sshd", "chromium", "losetup", "mkfs")
+
+
+def _needs_programs(item: pytest.Item) -> bool:
+    """True for a test that skips without a program or root, i.e. one that runs them."""
+    reasons = (str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
+    return "make_loop" in getattr(item, "fixturenames", ()) or any(
+        word in reason for reason in reasons for word in _PROGRAMS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `live` every test that runs programs or devices, by one rule (see pyproject markers).
+
+    `pytest -m "not live"` is then the quick loop over the pure logic.
+    """
+    for item in items:
+        if _needs_programs(item) and item.get_closest_marker("live") is None:
+            item.add_marker(pytest.mark.live)

@@ -93,7 +93,9 @@ def test_mixed_cell_and_engines(tmp_path):
 
 
 def test_idle_cells_and_missing_log_prefix(file_target):
-    idle, burst = expand_plan(load_plan("slc", []), FACTS)[1:]
+    cells = expand_plan(load_plan("slc", []), FACTS)
+    idle = next(c for c in cells if c.kind == "idle")
+    burst = next(c for c in cells if c.kind == "sustained")
     with pytest.raises(InputError, match="idle period"):
         job_file(idle, file_target)
     with pytest.raises(InputError, match="give a log prefix"):

@@ -31,7 +31,8 @@ def test_views_over_two_profiles(profiles):
     assert result.columns == ["serial", "n", "top"]
     (s1, n1, top1), (s2, n2, top2) = result.rows
     assert (s1, s2, n1, n2) == ("S1", "S2", 37, 37) and top2 == pytest.approx(top1 / 2)
-    series = run_query([profiles], "select count(distinct filename), count(*) from series").rows
+    series = run_query([profiles], "select count(distinct filename), count(*) from series"
+                                   " where series = 'bw'").rows
     assert series == [(1, 320)]
     findings = run_query([profiles], "select value from findings where finding = 'iu.inferred_bytes'").rows
     assert findings == [(16384.0,), (16384.0,)]

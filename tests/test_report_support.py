@@ -79,7 +79,17 @@ FACTS = {"identity": {"model": "SYNTH QLC", "serial": "S1", "firmware": "FW1"},
          "iu": {"reported_bytes": IU, "source": "id-ns npwg"},
          "endurance": {"percent_used": 3, "host_bytes_written": 10 << 40, "media_bytes_written": 13 << 40,
                        "lifetime_waf": 1.3, "available_spare": 100, "media_errors": 0}}
-MANIFEST = {"cells": [{"id": "burst", "kind": "sustained"}]}
+MANIFEST = {"cells": [{"id": "burst", "kind": "sustained"}],
+            "state": {"burst": {"temperature_limit_c": 70.0}}}
+"""The burst ran on a drive reporting its temperature limit (wctemp 70 C): with the samples of
+`synthetic_temperature`, far below it, the drop is an SLC cache, not heat."""
+
+
+def synthetic_temperature() -> pd.DataFrame:
+    """The burst's composite temperature, sampled once a second: 40 C rising to 48 C."""
+    t_s = np.arange(1, 33, dtype=float)
+    return pd.DataFrame({"cell": "burst", "series": "temp", "t_s": t_s,
+                         "value": 40.0 + 8.0 * t_s / t_s[-1]})
 
 
 def write_synthetic(path: Path, *, scale: float = 1.0, rounds: int = 1, series: bool = True,
@@ -92,7 +102,8 @@ def write_synthetic(path: Path, *, scale: float = 1.0, rounds: int = 1, series: 
                            "offset": 0, "iodepth": 8, "numjobs": 1, "iops": 1600.0,
                            "bw_bytes": 200.0 * MIB, "stage": "burst"}])
     cells = pd.concat([cells, burst], ignore_index=True)
-    logs = synthetic_series(drop=not flat) if series else None
+    logs = (pd.concat([synthetic_series(drop=not flat), synthetic_temperature()], ignore_index=True)
+            if series else None)
     model = "SYNTH FLAT" if flat else "SYNTH QLC"
     facts = {**FACTS, "identity": {**FACTS["identity"], "firmware": firmware, "serial": serial,
                                    "model": model},
