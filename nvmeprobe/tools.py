@@ -38,7 +38,8 @@ def run_tool(name: str, args: Sequence[str], timeout: float | None = 120,
     if not have_tool(name):
         raise ToolMissing(f"{name} is not installed (looked on PATH)")
     process = sh.Command(name)(*[str(a) for a in args], _bg=True, _bg_exc=False,
-                               _decode_errors="replace", _cwd=cwd)
+                               _decode_errors="replace",
+                               _cwd=str(cwd) if cwd else None)
     # sh's own _timeout polls every 0.1 s and so adds ~0.1 s to every call, however quick:
     # a one-shot timer that kills the process costs nothing when it is not needed.
     expired = threading.Event()

@@ -191,7 +191,7 @@ def split_bursts(series: pd.DataFrame, idle_s: float = IDLE_S) -> list[pd.DataFr
         return []
     t = active["t_s"].to_numpy()
     cuts = np.flatnonzero(np.diff(t) >= idle_s) + 1
-    bursts = []
+    bursts: list[pd.DataFrame] = []
     for part in np.split(np.arange(len(active)), cuts):
         burst = active.iloc[part]
         before = frame[frame["t_s"] < burst["t_s"].iloc[0]]["bytes_written"]
@@ -317,7 +317,7 @@ the cache size and when it ran out.
         if len(self._reference) < self.min_reference:
             self._reference.append(bw_bytes)
             return False
-        low = bw_bytes < self.ratio * self.reference_bw
+        low = self.reference_bw is not None and bw_bytes < self.ratio * self.reference_bw
         self._recent.append((start_t, start_bytes, low))
         if low:
             self._low.append(bw_bytes)

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ class Distribution:
         return asdict(self)
 
 
-def median(values: list[float | None]) -> float | None:
+def median(values: Sequence[float | None]) -> float | None:
     """The median of the finite values; None without one."""
     known = [v for v in values if v is not None and math.isfinite(v)]
     return float(np.median(known)) if known else None

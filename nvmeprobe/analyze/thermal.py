@@ -187,7 +187,7 @@ def thermal_finding(bursts: list[Burst], limit_c: float | None) -> ThermalResult
     evidence["counters_moved"] = moved
     if not drop["detected"]:
         onset = _temperature_onset(first, limit_c) if limit_c is not None else None
-        if onset is not None:  # at its limit, yet its throughput fell by less than 20%
+        if onset is not None and limit_c is not None:  # at its limit, yet less than a 20% fall
             return _later_onset(first, onset, limit_c, evidence,
                                 "at its limit, no bandwidth drop of 20% or more")
         if moved:

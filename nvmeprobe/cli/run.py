@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import (BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+from rich.progress import (BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
 from nvmeprobe.cli.live import live_text
@@ -53,7 +53,7 @@ class RunProgress:
                                  TextColumn("{task.fields[live]}"), TimeElapsedColumn(),
                                  TimeRemainingColumn(), console=console or err_console,
                                  transient=False)
-        self.task = None
+        self.task: TaskID | None = None
         self.count = 0
         self.total = 0
         self.running = False  # a cell started and has no outcome yet
@@ -69,16 +69,20 @@ class RunProgress:
                                            live="")
         self.running = True
 
+    def _update(self, **fields: Any) -> None:
+        if self.task is not None:  # nothing to show before start()
+            self.progress.update(self.task, **fields)
+
     def status(self, cell: Cell, status: FioStatus) -> None:
         self.running = True
-        self.progress.update(self.task, description=f"[{self.count + 1}/{self.total}] {cell.id}",
+        self._update(description=f"[{self.count + 1}/{self.total}] {cell.id}",
                              live=live_text(status))
 
     def cell_done(self, cell: Cell, state: str) -> None:
         """The cell's outcome replaces its last fio sample (and a 'starting' never seen by fio)."""
         self.count += 1
         self.running = False
-        self.progress.update(self.task, description=f"[{self.count}/{self.total}] {cell.id}",
+        self._update(description=f"[{self.count}/{self.total}] {cell.id}",
                              live=state, advance=cell.est_seconds)
         if state != "done":
             self.progress.console.print(f"[red]cell {cell.id} {state}[/]")
@@ -87,7 +91,7 @@ class RunProgress:
         """End the display; a cell still shown as running was stopped with the run."""
         if self.task is not None:
             if self.running:
-                self.progress.update(self.task, live="stopped")
+                self._update(live="stopped")
             self.progress.stop()
 
 

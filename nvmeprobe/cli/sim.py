@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 import click
 from rich import box
 
@@ -38,7 +40,7 @@ def presets_command(as_json: bool) -> None:
     from nvmeprobe.sim.presets import PRESETS
     from nvmeprobe.sim.spec import parse_spec, preset_spec
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, (description, _) in PRESETS.items():
         params = parse_spec(name)
         rows.append({"name": name, "description": description, "spec": preset_spec(name),

@@ -103,7 +103,8 @@ def check_in_use(device: BlockDevice, sys_root: str = "/sys") -> InUse:
     mountinfo = _read_proc("/proc/self/mountinfo")
     verdict = in_use_reasons(device, parts, mounted_devs(mountinfo),
                              swap_devices(_read_proc("/proc/swaps")), probe_signatures(device.path))
-    verdict.mounts = mount_points(mountinfo, {device.dev, *parts})
+    devs = {*parts, device.dev} if device.dev else set(parts)
+    verdict.mounts = mount_points(mountinfo, devs)
     return verdict
 
 

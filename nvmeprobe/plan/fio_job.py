@@ -91,27 +91,32 @@ def job_options(cell: Cell, target: Target, log_prefix: Path | None = None,
         raise InputError(f"refusing cell id {cell.id!r} / stage {cell.stage!r}: only letters, digits and _.- allowed")
     if cell.kind == "idle":
         raise InputError(f"cell {cell.id} is an idle period: it runs no fio")
+    rw, bs, numjobs, region = cell.rw, cell.bs, cell.numjobs, cell.region_bytes
+    if rw is None or bs is None or numjobs is None or region is None:
+        raise InputError(f"cell {cell.id} gives no rw, bs, numjobs or region: it cannot run")
     options: list[Option] = [("ioengine", target.fio_engine(engine)), target.fio_file()]
-    options += [("direct", "1"), ("rw", cell.rw), ("bs", str(cell.bs))]
+    options += [("direct", "1"), ("rw", rw), ("bs", str(bs))]
     if cell.rwmixread is not None:
         options.append(("rwmixread", str(cell.rwmixread)))
-    options += [("iodepth", str(cell.iodepth)), ("numjobs", str(cell.numjobs))]
-    random = cell.rw.startswith("rand")
-    split = not random and cell.numjobs > 1
-    job_region = cell.region_bytes // cell.numjobs // cell.bs * cell.bs if split else cell.region_bytes
+    options += [("iodepth", str(cell.iodepth)), ("numjobs", str(numjobs))]
+    random = rw.startswith("rand")
+    split = not random and numjobs > 1
+    job_region = region // numjobs // bs * bs if split else region
     options += [("offset", str(cell.offset)), ("size", str(job_region))]
     if split:
         options.append(("offset_increment", str(job_region)))
     if random:
-        options += [("blockalign", str(cell.bs)), ("norandommap", None),
+        options += [("blockalign", str(bs)), ("norandommap", None),
                     ("random_generator", "tausworthe64")]
     options.append(("randrepeat", "0"))
-    if cell.time_based:
+    if cell.runtime_s is not None:  # time-based
         options += [("time_based", None), ("runtime", fio_time(cell.runtime_s))]
         if cell.ramp_s:
             options.append(("ramp_time", fio_time(cell.ramp_s)))
+    elif cell.size_bytes is not None:
+        options.append(("io_size", str(cell.size_bytes // numjobs // bs * bs)))
     else:
-        options.append(("io_size", str(cell.size_bytes // cell.numjobs // cell.bs * cell.bs)))
+        raise InputError(f"cell {cell.id} has neither a runtime nor a size")
     if cell.logs:
         if log_prefix is None:
             raise InputError(f"cell {cell.id} records logs: give a log prefix")

@@ -70,7 +70,8 @@ def _numeric(values: dict[str, Any]) -> bool:
 
 def _finding_row(name: str, values: dict[str, Any]) -> dict[str, Any]:
     if _numeric(values):
-        found = distribution({drive: number(v) for drive, v in values.items()})
+        found = distribution({drive: n for drive, v in values.items()
+                              if (n := number(v)) is not None})
         return {"finding": name, **(found.to_dict() if found else {})}
     groups: dict[str, list[str]] = defaultdict(list)
     for drive, value in sorted(values.items()):

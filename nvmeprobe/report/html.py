@@ -94,8 +94,9 @@ def render_html(sections: list[Section], title: str = "nvmeprobe report",
                 fleets: list[FleetSection] | None = None) -> str:
     """The whole document: fleet views first, then one section per profile."""
     fleets = fleets or []
+    entries: list[Section | FleetSection] = [*fleets, *sections]
     contents = "".join(f'<li><a href="#{escape(s.anchor)}">{escape(s.heading)}</a></li>'
-                       for s in [*fleets, *sections])
+                       for s in entries)
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}"
              f"</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
              f"<p>nvmeprobe {escape(__version__)}; {len(sections)} profile(s).</p><ul>{contents}</ul>"]

@@ -148,7 +148,8 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
         with stop_signals_deferred():  # Ctrl-C while fio starts is raised once proc is known
             proc = sh.fio(*status_args, *[str(a) for a in args],
                           _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
-                          _ok_code=list(range(-64, 256)), _bg_exc=False, _cwd=cwd)
+                          _ok_code=list(range(-64, 256)), _bg_exc=False,
+                          _cwd=str(cwd) if cwd else None)
             process.append(proc)
         if on_spawn:
             on_spawn(proc)

@@ -63,7 +63,9 @@ def split_documents(text: str) -> tuple[list[str], list[str], str]:
 
     fio prints each document with its braces alone on a line.
     """
-    docs, messages, pos = [], [], 0
+    docs: list[str] = []
+    messages: list[str] = []
+    pos = 0
     while True:
         start = _DOC_START.search(text, pos)
         if start is None:

@@ -125,8 +125,9 @@ def _run_drive(drive: DriveRun, hooks: DriveHooks) -> None:
     def spawned(proc: sh.RunningCommand) -> None:
         drive.live[:] = [proc]
 
-    status = (lambda cell, st: hooks.on_status(label, cell, st)) if hooks.on_status else None
-    cell_done = (lambda cell, state: hooks.on_cell(label, cell, state)) if hooks.on_cell else None
+    on_status, on_cell = hooks.on_status, hooks.on_cell
+    status = (lambda cell, st: on_status(label, cell, st)) if on_status else None
+    cell_done = (lambda cell, state: on_cell(label, cell, state)) if on_cell else None
     try:
         drive.summary = execute_run(drive.options, status, cell_done, started, spawned)
     except RunFailed as err:

@@ -166,14 +166,15 @@ def facts_from_probe(doc: dict[str, Any], offsets: list[int], where: str) -> Pro
     if code:
         raise InputError(f"{where}: fio could not read it (error {code}: {os.strerror(code)})")
     size = max(offsets) + _STEP if offsets and max(offsets) > 0 else None
-    lba = None
+    lba: int | None = None
     for candidate in _LBA_SIZES:
-        code, done = jobs.get(f"lba{candidate}", (None, 0))
-        if code == 0 and done:
+        lba_code, done = jobs.get(f"lba{candidate}") or (None, 0)
+        if lba_code == 0 and done:
             lba = candidate
             break
-        if code not in (None, errno.EINVAL):
-            raise InputError(f"{where}: fio could not read it (error {code}: {os.strerror(code)})")
+        if lba_code is not None and lba_code != errno.EINVAL:
+            raise InputError(f"{where}: fio could not read it"
+                             f" (error {lba_code}: {os.strerror(lba_code)})")
     return ProbedFacts(size, lba)
 
 
