@@ -53,17 +53,22 @@ def main() -> None:
     rng = np.random.default_rng(0)
     cells = _cells(rng)[:1000]
     samples = 1_000_000
-    series = S.slc_series(rng, 20 * GIB, 2 * GIB, 0.2 * GIB, 60 * GIB,
-                          dt=(20 / 2 + 40 / 0.2) / samples)[:samples]
+    series = S.slc_series(
+        rng, 20 * GIB, 2 * GIB, 0.2 * GIB, 60 * GIB, dt=(20 / 2 + 40 / 0.2) / samples
+    )[:samples]
     print(f"cells: {len(cells)}   series samples: {len(series)}")
     _timed("IU inference (1,000 cells)", lambda: analyze_iu(cells, 16384, 512))
     binned = _timed("bin 1M samples by bytes written", lambda: bin_by_bytes(series))
     _timed("change point on the binned series", lambda: detect_drop(*binned))
     result = _timed("slc_cache on 1M samples (bin + change point)", lambda: slc_cache(series))
-    print(f"    cache {result.cache_bytes / GIB:.3f} GiB (true 20), in "
-          f"{result.in_cache_bw / GIB:.3f} GiB/s (2), post {result.post_cache_bw / GIB:.3f} (0.2)")
-    _timed("analyze_all (1,000 cells + 1M-sample series)",
-           lambda: analyze_all(cells, {"slc": series}, 16384, 512))
+    print(
+        f"    cache {result.cache_bytes / GIB:.3f} GiB (true 20), in "
+        f"{result.in_cache_bw / GIB:.3f} GiB/s (2), post {result.post_cache_bw / GIB:.3f} (0.2)"
+    )
+    _timed(
+        "analyze_all (1,000 cells + 1M-sample series)",
+        lambda: analyze_all(cells, {"slc": series}, 16384, 512),
+    )
     head = series.head(100_000)
 
     def watch() -> None:

@@ -51,9 +51,20 @@ def make_data(work: Path) -> tuple[Path, Path]:
     bases = []
     for depth in (1, 4, 16, 32):
         out = work / f"base-{depth}.json"
-        _fio(work, "--name=bench", f"--filename={work / 'data.bin'}", "--size=64m",
-             "--rw=randwrite", "--bs=4k", f"--iodepth={depth}", "--ioengine=libaio",
-             "--runtime=1", "--time_based", "--output-format=json+", f"--output={out}")
+        _fio(
+            work,
+            "--name=bench",
+            f"--filename={work / 'data.bin'}",
+            "--size=64m",
+            "--rw=randwrite",
+            "--bs=4k",
+            f"--iodepth={depth}",
+            "--ioengine=libaio",
+            "--runtime=1",
+            "--time_based",
+            "--output-format=json+",
+            f"--output={out}",
+        )
         bases.append(json.loads(out.read_text()))
     folder = work / "out" / "bench" / "randwrite" / "4k"
     folder.mkdir(parents=True)
@@ -61,8 +72,16 @@ def make_data(work: Path) -> tuple[Path, Path]:
         doc = bases[index % len(bases)]
         doc["jobs"][0]["job options"].update(iodepth=str(depth), numjobs=str(numjobs))
         (folder / f"randwrite-{depth}-{numjobs}.json").write_text(json.dumps(doc, indent=2))
-    _fio(work, "--name=big", "--ioengine=null", f"--size={LOG_LINES * 4}k", "--bs=4k",
-         "--rw=write", "--write_bw_log=big", "--output=/dev/null")
+    _fio(
+        work,
+        "--name=big",
+        "--ioengine=null",
+        f"--size={LOG_LINES * 4}k",
+        "--bs=4k",
+        "--rw=write",
+        "--write_bw_log=big",
+        "--output=/dev/null",
+    )
     log = work / "big_bw.1.log"
     with open(log, "rb") as handle:
         lines = sum(1 for _ in handle)
@@ -92,9 +111,16 @@ def nvmeprobe_all(tree: Path, log: Path, work: Path) -> int:
 
 
 def fioplot_json(tree: Path) -> int:
-    settings = {"input_directory": [str(tree / "bench" / "randwrite" / "4k")], "rw": "randwrite",
-                "iodepth": list(DEPTHS), "numjobs": list(NUMJOBS), "filter": ["read", "write"],
-                "include_hosts": None, "exclude_hosts": None, "compare_graph": False}
+    settings = {
+        "input_directory": [str(tree / "bench" / "randwrite" / "4k")],
+        "rw": "randwrite",
+        "iodepth": list(DEPTHS),
+        "numjobs": list(NUMJOBS),
+        "filter": ["read", "write"],
+        "include_hosts": None,
+        "exclude_hosts": None,
+        "compare_graph": False,
+    }
     dataset = jsonimport.import_json_dataset(settings, jsonimport.list_json_files(settings))
     parsed = jsonparsing.parse_json_data(settings, dataset)
     rows = sum(len(directory["data"]) for directory in parsed)
@@ -136,7 +162,9 @@ def main() -> None:
         results = {
             "nvmeprobe: 1,000 JSON -> profile": timed(lambda: nvmeprobe_json(tree, work)),
             "fio-plot: 1,000 JSON import": timed(lambda: fioplot_json(tree)),
-            "nvmeprobe: 1M-line log -> bytes written -> profile": timed(lambda: nvmeprobe_log(log, work)),
+            "nvmeprobe: 1M-line log -> bytes written -> profile": timed(
+                lambda: nvmeprobe_log(log, work)
+            ),
             "nvmeprobe: read_fio_log only": timed(lambda: nvmeprobe_log_read(log)),
             "fio-plot: readLogData": timed(lambda: fioplot_log_read(log)),
             "fio-plot: readLogData + newMergeLogDataSet": timed(lambda: fioplot_log(log)),
@@ -146,15 +174,23 @@ def main() -> None:
     for name, (seconds, rows) in results.items():
         print(f"{name:<{width}}  {seconds:8.3f} s  ({rows:,} rows)")
     ours = results["nvmeprobe: both -> one profile"][0]
-    json_ratio = results["fio-plot: 1,000 JSON import"][0] / results["nvmeprobe: 1,000 JSON -> profile"][0]
-    read_ratio = results["fio-plot: readLogData"][0] / results[
-        "nvmeprobe: 1M-line log -> bytes written -> profile"][0]
+    json_ratio = (
+        results["fio-plot: 1,000 JSON import"][0] / results["nvmeprobe: 1,000 JSON -> profile"][0]
+    )
+    read_ratio = (
+        results["fio-plot: readLogData"][0]
+        / results["nvmeprobe: 1M-line log -> bytes written -> profile"][0]
+    )
     theirs_read = results["fio-plot: 1,000 JSON import"][0] + results["fio-plot: readLogData"][0]
-    theirs_full = results["fio-plot: 1,000 JSON import"][0] + results[
-        "fio-plot: readLogData + newMergeLogDataSet"][0]
+    theirs_full = (
+        results["fio-plot: 1,000 JSON import"][0]
+        + results["fio-plot: readLogData + newMergeLogDataSet"][0]
+    )
     only_read = results["fio-plot: readLogData"][0] / results["nvmeprobe: read_fio_log only"][0]
-    print(f"JSON: fio-plot / nvmeprobe = {json_ratio:.1f}x; log to profile vs readLogData = {read_ratio:.1f}x;"
-          f" read_fio_log vs readLogData = {only_read:.1f}x")
+    print(
+        f"JSON: fio-plot / nvmeprobe = {json_ratio:.1f}x; log to profile vs readLogData = {read_ratio:.1f}x;"
+        f" read_fio_log vs readLogData = {only_read:.1f}x"
+    )
     print(f"same run, fio-plot JSON + readLogData / nvmeprobe = {theirs_read / ours:.1f}x")
     print(f"same run, fio-plot JSON + readLogData + merge / nvmeprobe = {theirs_full / ours:.1f}x")
 

@@ -42,9 +42,21 @@ runtime = "{runtime}s"
 def run(args: list[str], out: Path) -> tuple[float, list[dict]]:
     """Wall time of one `nvmeprobe run ... --json` and its summaries."""
     start = time.monotonic()
-    result = subprocess.run([NVMEPROBE, "run", *args, "--results", str(out / "results"),
-                             "--profiles", str(out / "profiles"), "--json"],
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            NVMEPROBE,
+            "run",
+            *args,
+            "--results",
+            str(out / "results"),
+            "--profiles",
+            str(out / "profiles"),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     wall = time.monotonic() - start
     summary = json.loads(result.stdout)
     return wall, summary if isinstance(summary, list) else [summary]
@@ -65,8 +77,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-parallel-"))
     plan = work / "plan.toml"
     plan.write_text(PLAN.format(runtime=args.runtime))
-    subprocess.run([sys.executable, "-m", "compileall", "-q",
-                    str(Path(nvmeprobe.__file__).parent)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(nvmeprobe.__file__).parent)], check=True
+    )
     devices: list[str] = []
     ways = ("separate runs, one after another", "one run, --parallel 1", "one run, all at once")
     walls: dict[str, list[float]] = {way: [] for way in ways}
@@ -76,9 +89,14 @@ def main() -> None:
             image = work / f"disk{number}.img"
             with open(image, "wb") as handle:
                 handle.truncate(1 << 30)
-            devices.append(subprocess.run(
-                ["losetup", "--find", "--show", "--direct-io=on", str(image)],
-                check=True, capture_output=True, text=True).stdout.strip())
+            devices.append(
+                subprocess.run(
+                    ["losetup", "--find", "--show", "--direct-io=on", str(image)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+            )
         common = ["--plan", str(plan)]
         for i in range(args.repeat):  # interleaved, so drift hits every way alike
             out = work / f"r{i}"
@@ -99,14 +117,18 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     measured = args.drives * 2 * args.runtime
     base = statistics.median(walls[ways[0]])
-    print(f"{args.drives} loop devices x 2 cells x {args.runtime} s = {measured} s measured;"
-          f" medians of {args.repeat}\n")
+    print(
+        f"{args.drives} loop devices x 2 cells x {args.runtime} s = {measured} s measured;"
+        f" medians of {args.repeat}\n"
+    )
     print("| way | wall time (s) | wall / measured | speed-up | median IOPS per cell |")
     print("|---|---|---|---|---|")
     for way in ways:
         wall = statistics.median(walls[way])
-        print(f"| {way} | {wall:.1f} | {wall / measured:.3f} | {base / wall:.2f}x"
-              f" | {statistics.median(iops[way]):,.0f} |")
+        print(
+            f"| {way} | {wall:.1f} | {wall / measured:.3f} | {base / wall:.2f}x"
+            f" | {statistics.median(iops[way]):,.0f} |"
+        )
 
 
 if __name__ == "__main__":

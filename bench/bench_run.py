@@ -53,7 +53,9 @@ def plain_fio(device: str, runtime: int, out: Path) -> list[str]:
         f"fio --name=c --filename={device} --rw=randwrite --bs=4k --iodepth={qd} --numjobs={nj}"
         f" --ioengine=io_uring --direct=1 --time_based --runtime={runtime} --group_reporting"
         f" --output-format=json --output={out}/{qd}-{nj}.json"
-        for qd in IODEPTHS for nj in NUMJOBS)
+        for qd in IODEPTHS
+        for nj in NUMJOBS
+    )
     return ["sh", "-c", script]
 
 
@@ -68,25 +70,65 @@ def main() -> None:
     image = work / "disk.img"
     with open(image, "wb") as handle:
         handle.truncate(1 << 30)
-    device = subprocess.run(["losetup", "--find", "--show", "--direct-io=on", str(image)],
-                            check=True, capture_output=True, text=True).stdout.strip()
+    device = subprocess.run(
+        ["losetup", "--find", "--show", "--direct-io=on", str(image)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     plan = work / "plan.toml"
     plan.write_text(plan_toml(args.runtime))
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(nvmeprobe.__file__).parent)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(nvmeprobe.__file__).parent)], check=True
+    )
     times: dict[str, list[float]] = {"plain fio loop": [], "bench-fio": [], "nvmeprobe run": []}
     try:
         for i in range(args.repeat):  # interleaved, so drift hits all three alike
             out = work / f"plain{i}"
             out.mkdir()
             times["plain fio loop"].append(timed(plain_fio(device, args.runtime, out)))
-            times["bench-fio"].append(timed([
-                str(VENV_BIN / "bench-fio"), "-d", device, "-t", "device", "-o", str(work / f"bf{i}"),
-                "-m", "randwrite", "-b", "4k", "--iodepth", *map(str, IODEPTHS), "--numjobs",
-                *map(str, NUMJOBS), "--runtime", str(args.runtime), "--time-based", "--destructive", "-e", "io_uring"]))
-            times["nvmeprobe run"].append(timed([
-                str(VENV_BIN / "nvmeprobe"), "run", device, "--plan", str(plan),
-                "--results", str(work / f"np{i}"), "--profiles", str(work / f"npp{i}")]))
+            times["bench-fio"].append(
+                timed(
+                    [
+                        str(VENV_BIN / "bench-fio"),
+                        "-d",
+                        device,
+                        "-t",
+                        "device",
+                        "-o",
+                        str(work / f"bf{i}"),
+                        "-m",
+                        "randwrite",
+                        "-b",
+                        "4k",
+                        "--iodepth",
+                        *map(str, IODEPTHS),
+                        "--numjobs",
+                        *map(str, NUMJOBS),
+                        "--runtime",
+                        str(args.runtime),
+                        "--time-based",
+                        "--destructive",
+                        "-e",
+                        "io_uring",
+                    ]
+                )
+            )
+            times["nvmeprobe run"].append(
+                timed(
+                    [
+                        str(VENV_BIN / "nvmeprobe"),
+                        "run",
+                        device,
+                        "--plan",
+                        str(plan),
+                        "--results",
+                        str(work / f"np{i}"),
+                        "--profiles",
+                        str(work / f"npp{i}"),
+                    ]
+                )
+            )
     finally:
         subprocess.run(["losetup", "-d", device], check=False)
         shutil.rmtree(work, ignore_errors=True)

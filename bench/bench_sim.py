@@ -76,8 +76,20 @@ def nbdkit_python(workdir: Path, sleep_us: float):
     script.write_text(NBDKIT_PLUGIN)
     sock = workdir / "nbdkit.sock"
     sock.unlink(missing_ok=True)  # nbdkit leaves its socket behind when terminated
-    proc = subprocess.Popen(["nbdkit", "--foreground", "--exit-with-parent", "--threads", "32",
-                             "-U", str(sock), "python", str(script), f"sleep_us={sleep_us}"])
+    proc = subprocess.Popen(
+        [
+            "nbdkit",
+            "--foreground",
+            "--exit-with-parent",
+            "--threads",
+            "32",
+            "-U",
+            str(sock),
+            "python",
+            str(script),
+            f"sleep_us={sleep_us}",
+        ]
+    )
     try:
         deadline = time.monotonic() + 10
         while not sock.exists():
@@ -93,9 +105,23 @@ def nbdkit_python(workdir: Path, sleep_us: float):
 def _iops(uri: str, workdir: Path, rw: str, qd: int, seconds: float, repeats: int) -> float:
     """Median IOPS of `repeats` time-based 4 KiB runs."""
     direction = "write" if "write" in rw else "read"
-    runs = [run_fio_nbd(uri, workdir, f"{rw}-{qd}", {
-        "rw": rw, "bs": "4k", "iodepth": qd, "size": "256m", "runtime": seconds,
-        "time_based": True, "ramp_time": 0.5}).job[direction]["iops"] for _ in range(repeats)]
+    runs = [
+        run_fio_nbd(
+            uri,
+            workdir,
+            f"{rw}-{qd}",
+            {
+                "rw": rw,
+                "bs": "4k",
+                "iodepth": qd,
+                "size": "256m",
+                "runtime": seconds,
+                "time_based": True,
+                "ramp_time": 0.5,
+            },
+        ).job[direction]["iops"]
+        for _ in range(repeats)
+    ]
     return statistics.median(runs)
 
 
@@ -103,9 +129,14 @@ def ceilings(workdir: Path, seconds: float, repeats: int) -> list[str]:
     """Table rows: zero-latency and 1 ms ceilings, nvmeprobe server vs nbdkit Python plugin."""
     rows = []
     for label, spec, sleep_us, cells in (
-            ("zero latency", ZERO_LATENCY, 0, [("randwrite", 1), ("randwrite", 16),
-                                               ("randread", 1), ("randread", 16)]),
-            ("1 ms, 16 units (16,000 modelled)", ONE_MS, 1000, [("randwrite", 32)])):
+        (
+            "zero latency",
+            ZERO_LATENCY,
+            0,
+            [("randwrite", 1), ("randwrite", 16), ("randread", 1), ("randread", 16)],
+        ),
+        ("1 ms, 16 units (16,000 modelled)", ONE_MS, 1000, [("randwrite", 32)]),
+    ):
         with running_sim(spec, workdir) as sim:
             ours = [_iops(sim.uri, workdir, rw, qd, seconds, repeats) for rw, qd in cells]
         with nbdkit_python(workdir, sleep_us) as uri:
@@ -124,35 +155,70 @@ def preset_errors(workdir: Path) -> list[str]:
             in_cache = p.slc_bytes > 0
             unit = write_unit_time(p, 0, p.iu, in_cache)
             count = max(50, round(0.5 / unit))
-            write = run_fio_nbd(sim.uri, workdir, f"{name}-w1", {
-                "rw": "randwrite", "bs": p.iu, "iodepth": 1, "size": "64m", "io_size": count * p.iu})
-            read = run_fio_nbd(sim.uri, workdir, f"{name}-r1", {
-                "rw": "randread", "bs": p.iu, "iodepth": 1, "size": "64m",
-                "io_size": max(50, round(0.5 / (p.read_time * p.time_scale))) * p.iu})
+            write = run_fio_nbd(
+                sim.uri,
+                workdir,
+                f"{name}-w1",
+                {
+                    "rw": "randwrite",
+                    "bs": p.iu,
+                    "iodepth": 1,
+                    "size": "64m",
+                    "io_size": count * p.iu,
+                },
+            )
+            read = run_fio_nbd(
+                sim.uri,
+                workdir,
+                f"{name}-r1",
+                {
+                    "rw": "randread",
+                    "bs": p.iu,
+                    "iodepth": 1,
+                    "size": "64m",
+                    "io_size": max(50, round(0.5 / (p.read_time * p.time_scale))) * p.iu,
+                },
+            )
             qd = 2 * p.units
-            busy = run_fio_nbd(sim.uri, workdir, f"{name}-wq", {
-                "rw": "randwrite", "bs": p.iu, "iodepth": qd, "size": "64m",
-                "io_size": max(4 * qd, round(0.5 * p.units / unit)) * p.iu})
+            busy = run_fio_nbd(
+                sim.uri,
+                workdir,
+                f"{name}-wq",
+                {
+                    "rw": "randwrite",
+                    "bs": p.iu,
+                    "iodepth": qd,
+                    "size": "64m",
+                    "io_size": max(4 * qd, round(0.5 * p.units / unit)) * p.iu,
+                },
+            )
             stats = sim.stats()
         assert not in_cache or stats["slc_bytes_written"] == stats["media_bytes_written"]
         for label, run, direction, modelled in (
-                ("write QD1", write, "write", unit),
-                ("read QD1", read, "read", p.read_time * p.time_scale)):
+            ("write QD1", write, "write", unit),
+            ("read QD1", read, "read", p.read_time * p.time_scale),
+        ):
             clat = run.job[direction]["clat_ns"]
             mean, p50 = clat["mean"] / 1e3, clat["percentile"]["50.000000"] / 1e3
-            rows.append(f"| {name} | {label} latency | {modelled * 1e6:,.0f} | {mean:,.0f} | {p50:,.0f} "
-                        f"| {mean - modelled * 1e6:+,.0f} ({(mean / (modelled * 1e6) - 1) * 100:+.1f}%) |")
+            rows.append(
+                f"| {name} | {label} latency | {modelled * 1e6:,.0f} | {mean:,.0f} | {p50:,.0f} "
+                f"| {mean - modelled * 1e6:+,.0f} ({(mean / (modelled * 1e6) - 1) * 100:+.1f}%) |"
+            )
         service = 1e6 / busy.job["write"]["iops"]
         modelled = unit / p.units * 1e6
-        rows.append(f"| {name} | write QD{qd}: 1/IOPS | {modelled:,.0f} | {service:,.0f} | - "
-                    f"| {service - modelled:+,.0f} ({(service / modelled - 1) * 100:+.1f}%) |")
+        rows.append(
+            f"| {name} | write QD{qd}: 1/IOPS | {modelled:,.0f} | {service:,.0f} | - "
+            f"| {service - modelled:+,.0f} ({(service / modelled - 1) * 100:+.1f}%) |"
+        )
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="runtime of each ceiling cell")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per ceiling cell (median kept)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per ceiling cell (median kept)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
         workdir = Path(tmp)

@@ -38,10 +38,12 @@ def cache_rows(workdir: Path) -> list[str]:
         high = mean_rate(log, 0.2 * cache, 0.8 * cache)
         low = mean_rate(log, cache + 2 * MIB, cache + 14 * MIB)
         step = step_down(log)
-        rows.append(f"| fast-short | cache {_mib(cache)} MiB | step at {_mib(step)} MiB "
-                    f"({step / high:.2f} s) | in cache {_mib(high)} "
-                    f"({_mib(t['in_cache_write_bw'])}) | native {_mib(low)} "
-                    f"({_mib(t['native_write_bw'])}) |")
+        rows.append(
+            f"| fast-short | cache {_mib(cache)} MiB | step at {_mib(step)} MiB "
+            f"({step / high:.2f} s) | in cache {_mib(high)} "
+            f"({_mib(t['in_cache_write_bw'])}) | native {_mib(low)} "
+            f"({_mib(t['native_write_bw'])}) |"
+        )
     with running_sim("consumer-qlc", workdir) as sim:
         t = sim.params.truth()
         cache, folding = t["empty_cache_bytes"], t["folding_bytes"]
@@ -49,23 +51,35 @@ def cache_rows(workdir: Path) -> list[str]:
         high = mean_rate(log, 0.1 * cache, 0.9 * cache)
         mid = mean_rate(log, cache + 3 * MIB, cache + folding - 3 * MIB)
         low = mean_rate(log, cache + folding + 3 * MIB, cache + folding + 22 * MIB)
-        rows.append(f"| consumer-qlc, empty | cache {_mib(cache)} MiB | step at "
-                    f"{_mib(step_down(log, until=cache + folding))} MiB "
-                    f"({cache / high:.2f} s) | in cache "
-                    f"{_mib(high)} ({_mib(t['in_cache_write_bw'])}) | folding {_mib(mid)} "
-                    f"({_mib(t['folding_write_bw'])}), native {_mib(low)} "
-                    f"({_mib(t['native_write_bw'])}) |")
+        rows.append(
+            f"| consumer-qlc, empty | cache {_mib(cache)} MiB | step at "
+            f"{_mib(step_down(log, until=cache + folding))} MiB "
+            f"({cache / high:.2f} s) | in cache "
+            f"{_mib(high)} ({_mib(t['in_cache_write_bw'])}) | folding {_mib(mid)} "
+            f"({_mib(t['folding_write_bw'])}), native {_mib(low)} "
+            f"({_mib(t['native_write_bw'])}) |"
+        )
         half = sim.params.capacity // 2
-        sequential_write(sim.uri, workdir, 250, name="half", size=half - log.io_bytes,
-                         offset=log.io_bytes, iodepth=QD)
+        sequential_write(
+            sim.uri,
+            workdir,
+            250,
+            name="half",
+            size=half - log.io_bytes,
+            offset=log.io_bytes,
+            iodepth=QD,
+        )
         time.sleep(3.0)
         limit = sim.stats()["cache_limit_bytes"]
-        burst = sequential_write(sim.uri, workdir, 20, name="burst", size=limit + 16 * MIB,
-                                 offset=half, iodepth=QD)
+        burst = sequential_write(
+            sim.uri, workdir, 20, name="burst", size=limit + 16 * MIB, offset=half, iodepth=QD
+        )
         high = mean_rate(burst, 0.1 * limit, 0.9 * limit)
-        rows.append(f"| consumer-qlc, half full | cache {_mib(limit)} MiB | step at "
-                    f"{_mib(step_down(burst))} MiB "
-                    f"({limit / high:.2f} s) | in cache {_mib(high)} | - |")
+        rows.append(
+            f"| consumer-qlc, half full | cache {_mib(limit)} MiB | step at "
+            f"{_mib(step_down(burst))} MiB "
+            f"({limit / high:.2f} s) | in cache {_mib(high)} | - |"
+        )
     return rows
 
 
@@ -85,14 +99,25 @@ def _sampled_burst(sim, workdir: Path, seconds: float) -> tuple[BwLog, float, li
     thread = threading.Thread(target=sample)
     thread.start()
     try:
-        log = sequential_write(sim.uri, workdir, 250, name="heat", size="1g", time_based=True,
-                               runtime=f"{seconds}s", iodepth=QD)
+        log = sequential_write(
+            sim.uri,
+            workdir,
+            250,
+            name="heat",
+            size="1g",
+            time_based=True,
+            runtime=f"{seconds}s",
+            iodepth=QD,
+        )
     finally:
         stop.set()
         thread.join()
     stats = sim.stats()
-    onsets = [(t - stats["burst_start_s"]) * sim.params.time_scale
-              for t, throttled, _ in stats["thermal"]["transitions"] if throttled]
+    onsets = [
+        (t - stats["burst_start_s"]) * sim.params.time_scale
+        for t, throttled, _ in stats["thermal"]["transitions"]
+        if throttled
+    ]
     return log, onsets[0] if onsets else float("nan"), reads
 
 
@@ -105,10 +130,12 @@ def heat_rows(workdir: Path) -> list[str]:
             log, onset, reads = _sampled_burst(sim, workdir, 6.0)
         before = statistics.median(r for t, r in zip(log.time, log.rate) if 0.5 < t < onset - 0.3)
         after = statistics.median(r for t, r in zip(log.time, log.rate) if t > onset + 0.6)
-        rows.append(f"| {name} | throttles {onset:.2f} s after the first write "
-                    f"({heat['onset_at_full_load_s']:.2f} s at full load) | "
-                    f"{_mib(before)} -> {_mib(after)} MiB/s | capture read median "
-                    f"{1000 * statistics.median(reads):.1f} ms, max {1000 * max(reads):.1f} ms |")
+        rows.append(
+            f"| {name} | throttles {onset:.2f} s after the first write "
+            f"({heat['onset_at_full_load_s']:.2f} s at full load) | "
+            f"{_mib(before)} -> {_mib(after)} MiB/s | capture read median "
+            f"{1000 * statistics.median(reads):.1f} ms, max {1000 * max(reads):.1f} ms |"
+        )
     return rows
 
 

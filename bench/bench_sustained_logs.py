@@ -24,10 +24,22 @@ RATE = "1g"
 
 def _run(work: Path, name: str, avg_msec: int | None) -> dict[str, float]:
     prefix = work / name
-    args = ["fio", f"--name={name}", "--ioengine=null", "--rw=write", "--bs=128k",
-            "--size=1t", f"--runtime={SECONDS}", "--time_based", f"--rate={RATE}",
-            f"--write_bw_log={prefix}", f"--write_iops_log={prefix}", f"--write_lat_log={prefix}",
-            "--output-format=json", f"--output={work / (name + '.json')}"]
+    args = [
+        "fio",
+        f"--name={name}",
+        "--ioengine=null",
+        "--rw=write",
+        "--bs=128k",
+        "--size=1t",
+        f"--runtime={SECONDS}",
+        "--time_based",
+        f"--rate={RATE}",
+        f"--write_bw_log={prefix}",
+        f"--write_iops_log={prefix}",
+        f"--write_lat_log={prefix}",
+        "--output-format=json",
+        f"--output={work / (name + '.json')}",
+    ]
     if avg_msec:
         args.append(f"--log_avg_msec={avg_msec}")
     subprocess.run(args, check=True, capture_output=True)
@@ -39,8 +51,11 @@ def _run(work: Path, name: str, avg_msec: int | None) -> dict[str, float]:
     series_from_log(bw_log, name, avg_msec)
     ingest = time.perf_counter() - started
     hour = 3600 / SECONDS
-    return {"lines_per_hour": lines * hour, "mb_per_hour": size * hour / 1e6,
-            "bw_ingest_s_per_hour": ingest * hour}
+    return {
+        "lines_per_hour": lines * hour,
+        "mb_per_hour": size * hour / 1e6,
+        "bw_ingest_s_per_hour": ingest * hour,
+    }
 
 
 def main() -> None:
@@ -48,10 +63,12 @@ def main() -> None:
         work = Path(tmp)
         for name, avg in (("avg10ms", 10), ("per_io", None)):
             figures = _run(work, name, avg)
-            print(f"{name}: {figures['lines_per_hour']:,.0f} log lines/h,"
-                  f" {figures['mb_per_hour']:,.0f} MB/h (bw+iops+lat),"
-                  f" bw log ingest {figures['bw_ingest_s_per_hour']:.2f} s per hour of writing"
-                  f" (at 1 GiB/s, 128 KiB)")
+            print(
+                f"{name}: {figures['lines_per_hour']:,.0f} log lines/h,"
+                f" {figures['mb_per_hour']:,.0f} MB/h (bw+iops+lat),"
+                f" bw log ingest {figures['bw_ingest_s_per_hour']:.2f} s per hour of writing"
+                f" (at 1 GiB/s, 128 KiB)"
+            )
 
 
 if __name__ == "__main__":

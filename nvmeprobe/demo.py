@@ -54,8 +54,9 @@ class DemoResult:
 
     def to_dict(self) -> dict[str, Any]:
         doc = self.recommendation.to_dict()
-        doc["drives"] = [dict(run.to_dict(), preset=preset)
-                         for preset, run in zip(DEMO_DRIVES, self.runs)]
+        doc["drives"] = [
+            dict(run.to_dict(), preset=preset) for preset, run in zip(DEMO_DRIVES, self.runs)
+        ]
         doc["recommendation_file"] = str(self.recommendation_path)
         doc["report"] = str(self.report_path)
         return doc
@@ -63,8 +64,13 @@ class DemoResult:
 
 def calibration_iops(cells: pd.DataFrame) -> float:
     """Measured 4 KiB random-write IOPS at QD32 (the calibration anchor)."""
-    rows = cells[(cells["rw"] == "randwrite") & (cells["direction"] == "write")
-                 & (cells["bs"] == 4096) & (cells["iodepth"] == 32) & (cells["offset"] == 0)]
+    rows = cells[
+        (cells["rw"] == "randwrite")
+        & (cells["direction"] == "write")
+        & (cells["bs"] == 4096)
+        & (cells["iodepth"] == 32)
+        & (cells["offset"] == 0)
+    ]
     if rows.empty or not (rows["iops"] > 0).all():
         raise MeasurementFailed("demo: no 4 KiB random-write cell at QD32 to calibrate with")
     return float(rows["iops"].median())
@@ -75,8 +81,10 @@ def demo_economics(runs: list[RunSummary]) -> dict[str, dict[str, Any]]:
     economics = {}
     for (preset, (capacity, anchor_iops)), run in zip(DEMO_DRIVES.items(), runs):
         measured = calibration_iops(read_profile(run.profile).cells)
-        economics[f"nvmeprobe-sim {preset}"] = {"capacity_bytes": capacity,
-                                                 "perf_scale": anchor_iops / measured}
+        economics[f"nvmeprobe-sim {preset}"] = {
+            "capacity_bytes": capacity,
+            "perf_scale": anchor_iops / measured,
+        }
     return economics
 
 
@@ -86,15 +94,23 @@ def run_demo(out: Path, run_drives: RunDrives = execute_many) -> DemoResult:
     `run_drives` runs the drives' RunOptions together (a display may wrap it);
     a drive that fails fails the demo with its own error.
     """
-    options = [RunOptions(target=f"sim:{preset}", plan="demo", results_dir=out / "results",
-                          profiles_dir=out / "profiles") for preset in DEMO_DRIVES]
+    options = [
+        RunOptions(
+            target=f"sim:{preset}",
+            plan="demo",
+            results_dir=out / "results",
+            profiles_dir=out / "profiles",
+        )
+        for preset in DEMO_DRIVES
+    ]
     drives = run_drives(options)
     for drive in drives:
         if drive.failure is not None:
             raise drive.failure
     runs = [drive.summary for drive in drives if drive.summary is not None]
-    result = recommend_profiles([run.profile for run in runs], builtin_workloads(),
-                                demo_economics(runs))
+    result = recommend_profiles(
+        [run.profile for run in runs], builtin_workloads(), demo_economics(runs)
+    )
     path = write_recommendation(result, out / "recommendation.parquet")
     report = build_report([run.profile for run in runs], out / "report")
     return DemoResult(runs, result, path, report.html)

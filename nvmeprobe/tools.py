@@ -27,19 +27,39 @@ def have_tool(name: str) -> bool:
 
 
 @overload
-def run_tool(name: str, args: Sequence[str], timeout: float | None = ...,
-             binary: Literal[False] = ..., cwd: Path | None = ...) -> str: ...
+def run_tool(
+    name: str,
+    args: Sequence[str],
+    timeout: float | None = ...,
+    binary: Literal[False] = ...,
+    cwd: Path | None = ...,
+) -> str: ...
 @overload
-def run_tool(name: str, args: Sequence[str], timeout: float | None = ...,
-             *, binary: Literal[True], cwd: Path | None = ...) -> bytes: ...
-def run_tool(name: str, args: Sequence[str], timeout: float | None = 120,
-             binary: bool = False, cwd: Path | None = None) -> str | bytes:
+def run_tool(
+    name: str,
+    args: Sequence[str],
+    timeout: float | None = ...,
+    *,
+    binary: Literal[True],
+    cwd: Path | None = ...,
+) -> bytes: ...
+def run_tool(
+    name: str,
+    args: Sequence[str],
+    timeout: float | None = 120,
+    binary: bool = False,
+    cwd: Path | None = None,
+) -> str | bytes:
     """Run `name args...` (in folder `cwd`) and return its stdout (text, or bytes when `binary`)."""
     if not have_tool(name):
         raise ToolMissing(f"{name} is not installed (looked on PATH)")
-    process = sh.Command(name)(*[str(a) for a in args], _bg=True, _bg_exc=False,
-                               _decode_errors="replace",
-                               _cwd=str(cwd) if cwd else None)
+    process = sh.Command(name)(
+        *[str(a) for a in args],
+        _bg=True,
+        _bg_exc=False,
+        _decode_errors="replace",
+        _cwd=str(cwd) if cwd else None,
+    )
     # sh's own _timeout polls every 0.1 s and so adds ~0.1 s to every call, however quick:
     # a one-shot timer that kills the process costs nothing when it is not needed.
     expired = threading.Event()
@@ -59,11 +79,16 @@ def run_tool(name: str, args: Sequence[str], timeout: float | None = 120,
         process.wait()
     except sh.ErrorReturnCode as err:
         if expired.is_set():
-            raise ToolFailed(f"{name} {' '.join(map(str, args))} timed out after {timeout} s") from None
+            raise ToolFailed(
+                f"{name} {' '.join(map(str, args))} timed out after {timeout} s"
+            ) from None
         stderr = err.stderr.decode(errors="replace").strip()
         first = stderr.splitlines()[0] if stderr else f"exit code {err.exit_code}"
-        raise ToolFailed(f"{name} {' '.join(map(str, args))} failed: {first}",
-                         stderr=stderr, returncode=err.exit_code) from None
+        raise ToolFailed(
+            f"{name} {' '.join(map(str, args))} failed: {first}",
+            stderr=stderr,
+            returncode=err.exit_code,
+        ) from None
     finally:
         if timer:
             timer.cancel()

@@ -13,8 +13,18 @@ from nvmeprobe.cli import main
 
 def run_cli(tmp_path: Path, *args: str) -> Result:
     """`nvmeprobe run ARGS --results TMP/results --profiles TMP/profiles --json`."""
-    return CliRunner().invoke(main, ["run", *args, "--results", str(tmp_path / "results"),
-                                     "--profiles", str(tmp_path / "profiles"), "--json"])
+    return CliRunner().invoke(
+        main,
+        [
+            "run",
+            *args,
+            "--results",
+            str(tmp_path / "results"),
+            "--profiles",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
 
 
 def sha256_of(path: str | Path) -> str:

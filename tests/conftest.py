@@ -33,8 +33,9 @@ def make_loop(tmp_path: Path) -> Iterator[Callable[..., str]]:
             args += ["--sector-size", str(sector_size)]
         if read_only:
             args.append("--read-only")
-        device = subprocess.run(args + [str(backing)], check=True, capture_output=True,
-                                text=True).stdout.strip()
+        device = subprocess.run(
+            args + [str(backing)], check=True, capture_output=True, text=True
+        ).stdout.strip()
         created.append(device)
         return device
 
@@ -51,7 +52,8 @@ def _needs_programs(item: pytest.Item) -> bool:
     """True for a test that skips without a program or root, i.e. one that runs them."""
     reasons = (str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
     return "make_loop" in getattr(item, "fixturenames", ()) or any(
-        word in reason for reason in reasons for word in _PROGRAMS)
+        word in reason for reason in reasons for word in _PROGRAMS
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -53,11 +53,12 @@ class Sshd:
         self.folder = folder
         self.port = free_port()
         for name in ("host_key", "user_key"):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-                            str(folder / name)], check=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)],
+                check=True,
+            )
         user_key = (folder / "user_key.pub").read_text().strip()
-        forced = (f'command="PATH={path} exec sh -c \\"$SSH_ORIGINAL_COMMAND\\"" '
-                  if path else "")
+        forced = f'command="PATH={path} exec sh -c \\"$SSH_ORIGINAL_COMMAND\\"" ' if path else ""
         (folder / "authorized_keys").write_text(forced + user_key + "\n")
         (folder / "authorized_keys").chmod(0o600)
         (folder / "sshd_config").write_text(
@@ -65,15 +66,21 @@ class Sshd:
             f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
             "PermitRootLogin prohibit-password\nUsePAM no\nStrictModes no\nPidFile none\n"
-            f"DisableForwarding {'no' if forwarding else 'yes'}\nX11Forwarding no\n")
+            f"DisableForwarding {'no' if forwarding else 'yes'}\nX11Forwarding no\n"
+        )
         host_key = " ".join((folder / "host_key.pub").read_text().split()[:2])
         (folder / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {host_key}\n")
-        self.client_config = self.write_client_config("ssh_config", folder / "user_key",
-                                                      folder / "known_hosts")
+        self.client_config = self.write_client_config(
+            "ssh_config", folder / "user_key", folder / "known_hosts"
+        )
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation folder
         self.log = open(folder / "sshd.log", "wb")
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")],
-                                     stdout=self.log, stderr=self.log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [SSHD, "-D", "-e", "-f", str(folder / "sshd_config")],
+            stdout=self.log,
+            stderr=self.log,
+            start_new_session=True,
+        )
         if not wait_for_port(self.port):
             self.stop()
             raise RuntimeError(f"sshd on port {self.port} did not start: {self.log_text()}")
@@ -81,9 +88,11 @@ class Sshd:
     def write_client_config(self, name: str, identity: Path, known_hosts: Path) -> Path:
         """An ssh config for this server with this identity and known_hosts file."""
         path = self.folder / name
-        path.write_text(f"Host 127.0.0.1\n  User root\n  IdentityFile {identity}\n"
-                        f"  IdentitiesOnly yes\n  UserKnownHostsFile {known_hosts}\n"
-                        f"  GlobalKnownHostsFile /dev/null\n")
+        path.write_text(
+            f"Host 127.0.0.1\n  User root\n  IdentityFile {identity}\n"
+            f"  IdentitiesOnly yes\n  UserKnownHostsFile {known_hosts}\n"
+            f"  GlobalKnownHostsFile /dev/null\n"
+        )
         return path
 
     def log_text(self) -> str:
@@ -113,7 +122,7 @@ def _stat(pid: int) -> tuple[int, str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), fields[0]
 
 
@@ -187,7 +196,7 @@ def _tcp_address(hex_address: str) -> tuple[str, int]:
     raw = bytes.fromhex(address)
     if len(raw) == 4:
         return socket.inet_ntop(socket.AF_INET, raw[::-1]), int(port, 16)
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
     return socket.inet_ntop(socket.AF_INET6, words), int(port, 16)
 
 

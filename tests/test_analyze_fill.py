@@ -19,18 +19,31 @@ def _manifest(*kinds: str) -> dict:
 def test_a_burst_after_a_burst_is_its_recovery_and_one_after_a_fill_a_new_level():
     slc = _manifest("sustained", "idle", "sustained", "idle", "sustained")
     assert measurements(slc) == ["0-sustained"]
-    fill = _manifest("sustained", "idle", "precondition", "idle", "sustained", "idle",
-                     "precondition", "idle", "sustained")
+    fill = _manifest(
+        "sustained",
+        "idle",
+        "precondition",
+        "idle",
+        "sustained",
+        "idle",
+        "precondition",
+        "idle",
+        "sustained",
+    )
     assert measurements(fill) == ["0-sustained", "4-sustained", "8-sustained"]
     assert first_measurement(slc) == {"0-sustained", "2-sustained", "4-sustained"}
     assert first_measurement(fill) == {"0-sustained"}  # the next level recovers nothing
 
 
 def _cells(used: float | None) -> pd.DataFrame:
-    return pd.DataFrame([("fill", "write", "write", 60 * MIB, None),
-                         ("rand", "randwrite", "write", 90 * MIB, None),
-                         ("burst", "write", "write", 30 * MIB, used)],
-                        columns=["cell", "rw", "direction", "host_bytes_written", "used_bytes"])
+    return pd.DataFrame(
+        [
+            ("fill", "write", "write", 60 * MIB, None),
+            ("rand", "randwrite", "write", 90 * MIB, None),
+            ("burst", "write", "write", 30 * MIB, used),
+        ],
+        columns=["cell", "rw", "direction", "host_bytes_written", "used_bytes"],
+    )
 
 
 def test_the_drive_report_comes_first_then_what_the_run_wrote_then_nothing():
@@ -43,9 +56,11 @@ def test_the_drive_report_comes_first_then_what_the_run_wrote_then_nothing():
 
 
 def test_cache_against_fill_is_plotted_from_two_levels():
-    levels = [{"fill_fraction": 0.0, "detected": True, "cache_bytes": 60 * MIB},
-              {"fill_fraction": 0.5, "detected": True, "cache_bytes": 35 * MIB},
-              {"fill_fraction": 0.9, "detected": False, "cache_bytes": None}]
+    levels = [
+        {"fill_fraction": 0.0, "detected": True, "cache_bytes": 60 * MIB},
+        {"fill_fraction": 0.5, "detected": True, "cache_bytes": 35 * MIB},
+        {"fill_fraction": 0.9, "detected": False, "cache_bytes": None},
+    ]
     assert isinstance(data.cache_by_fill({"slc": {"by_fill": levels[:1]}}), data.Missing)
     found = data.cache_by_fill({"slc": {"by_fill": levels}})
     assert found == levels
@@ -54,12 +69,18 @@ def test_cache_against_fill_is_plotted_from_two_levels():
 
 def _two_levels(thermal: bool | None) -> dict:
     rng = np.random.default_rng(7)
-    series = {"0-sustained": slc_series(rng, 60 * MIB, 400 * MIB, 100 * MIB, 120 * MIB, 0.01),
-              "4-sustained": slc_series(rng, 30 * MIB, 400 * MIB, 100 * MIB, 60 * MIB, 0.01)}
-    cells = pd.DataFrame([("0-sustained", "write", "write", 80 * MIB, 0),
-                          ("2-precondition", "write", "write", 50 * MIB, 0),
-                          ("4-sustained", "write", "write", 40 * MIB, 50 * MIB)],
-                         columns=["cell", "rw", "direction", "host_bytes_written", "used_bytes"])
+    series = {
+        "0-sustained": slc_series(rng, 60 * MIB, 400 * MIB, 100 * MIB, 120 * MIB, 0.01),
+        "4-sustained": slc_series(rng, 30 * MIB, 400 * MIB, 100 * MIB, 60 * MIB, 0.01),
+    }
+    cells = pd.DataFrame(
+        [
+            ("0-sustained", "write", "write", 80 * MIB, 0),
+            ("2-precondition", "write", "write", 50 * MIB, 0),
+            ("4-sustained", "write", "write", 40 * MIB, 50 * MIB),
+        ],
+        columns=["cell", "rw", "direction", "host_bytes_written", "used_bytes"],
+    )
     findings = {"slc": {"detected": True, "cache_bytes": 60 * MIB, "evidence": {}}}
     if thermal is not None:
         findings["thermal"] = {"detected": thermal}

@@ -14,10 +14,23 @@ from nvmeprobe.analyze.thermal import Burst
 
 CONTRACT = {
     "iu": {"inferred_bytes", "reported_bytes", "agrees", "confidence", "rmw_amplification"},
-    "slc": {"detected", "cache_bytes", "in_cache_bw", "post_cache_bw", "recovered_bytes",
-            "fill_fraction"},
-    "thermal": {"detected", "onset_s", "onset_bytes", "rate_before", "rate_after",
-                "temperature_c", "method"},
+    "slc": {
+        "detected",
+        "cache_bytes",
+        "in_cache_bw",
+        "post_cache_bw",
+        "recovered_bytes",
+        "fill_fraction",
+    },
+    "thermal": {
+        "detected",
+        "onset_s",
+        "onset_bytes",
+        "rate_before",
+        "rate_after",
+        "temperature_c",
+        "method",
+    },
     "waf": {"measured", "host_bytes", "media_bytes"},
 }
 
@@ -34,8 +47,14 @@ def test_contract_keys_and_json_document():
     drive, cells = _cells()
     series = S.slc_series(np.random.default_rng(1), 4 * 2**30, 2**31, 2**28, 10 * 2**30, dt=0.1)
     cool = pd.DataFrame({"t_s": series["t_s"][::10], "temperature_c": 45.0})
-    out = analyze_all(cells, {"slc": series}, reported_iu=16384, lba=4096,
-                      bursts=[Burst("burst1", series, cool)], limit_c=70)
+    out = analyze_all(
+        cells,
+        {"slc": series},
+        reported_iu=16384,
+        lba=4096,
+        bursts=[Burst("burst1", series, cool)],
+        limit_c=70,
+    )
     for section, keys in CONTRACT.items():
         assert keys <= set(out[section]), section
     assert {"steady_state", "qos", "method_version"} <= set(out)

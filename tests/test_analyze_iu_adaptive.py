@@ -7,8 +7,7 @@ import pytest
 
 from nvmeprobe.analyze import synthetic as S
 from nvmeprobe.analyze.iu import analyze_iu
-from nvmeprobe.analyze.iu_adaptive import (Point, Probe, coarse_sizes, infer_from_points,
-                                           next_probe)
+from nvmeprobe.analyze.iu_adaptive import Point, Probe, coarse_sizes, infer_from_points, next_probe
 from nvmeprobe.errors import InputError
 
 CELL_RUNTIME_S = 10.0  # equal runtime per cell: bytes written = bw x runtime
@@ -32,14 +31,16 @@ def _compare(seed: int, **kind) -> tuple[int | None, int | None, float, float]:
     full = analyze_iu(cells, None, drive.lba).inferred_bytes
     points = _search(drive, rng)
     adaptive = infer_from_points(points, None, drive.lba).inferred_bytes
-    runtime_ratio = sum(p.bytes_written for p in points) / (cells["bw_bytes"].sum()
-                                                            * CELL_RUNTIME_S)
+    runtime_ratio = sum(p.bytes_written for p in points) / (
+        cells["bw_bytes"].sum() * CELL_RUNTIME_S
+    )
     size_ratio = len(points) * CELL_SIZE / (len(cells) * CELL_SIZE)
     return full, adaptive, runtime_ratio, size_ratio
 
 
-@pytest.mark.parametrize("seeds", [range(30),
-                                   pytest.param(range(500, 700), marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "seeds", [range(30), pytest.param(range(500, 700), marks=pytest.mark.slow)]
+)
 def test_adaptive_matches_full_sweep_with_at_most_30_percent_of_the_bytes(seeds):
     for seed in seeds:
         full, adaptive, runtime_ratio, size_ratio = _compare(seed)
@@ -51,8 +52,9 @@ def test_adaptive_matches_full_sweep_with_at_most_30_percent_of_the_bytes(seeds)
 @pytest.mark.parametrize("iops_bound", [False, True])
 def test_adaptive_on_ideal_devices_finds_no_iu(iops_bound):
     for seed in range(200, 220):
-        full, adaptive, runtime_ratio, size_ratio = _compare(seed, ideal=True,
-                                                             iops_bound=iops_bound)
+        full, adaptive, runtime_ratio, size_ratio = _compare(
+            seed, ideal=True, iops_bound=iops_bound
+        )
         assert adaptive == full, f"seed {seed}: full sweep {full}, adaptive {adaptive}"
         assert size_ratio < 0.5 and runtime_ratio < 0.5, f"seed {seed}"
 

@@ -13,11 +13,31 @@ def _probes(true_iu: int, shapes: list[tuple[int, int]], live: bool = True) -> p
     rows = []
     for n, (bs, offset) in enumerate(shapes):
         moved = offset % true_iu != 0 or bs % true_iu != 0
-        rows.append((f"c{n}", "write", bs, offset, 1 << 20, (1 << 20) if live else 0,
-                     1 << 20, 37 if moved else 0))
-    return pd.DataFrame(rows, columns=["cell", "direction", "bs", "offset", "host_bytes_written",
-                                       "counter_host_bytes_written", "media_bytes_written",
-                                       "counter_unaligned_io"])
+        rows.append(
+            (
+                f"c{n}",
+                "write",
+                bs,
+                offset,
+                1 << 20,
+                (1 << 20) if live else 0,
+                1 << 20,
+                37 if moved else 0,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "cell",
+            "direction",
+            "bs",
+            "offset",
+            "host_bytes_written",
+            "counter_host_bytes_written",
+            "media_bytes_written",
+            "counter_unaligned_io",
+        ],
+    )
 
 
 SHAPES = [(4 * KIB, 0), (8 * KIB, 0), (16 * KIB, 0), (32 * KIB, 0), (16 * KIB, 4 * KIB)]
@@ -39,6 +59,7 @@ def test_a_liar_is_flagged_and_a_wrong_inference_refuted():
 def test_stale_or_missing_counters_decide_nothing():
     stale = counter_check(_probes(16 * KIB, SHAPES, live=False), 16 * KIB, 16 * KIB, 4096)
     assert stale["verdict"] == "unknown" and stale["probes"] == []
-    none = counter_check(_probes(16 * KIB, SHAPES).drop(columns="counter_unaligned_io"),
-                         16 * KIB, 16 * KIB, 4096)
+    none = counter_check(
+        _probes(16 * KIB, SHAPES).drop(columns="counter_unaligned_io"), 16 * KIB, 16 * KIB, 4096
+    )
     assert none["verdict"] == "unknown" and "reason" in none

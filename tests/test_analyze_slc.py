@@ -20,8 +20,9 @@ def _draw(seed: int) -> tuple[pd.DataFrame, float, float, float, float]:
     in_bw = rng.uniform(0.5, 3) * GIB
     post_bw = in_bw * rng.uniform(0.05, 0.6)
     dt = min(1.0, cache / in_bw / 40)
-    series = S.slc_series(rng, cache, in_bw, post_bw, cache * rng.uniform(1.5, 3), dt=dt,
-                          noise=rng.uniform(0, 0.1))
+    series = S.slc_series(
+        rng, cache, in_bw, post_bw, cache * rng.uniform(1.5, 3), dt=dt, noise=rng.uniform(0, 0.1)
+    )
     return series, cache, in_bw, post_bw, dt
 
 
@@ -31,8 +32,9 @@ def _flat(seed: int) -> pd.DataFrame:
     return S.slc_series(rng, float("inf"), bw, bw, bw * rng.uniform(200, 3000), noise=0.1)
 
 
-@pytest.mark.parametrize("seeds", [range(30), pytest.param(range(1000, 1300),
-                                                           marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "seeds", [range(30), pytest.param(range(1000, 1300), marks=pytest.mark.slow)]
+)
 def test_cache_size_and_rates_within_10_percent(seeds):
     for seed in seeds:
         series, cache, in_bw, post_bw, _ = _draw(seed)
@@ -68,8 +70,10 @@ def _two_bursts(recovered: float, idle_s: float = 120.0) -> pd.DataFrame:
     rng = np.random.default_rng(5)
     first = S.slc_series(rng, 8 * GIB, 2 * GIB, 0.25 * GIB, 16 * GIB, dt=0.1, noise=0.05)
     second = S.slc_series(rng, recovered, 2 * GIB, 0.25 * GIB, 12 * GIB, dt=0.1, noise=0.05)
-    second = second.assign(t_s=second["t_s"] + first["t_s"].iloc[-1] + idle_s,
-                           bytes_written=second["bytes_written"] + first["bytes_written"].iloc[-1])
+    second = second.assign(
+        t_s=second["t_s"] + first["t_s"].iloc[-1] + idle_s,
+        bytes_written=second["bytes_written"] + first["bytes_written"].iloc[-1],
+    )
     return pd.concat([first, second], ignore_index=True)
 
 
@@ -94,8 +98,9 @@ def test_recovery_burst_as_its_own_series_and_no_recovery():
 def test_idle_samples_with_zero_bandwidth_split_bursts():
     series = _two_bursts(3 * GIB, idle_s=0.0)
     gap_t = series["t_s"].iloc[159] + np.arange(1, 600) * 0.1
-    idle = pd.DataFrame({"t_s": gap_t, "bw_bytes": 0.0,
-                         "bytes_written": series["bytes_written"].iloc[159]})
+    idle = pd.DataFrame(
+        {"t_s": gap_t, "bw_bytes": 0.0, "bytes_written": series["bytes_written"].iloc[159]}
+    )
     later = series.iloc[160:].assign(t_s=series["t_s"].iloc[160:] + 60.0)
     joined = pd.concat([series.iloc[:160], idle, later], ignore_index=True)
     assert len(split_bursts(joined)) == 2
@@ -104,8 +109,9 @@ def test_idle_samples_with_zero_bandwidth_split_bursts():
 def test_bad_series_raise_input_error():
     with pytest.raises(InputError, match="missing column"):
         slc_cache(pd.DataFrame({"t_s": [1.0]}))
-    backwards = pd.DataFrame({"t_s": [1.0, 2.0], "bw_bytes": [1.0, 1.0],
-                              "bytes_written": [2.0, 1.0]})
+    backwards = pd.DataFrame(
+        {"t_s": [1.0, 2.0], "bw_bytes": [1.0, 1.0], "bytes_written": [2.0, 1.0]}
+    )
     with pytest.raises(InputError, match="must not decrease"):
         slc_cache(backwards)
     with pytest.raises(InputError):

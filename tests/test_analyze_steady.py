@@ -46,9 +46,20 @@ def test_first_steady_window_is_reported_and_25_rounds_cap():
 
 
 def test_steady_by_group_over_cells_rounds():
-    rows = [{"stage": "ss", "rw": "randwrite", "direction": "write", "bs": 4096, "offset": 0,
-             "iodepth": 32, "numjobs": 1, "round": r, "iops": v}
-            for r, v in enumerate([500, 300, 250, 200, 201, 199, 200, 200], start=1)]
+    rows = [
+        {
+            "stage": "ss",
+            "rw": "randwrite",
+            "direction": "write",
+            "bs": 4096,
+            "offset": 0,
+            "iodepth": 32,
+            "numjobs": 1,
+            "round": r,
+            "iops": v,
+        }
+        for r, v in enumerate([500, 300, 250, 200, 201, 199, 200, 200], start=1)
+    ]
     result = steady_by_group(pd.DataFrame(rows))
     # rounds 4-8 are the first window within 20% (250 in rounds 3-7 is 25% of 210)
     assert result["measured"] and result["steady"] and result["groups"][0]["round"] == 8

@@ -16,8 +16,12 @@ import pytest
 from nvmeprobe.analyze import analyze_all
 from nvmeprobe.analyze import synthetic as S
 from nvmeprobe.analyze.thermal import Burst, thermal_finding
-from nvmeprobe.discover.thermal_log import (ThermalCounters, temperature_limit_c,
-                                            thermal_counters, throttling_moved)
+from nvmeprobe.discover.thermal_log import (
+    ThermalCounters,
+    temperature_limit_c,
+    thermal_counters,
+    throttling_moved,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MB = 1e6
@@ -31,10 +35,17 @@ def _hot(rng: np.random.Generator, cached: bool) -> S.HotDrive:
     span = limit - ambient
     rise = span * (rng.uniform(0.3, 0.8) if cached else rng.uniform(1.1, 3.0))
     full = rng.uniform(500, 3000) * MB
-    return S.HotDrive(full, ambient, rise, rng.uniform(5, 60), limit,
-                      hysteresis_c=rng.uniform(1, 4), throttle_factor=rng.uniform(2, 4),
-                      cache_bytes=full * rng.uniform(3, 30) if cached else 0.0,
-                      post_bw=full * rng.uniform(0.05, 0.5) if cached else None)
+    return S.HotDrive(
+        full,
+        ambient,
+        rise,
+        rng.uniform(5, 60),
+        limit,
+        hysteresis_c=rng.uniform(1, 4),
+        throttle_factor=rng.uniform(2, 4),
+        cache_bytes=full * rng.uniform(3, 30) if cached else 0.0,
+        post_bw=full * rng.uniform(0.05, 0.5) if cached else None,
+    )
 
 
 def _onset_s(drive: S.HotDrive) -> float:
@@ -51,13 +62,21 @@ def _bursts(seed: int, cached: bool, reported: bool, confirm: bool) -> tuple[S.H
     if confirm:
         rate = CONFIRM_RATE * drive.full_bw
         series, temps = drive.burst(rng, edge * 1.25, rate=rate)
-        bursts.append(Burst("confirm", series, temps if reported else None, rate_limit=rate,
-                            latency=series[["t_s", "lat_us"]]))
+        bursts.append(
+            Burst(
+                "confirm",
+                series,
+                temps if reported else None,
+                rate_limit=rate,
+                latency=series[["t_s", "lat_us"]],
+            )
+        )
     return drive, bursts
 
 
-@pytest.mark.parametrize("seeds", [range(12), pytest.param(range(100, 300),
-                                                           marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "seeds", [range(12), pytest.param(range(100, 300), marks=pytest.mark.slow)]
+)
 def test_heat_with_reported_temperature_is_thermal_never_a_cache(seeds):
     for seed in seeds:
         drive, bursts = _bursts(seed, cached=False, reported=True, confirm=False)
@@ -69,24 +88,30 @@ def test_heat_with_reported_temperature_is_thermal_never_a_cache(seeds):
             assert abs(found.onset_s - _onset_s(drive)) <= 2.0, f"seed {seed}"
         else:  # a throttling too mild to drop 20%: onset where it came near its limit
             assert "no bandwidth drop" in found.method and found.onset_s <= _onset_s(drive) + 1
-        out = analyze_all(S.sweep_cells(S.random_drive(np.random.default_rng(seed)),
-                                        np.random.default_rng(seed)),
-                          {"slc": bursts[0].series}, bursts=bursts, limit_c=drive.limit_c)
+        out = analyze_all(
+            S.sweep_cells(S.random_drive(np.random.default_rng(seed)), np.random.default_rng(seed)),
+            {"slc": bursts[0].series},
+            bursts=bursts,
+            limit_c=drive.limit_c,
+        )
         assert out["slc"]["detected"] is False and out["slc"]["cache_bytes"] is None
         if found.drop_is_thermal:
             assert "thermal" in out["slc"]["evidence"]["reason"]
 
 
-@pytest.mark.parametrize("seeds", [range(12), pytest.param(range(300, 500),
-                                                           marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "seeds", [range(12), pytest.param(range(300, 500), marks=pytest.mark.slow)]
+)
 def test_heat_without_reported_temperature_decided_by_the_slower_burst(seeds):
     decided, dropped = 0, 0
     for seed in seeds:
         drive, bursts = _bursts(seed, cached=False, reported=False, confirm=True)
         found = thermal_finding(bursts, None)
-        out = analyze_all(S.sweep_cells(S.random_drive(np.random.default_rng(seed)),
-                                        np.random.default_rng(seed)),
-                          {"slc": bursts[0].series}, bursts=bursts)
+        out = analyze_all(
+            S.sweep_cells(S.random_drive(np.random.default_rng(seed)), np.random.default_rng(seed)),
+            {"slc": bursts[0].series},
+            bursts=bursts,
+        )
         assert out["slc"]["detected"] is not True, f"seed {seed}: heat reported as a cache"
         if found.evidence["drop_bytes"] is None:  # throttling too mild to drop 20%
             assert found.detected is False and "no bandwidth drop" in found.method
@@ -104,10 +129,12 @@ def test_cool_cached_drive_is_a_cache_not_heat(reported):
         drive, bursts = _bursts(seed, cached=True, reported=reported, confirm=not reported)
         found = thermal_finding(bursts, drive.limit_c if reported else None)
         assert found.detected is False and found.drop_is_thermal is False, f"seed {seed}: {found}"
-        out = analyze_all(S.sweep_cells(S.random_drive(np.random.default_rng(seed)),
-                                        np.random.default_rng(seed)),
-                          {"slc": bursts[0].series}, bursts=bursts,
-                          limit_c=drive.limit_c if reported else None)
+        out = analyze_all(
+            S.sweep_cells(S.random_drive(np.random.default_rng(seed)), np.random.default_rng(seed)),
+            {"slc": bursts[0].series},
+            bursts=bursts,
+            limit_c=drive.limit_c if reported else None,
+        )
         assert out["slc"]["detected"] is True
         assert out["slc"]["cache_bytes"] == pytest.approx(drive.cache_bytes, rel=0.1)
         assert out["thermal"]["detected"] is False
@@ -115,8 +142,10 @@ def test_cool_cached_drive_is_a_cache_not_heat(reported):
 
 def test_undecided_drop_is_said_so_and_is_no_cache():
     drive, bursts = _bursts(3, cached=True, reported=False, confirm=False)
-    out = analyze_all(S.sweep_cells(S.random_drive(np.random.default_rng(3)),
-                                    np.random.default_rng(3)), {"slc": bursts[0].series})
+    out = analyze_all(
+        S.sweep_cells(S.random_drive(np.random.default_rng(3)), np.random.default_rng(3)),
+        {"slc": bursts[0].series},
+    )
     assert out["thermal"]["detected"] is None and out["thermal"]["method"].startswith("undecided")
     assert out["slc"]["detected"] is None
     assert "not told apart" in out["slc"]["evidence"]["reason"]
@@ -127,29 +156,42 @@ def test_confirmation_that_writes_too_little_is_inconclusive():
     drive, bursts = _bursts(4, cached=False, reported=False, confirm=True)
     short = bursts[1].series
     cut = short[short["bytes_written"] <= 0.8 * bursts[1].series["bytes_written"].max() / 1.25]
-    found = thermal_finding([bursts[0], Burst("confirm", cut, rate_limit=bursts[1].rate_limit)],
-                            None)
+    found = thermal_finding(
+        [bursts[0], Burst("confirm", cut, rate_limit=bursts[1].rate_limit)], None
+    )
     assert found.detected is None and "inconclusive" in found.method
 
 
 def test_thermal_key_on_every_analysis():
-    out = analyze_all(S.sweep_cells(S.random_drive(np.random.default_rng(0)),
-                                    np.random.default_rng(0)))
-    assert set(out["thermal"]) >= {"detected", "onset_s", "onset_bytes", "rate_before",
-                                   "rate_after", "temperature_c", "method"}
-    assert out["thermal"]["detected"] is None and out["thermal"]["method"].startswith("not measured")
+    out = analyze_all(
+        S.sweep_cells(S.random_drive(np.random.default_rng(0)), np.random.default_rng(0))
+    )
+    assert set(out["thermal"]) >= {
+        "detected",
+        "onset_s",
+        "onset_bytes",
+        "rate_before",
+        "rate_after",
+        "temperature_c",
+        "method",
+    }
+    assert out["thermal"]["detected"] is None and out["thermal"]["method"].startswith(
+        "not measured"
+    )
     assert out["slc"]["fill_fraction"] is None
 
 
 def test_counters_from_real_smart_and_ocp_logs():
     smart = (FIXTURES / "real/smart-log/netdata__netdata__v2.11_nvme-smart-log.json").read_bytes()
-    ocp = (FIXTURES / "real/ocp-smart-add-log/"
-           "opencomputeproject__ocp-diag-autoval-ssd__nvme_ocp_command.json").read_bytes()
+    ocp = (
+        FIXTURES / "real/ocp-smart-add-log/"
+        "opencomputeproject__ocp-diag-autoval-ssd__nvme_ocp_command.json"
+    ).read_bytes()
     counters = thermal_counters(smart, ocp)
     assert counters.temperature_c == 51 and counters.transitions == 3
     assert counters.throttled_s == 1474 and counters.warning_temp_min == 0
     assert counters.throttle_events == 0 and counters.throttle_status == 0
-    ctrl = (FIXTURES / "real/id-ctrl/opencomputeproject__ocp-diag-autoval-ssd__id_ctrl.json")
+    ctrl = FIXTURES / "real/id-ctrl/opencomputeproject__ocp-diag-autoval-ssd__id_ctrl.json"
     assert temperature_limit_c(ctrl.read_bytes()) == 80
     assert thermal_counters(None, None) == ThermalCounters()
     assert not ThermalCounters().reports_anything
@@ -157,8 +199,10 @@ def test_counters_from_real_smart_and_ocp_logs():
 
 def test_throttling_moved():
     before = ThermalCounters(temperature_c=60, transitions=3, throttled_s=10)
-    assert throttling_moved(before, ThermalCounters(temperature_c=70, transitions=4,
-                                                    throttled_s=10)) is True
+    assert (
+        throttling_moved(before, ThermalCounters(temperature_c=70, transitions=4, throttled_s=10))
+        is True
+    )
     assert throttling_moved(before, before) is False
     assert throttling_moved(ThermalCounters(), ThermalCounters(throttle_status=1)) is True
     assert throttling_moved(ThermalCounters(temperature_c=40), ThermalCounters()) is None

@@ -13,17 +13,21 @@ from nvmeprobe.errors import InputError
 
 
 def _cells(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["cell", "direction", "bs", "offset",
-                                       "host_bytes_written", "media_bytes_written"])
+    return pd.DataFrame(
+        rows,
+        columns=["cell", "direction", "bs", "offset", "host_bytes_written", "media_bytes_written"],
+    )
 
 
 def test_overall_and_by_size_are_exact():
-    cells = _cells([
-        ("a", "write", 4096, 0, 3_000_000, 12_000_000),
-        ("b", "write", 4096, 0, 1_000_000, 4_100_000),
-        ("c", "write", 16384, 4096, 7_000_001, 14_000_003),
-        ("d", "write", 131072, 0, 10_000_000, 10_000_000),
-    ])
+    cells = _cells(
+        [
+            ("a", "write", 4096, 0, 3_000_000, 12_000_000),
+            ("b", "write", 4096, 0, 1_000_000, 4_100_000),
+            ("c", "write", 16384, 4096, 7_000_001, 14_000_003),
+            ("d", "write", 131072, 0, 10_000_000, 10_000_000),
+        ]
+    )
     result = waf(cells)
     assert result.host_bytes == 21_000_001 and result.media_bytes == 40_100_003
     assert result.measured == float(Fraction(40_100_003, 21_000_001))
@@ -35,12 +39,14 @@ def test_overall_and_by_size_are_exact():
 
 
 def test_mixed_cell_counts_once_and_unknown_media_is_skipped():
-    cells = _cells([
-        ("m", "read", 4096, 0, 8_000, 24_000),
-        ("m", "write", 4096, 0, 8_000, 24_000),
-        ("u", "write", 4096, 0, 5_000, np.nan),
-        ("r", "read", 4096, 0, 0, 0),
-    ])
+    cells = _cells(
+        [
+            ("m", "read", 4096, 0, 8_000, 24_000),
+            ("m", "write", 4096, 0, 8_000, 24_000),
+            ("u", "write", 4096, 0, 5_000, np.nan),
+            ("r", "read", 4096, 0, 0, 0),
+        ]
+    )
     result = waf(cells)
     assert (result.host_bytes, result.media_bytes, result.measured) == (8_000, 24_000, 3.0)
     assert result.evidence["cells_skipped_unknown_media"] == 1
@@ -49,7 +55,8 @@ def test_mixed_cell_counts_once_and_unknown_media_is_skipped():
 def test_counters_beyond_float_precision_stay_exact():
     big = 2**60 + 1
     cells = _cells([("a", "write", 4096, 0, big, 2 * big + 1)]).astype(
-        {"host_bytes_written": "int64", "media_bytes_written": "int64"})
+        {"host_bytes_written": "int64", "media_bytes_written": "int64"}
+    )
     result = waf(cells)
     assert result.host_bytes == big and result.media_bytes == 2 * big + 1
 
@@ -71,11 +78,20 @@ def test_bad_counters_raise_input_error():
 
 def _counted(rows: list[tuple]) -> pd.DataFrame:
     """(cell, bs, fio bytes, counter host delta, counter media delta) write rows."""
-    return pd.DataFrame([(c, "write", bs, 0, fio, host, media, 30.0, None)
-                         for c, bs, fio, host, media in rows],
-                        columns=["cell", "direction", "bs", "offset", "host_bytes_written",
-                                 "counter_host_bytes_written", "media_bytes_written",
-                                 "runtime_s", "ramp_s"])
+    return pd.DataFrame(
+        [(c, "write", bs, 0, fio, host, media, 30.0, None) for c, bs, fio, host, media in rows],
+        columns=[
+            "cell",
+            "direction",
+            "bs",
+            "offset",
+            "host_bytes_written",
+            "counter_host_bytes_written",
+            "media_bytes_written",
+            "runtime_s",
+            "ramp_s",
+        ],
+    )
 
 
 def test_counters_in_step_give_per_cell_waf():
@@ -86,8 +102,11 @@ def test_counters_in_step_give_per_cell_waf():
 
 def test_stale_deltas_give_no_per_cell_waf_only_the_aggregate():
     # the logs refreshed late: a saw nothing, b saw a's bytes and its own, c saw its own
-    result = waf(_counted([("a", 4096, 1000, 0, 0), ("b", 65536, 2000, 3000, 6000),
-                           ("c", 8192, 500, 500, 1000)]))
+    result = waf(
+        _counted(
+            [("a", 4096, 1000, 0, 0), ("b", 65536, 2000, 3000, 6000), ("c", 8192, 500, 500, 1000)]
+        )
+    )
     assert result.method == "aggregated" and result.measured == 7000 / 3500
     assert [e["bs"] for e in result.by_size] == [8192]  # only c's delta is its own
     assert result.evidence["spans"][0]["cells"] == ["a", "b"]

@@ -10,8 +10,9 @@ from nvmeprobe import __version__
 
 
 def _nvmeprobe(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nvmeprobe.cli", *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "nvmeprobe.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_entry_passes_exit_codes_and_one_line_errors_through() -> None:
@@ -19,7 +20,10 @@ def test_entry_passes_exit_codes_and_one_line_errors_through() -> None:
     assert (version.returncode, version.stdout.strip()) == (0, f"nvmeprobe, version {__version__}")
     missing = _nvmeprobe("inspect", "/dev/nvmeprobe-no-such-device")
     assert missing.returncode == 2
-    assert missing.stderr == "nvmeprobe: error: no such device or file: /dev/nvmeprobe-no-such-device\n"
+    assert (
+        missing.stderr
+        == "nvmeprobe: error: no such device or file: /dev/nvmeprobe-no-such-device\n"
+    )
     bad_plan = _nvmeprobe("plan", "sim:tlc-4k", "--plan", "no-such-plan")
     assert bad_plan.returncode == 2 and len(bad_plan.stderr.splitlines()) == 1
     assert "Traceback" not in bad_plan.stderr

@@ -54,21 +54,38 @@ def test_every_real_fio_json_gives_its_own_numbers(cli_main, tmp_path):
 def test_logs_beside_a_result_become_series(cli_main, tmp_path):
     folder = tmp_path / "bench" / "sdc" / "randwrite" / "4k"
     folder.mkdir(parents=True)
-    shutil.copy(FIXTURES / "fio-json" / f"{PM883}randwrite-32-1.json", folder / "randwrite-32-1.json")
+    shutil.copy(
+        FIXTURES / "fio-json" / f"{PM883}randwrite-32-1.json", folder / "randwrite-32-1.json"
+    )
     for kind in ("bw", "iops", "lat"):
         name = f"randwrite-iodepth-32-numjobs-1_{kind}.1.log"
         shutil.copy(FIXTURES / "fio-logs" / f"{PM883}{name}", folder / name)
-    result, doc = _ingest(cli_main, str(tmp_path / "bench"), "--profiles", str(tmp_path / "p"),
-                          "--model", "SAMSUNG PM883")
+    result, doc = _ingest(
+        cli_main,
+        str(tmp_path / "bench"),
+        "--profiles",
+        str(tmp_path / "p"),
+        "--model",
+        "SAMSUNG PM883",
+    )
     assert result.exit_code == 0, result.output
     (entry,) = doc["profiles"]
     assert len(entry["logs"]) == 3 and "SAMSUNG-PM883_unknown" in entry["profile"]
     profile = read_profile(entry["profile"])
     assert set(profile.series["series"]) == {"bw", "iops", "lat"}
-    assert set(profile.series["cell"]) == {"sdc/randwrite/4k/randwrite-32-1"} == set(profile.cells["cell"])
+    assert (
+        set(profile.series["cell"])
+        == {"sdc/randwrite/4k/randwrite-32-1"}
+        == set(profile.cells["cell"])
+    )
     bw = profile.series[profile.series["series"] == "bw"]
-    first = (folder / "randwrite-iodepth-32-numjobs-1_bw.1.log").read_text().splitlines()[0].split(",")
-    assert bw["bw_bytes"].iloc[0] == float(first[1]) * 1024 and bw["bytes_written"].is_monotonic_increasing
+    first = (
+        (folder / "randwrite-iodepth-32-numjobs-1_bw.1.log").read_text().splitlines()[0].split(",")
+    )
+    assert (
+        bw["bw_bytes"].iloc[0] == float(first[1]) * 1024
+        and bw["bytes_written"].is_monotonic_increasing
+    )
     assert profile.cells["model"].tolist() == ["SAMSUNG PM883"]
     assert not profile.findings.empty  # analysed, as a run would be
 
@@ -80,7 +97,9 @@ def test_malformed_files_are_listed_and_skipped(cli_main, tmp_path):
     shutil.copy(good, folder / "randread-1-1.json")
     (folder / "randread-32-1.json").write_text(good.read_text()[:3000])  # cut off mid-run
     (folder / "randwrite-4-1.json").write_text("")
-    result, doc = _ingest(cli_main, str(folder), str(tmp_path / "missing"), "--profiles", str(tmp_path / "p"))
+    result, doc = _ingest(
+        cli_main, str(folder), str(tmp_path / "missing"), "--profiles", str(tmp_path / "p")
+    )
     assert result.exit_code == 0, result.output
     assert len(doc["profiles"]) == 1 and doc["cells"] == 1
     reasons = {Path(s["path"]).name: s["reason"] for s in doc["skipped"]}

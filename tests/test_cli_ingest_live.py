@@ -32,8 +32,19 @@ def test_run_then_ingest_query_compare_report(cli_main, tmp_path):
     target = tmp_path / "target.img"
     with open(target, "wb") as handle:
         handle.truncate(256 << 20)
-    run = _invoke(cli_main, "run", str(target), "--plan", "smoke", "--set", "runtime=1s",
-                  "--results", str(tmp_path / "results"), "--profiles", str(profiles))
+    run = _invoke(
+        cli_main,
+        "run",
+        str(target),
+        "--plan",
+        "smoke",
+        "--set",
+        "runtime=1s",
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(profiles),
+    )
     ingested = _invoke(cli_main, "ingest", run["results"], "--profiles", str(profiles))
     (entry,) = ingested["profiles"]
     ours, theirs = read_profile(run["profile"]).cells, read_profile(entry["profile"]).cells
@@ -41,16 +52,24 @@ def test_run_then_ingest_query_compare_report(cli_main, tmp_path):
     merged = ours.merge(theirs, on=KEYS, suffixes=("_run", "_ingested"))
     assert len(merged) == len(ours)
     for column in ("iops", "bw_bytes", "lat_mean_us", "lat_p99_us"):
-        pd.testing.assert_series_equal(merged[f"{column}_run"], merged[f"{column}_ingested"],
-                                       check_names=False)
+        pd.testing.assert_series_equal(
+            merged[f"{column}_run"], merged[f"{column}_ingested"], check_names=False
+        )
 
-    rows = _invoke(cli_main, "query", "select run_id, count(*) n from cells group by run_id order by run_id",
-                   "--profiles", str(profiles))
+    rows = _invoke(
+        cli_main,
+        "query",
+        "select run_id, count(*) n from cells group by run_id order by run_id",
+        "--profiles",
+        str(profiles),
+    )
     assert sorted(r["run_id"] for r in rows) == sorted([run["run_id"], entry["run_id"]])
     assert {r["n"] for r in rows} == {run["cells_done"]}
 
     doc = _invoke(cli_main, "compare", run["profile"], entry["profile"])
     assert doc["summary"]["cell_values_beyond_noise"] == 0 and doc["cells_only_in_a"] == []
 
-    report = _invoke(cli_main, "report", run["profile"], entry["profile"], "--out", str(tmp_path / "report"))
+    report = _invoke(
+        cli_main, "report", run["profile"], entry["profile"], "--out", str(tmp_path / "report")
+    )
     assert len(report["pngs"]) >= 6  # two profiles; heatmaps, latency, queue depth at least

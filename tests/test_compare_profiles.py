@@ -7,17 +7,24 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_report_support import synthetic_cells, write_synthetic
 
 import nvmeprobe.cli as cli
 from nvmeprobe.profile import read_profile, write_profile
-from nvmeprobe.report.compare import (compare_cells, compare_findings, compare_profiles, finding_leaves,
-                                      relative_change)
-from test_report_support import synthetic_cells, write_synthetic
+from nvmeprobe.report.compare import (
+    compare_cells,
+    compare_findings,
+    compare_profiles,
+    finding_leaves,
+    relative_change,
+)
 
 
 @pytest.fixture
 def cli_main(monkeypatch):
-    extra = tuple(c for c in ("report", "compare", "export", "ingest", "query") if c not in cli.COMMANDS)
+    extra = tuple(
+        c for c in ("report", "compare", "export", "ingest", "query") if c not in cli.COMMANDS
+    )
     monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + extra)
     return cli.main
 
@@ -33,8 +40,11 @@ def test_identical_profiles_show_no_change(tmp_path):
     assert doc["summary"]["cell_values_beyond_noise"] == 0
     assert doc["summary"]["findings_beyond_noise"] == 0
     assert doc["cells_only_in_a"] == doc["cells_only_in_b"] == []
-    assert {row["finding"] for row in doc["findings"]} >= {"iu.inferred_bytes", "slc.cache_bytes",
-                                                           "waf.measured"}
+    assert {row["finding"] for row in doc["findings"]} >= {
+        "iu.inferred_bytes",
+        "slc.cache_bytes",
+        "waf.measured",
+    }
 
 
 def test_a_uniform_slowdown_beyond_noise_is_flagged_as_worse(tmp_path):
@@ -42,10 +52,14 @@ def test_a_uniform_slowdown_beyond_noise_is_flagged_as_worse(tmp_path):
     b = write_synthetic(tmp_path / "b.parquet", scale=0.8, firmware="FW2")
     doc = _compare(tmp_path, a, b)
     iops = [row for row in doc["cells"] if row["metric"] == "iops"]
-    assert len(iops) == 36 and all(row["beyond_noise"] and row["verdict"] == "worse" for row in iops)
+    assert len(iops) == 36 and all(
+        row["beyond_noise"] and row["verdict"] == "worse" for row in iops
+    )
     assert all(row["change"] == pytest.approx(-0.2) for row in iops)
     latency = [row for row in doc["cells"] if row["metric"] == "lat_mean_us"]
-    assert all(row["change"] == pytest.approx(0.25) and row["verdict"] == "worse" for row in latency)
+    assert all(
+        row["change"] == pytest.approx(0.25) and row["verdict"] == "worse" for row in latency
+    )
     assert doc["a"]["firmware"] == "FW1" and doc["b"]["firmware"] == "FW2"
 
 
@@ -70,13 +84,30 @@ def test_repeats_widen_the_tolerance():
 
 
 def test_findings_changes():
-    a = {"iu": {"inferred_bytes": 16384, "agrees": True, "confidence": 0.9,
-                "rmw_amplification": [{"bs": 4096, "offset": 0, "factor": 4.0}],
-                "evidence": {"huge": [1, 2, 3]}}, "method_version": "analyze/1"}
-    b = {"iu": {"inferred_bytes": 65536, "agrees": False, "confidence": 0.92,
-                "rmw_amplification": [{"bs": 4096, "offset": 0, "factor": 16.0}]}}
-    assert set(finding_leaves(a)) == {"iu.inferred_bytes", "iu.agrees", "iu.confidence",
-                                      "iu.rmw_amplification[bs=4096,offset=0].factor"}
+    a = {
+        "iu": {
+            "inferred_bytes": 16384,
+            "agrees": True,
+            "confidence": 0.9,
+            "rmw_amplification": [{"bs": 4096, "offset": 0, "factor": 4.0}],
+            "evidence": {"huge": [1, 2, 3]},
+        },
+        "method_version": "analyze/1",
+    }
+    b = {
+        "iu": {
+            "inferred_bytes": 65536,
+            "agrees": False,
+            "confidence": 0.92,
+            "rmw_amplification": [{"bs": 4096, "offset": 0, "factor": 16.0}],
+        }
+    }
+    assert set(finding_leaves(a)) == {
+        "iu.inferred_bytes",
+        "iu.agrees",
+        "iu.confidence",
+        "iu.rmw_amplification[bs=4096,offset=0].factor",
+    }
     rows = {r["finding"]: r for r in compare_findings(a, b, 0.05)}
     assert rows["iu.inferred_bytes"]["beyond_noise"] and rows["iu.inferred_bytes"]["change"] == 3.0
     assert rows["iu.agrees"]["beyond_noise"] and rows["iu.agrees"]["change"] is None

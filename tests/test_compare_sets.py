@@ -8,11 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_report_support import write_synthetic
 
 import nvmeprobe.cli as cli
-from nvmeprobe.analyze.spread import (MANN_WHITNEY, POOLED_MAD, TOO_FEW, distribution,
-                                      rank_test_possible, set_difference)
-from test_report_support import write_synthetic
+from nvmeprobe.analyze.spread import (
+    MANN_WHITNEY,
+    POOLED_MAD,
+    TOO_FEW,
+    distribution,
+    rank_test_possible,
+    set_difference,
+)
 
 
 @pytest.fixture
@@ -25,8 +31,13 @@ def cli_main(monkeypatch):
 def _fleet(root: Path, scales: list[float], firmware: str, prefix: str) -> Path:
     for index, scale in enumerate(scales):
         serial = f"{prefix}{index}"
-        write_synthetic(root / f"SYNTH-QLC_{serial}" / f"run-{serial}.parquet", serial=serial,
-                        scale=float(scale), firmware=firmware, series=False)
+        write_synthetic(
+            root / f"SYNTH-QLC_{serial}" / f"run-{serial}.parquet",
+            serial=serial,
+            scale=float(scale),
+            firmware=firmware,
+            series=False,
+        )
     return root
 
 
@@ -107,8 +118,9 @@ def test_small_sets_say_which_test_and_too_few_drives(cli_main, tmp_path):
     assert not any(r["beyond_noise"] for r in _iops_rows(_compare(cli_main, two_a, noisy_b)))
     one = tmp_path / "a2" / "SYNTH-QLC_A0"
     few = _compare(cli_main, one, two_b)
-    assert all(r["test"] == TOO_FEW and r["n_a"] == 1 and r["beyond_noise"]
-               for r in _iops_rows(few))
+    assert all(
+        r["test"] == TOO_FEW and r["n_a"] == 1 and r["beyond_noise"] for r in _iops_rows(few)
+    )
     text = CliRunner().invoke(cli_main, ["compare", str(one), str(two_b)])
     assert text.exit_code == 0 and "tested by: too few drives (" in text.output
 
@@ -143,8 +155,9 @@ def test_qualify_gates_on_the_spread_across_drives(cli_main, tmp_path):
     criteria = tmp_path / "fleet.toml"
     criteria.write_text(CRITERIA)
     tight = _fleet(tmp_path / "tight", [1.0, 1.03, 0.98], "FW1", "T")
-    result = CliRunner().invoke(cli_main, ["qualify", "--profile", str(tight), "--criteria",
-                                           str(criteria), "--json"])
+    result = CliRunner().invoke(
+        cli_main, ["qualify", "--profile", str(tight), "--criteria", str(criteria), "--json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     fleet = [v for v in doc["verdicts"] if v["kind"] == "fleet"]
@@ -154,27 +167,41 @@ def test_qualify_gates_on_the_spread_across_drives(cli_main, tmp_path):
     assert doc["verdicts"][0]["name"].startswith("T0 run-T0: ")
 
     _fleet(tmp_path / "tight", [0.7], "FW1", "X")  # a fourth, slow drive joins the fleet
-    failed = CliRunner().invoke(cli_main, ["qualify", "--profile", str(tight), "--criteria",
-                                           str(criteria), "--json"])
+    failed = CliRunner().invoke(
+        cli_main, ["qualify", "--profile", str(tight), "--criteria", str(criteria), "--json"]
+    )
     assert failed.exit_code == 1
     spread = json.loads(failed.stdout)["verdicts"][-2]
     assert not spread["passed"] and "outliers: X0" in spread["message"]
 
-    single = CliRunner().invoke(cli_main, ["qualify", "--profile", str(tight / "SYNTH-QLC_T0"),
-                                           "--criteria", str(criteria), "--json"])
+    single = CliRunner().invoke(
+        cli_main,
+        [
+            "qualify",
+            "--profile",
+            str(tight / "SYNTH-QLC_T0"),
+            "--criteria",
+            str(criteria),
+            "--json",
+        ],
+    )
     assert single.exit_code == 1
     verdicts = json.loads(single.stdout)["verdicts"]
     assert "needs two or more drives" in verdicts[-1]["message"] and verdicts[0]["passed"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("metric = 'iops'\nspread_max = 0.1\nmin = 5", "put min, max or equals in a criterion"),
-    ("metric = 'iops'\nspread_max = -1", "spread_max = -1 must be a number >= 0"),
-    ("metric = 'slc.detected'\nspread_max = 0.1", "spread_max needs a numeric metric"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("metric = 'iops'\nspread_max = 0.1\nmin = 5", "put min, max or equals in a criterion"),
+        ("metric = 'iops'\nspread_max = -1", "spread_max = -1 must be a number >= 0"),
+        ("metric = 'slc.detected'\nspread_max = 0.1", "spread_max needs a numeric metric"),
+    ],
+)
 def test_bad_spread_max_is_one_line(cli_main, tmp_path, text, message):
     criteria = tmp_path / "bad.toml"
     criteria.write_text("[[criterion]]\n" + text + "\n")
-    result = CliRunner().invoke(cli_main, ["qualify", "--profile", str(tmp_path), "--criteria",
-                                           str(criteria)])
+    result = CliRunner().invoke(
+        cli_main, ["qualify", "--profile", str(tmp_path), "--criteria", str(criteria)]
+    )
     assert result.exit_code == 2 and message in result.output

@@ -13,24 +13,32 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from cli_run import run_cli
+
 from nvmeprobe.analyze.store import analyze_and_store
 from nvmeprobe.profile import read_profile
 
-pytestmark = [pytest.mark.live,
-              pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")]
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed"),
+]
 
 KIB = 1024
 
 
-def _plan(tmp_path: Path, sizes: list[str], offsets: list[str], runtime: str,
-          stages: int = 1) -> Path:
+def _plan(
+    tmp_path: Path, sizes: list[str], offsets: list[str], runtime: str, stages: int = 1
+) -> Path:
     plan = tmp_path / "plan.toml"
-    plan.write_text('name = "counters"\n' + "".join(
-        f'[[stage]]\nkind = "matrix"\nname = "w{n}"\nrw = "randwrite"\n'
-        f'bs = {json.dumps(sizes)}\noffset = {json.dumps(offsets)}\niodepth = 8\n'
-        f'runtime = "{runtime}"\n' for n in range(stages)))
+    plan.write_text(
+        'name = "counters"\n'
+        + "".join(
+            f'[[stage]]\nkind = "matrix"\nname = "w{n}"\nrw = "randwrite"\n'
+            f"bs = {json.dumps(sizes)}\noffset = {json.dumps(offsets)}\niodepth = 8\n"
+            f'runtime = "{runtime}"\n'
+            for n in range(stages)
+        )
+    )
     return plan
 
 
@@ -67,8 +75,10 @@ def test_refreshing_counters_give_no_stale_per_cell_waf(tmp_path):
     for entry in waf["by_size"]:  # every per-size WAF is that size's truth
         assert entry["waf"] == pytest.approx(_true_waf(entry["bs"], 16 * KIB), rel=0.05)
     counted = cells[~cells["cell"].isin(unattributed)]
-    truth = sum(r.host_bytes_written * _true_waf(r.bs, 16 * KIB) for r in counted.itertuples()) \
+    truth = (
+        sum(r.host_bytes_written * _true_waf(r.bs, 16 * KIB) for r in counted.itertuples())
         / counted["host_bytes_written"].sum()
+    )
     assert waf["measured"] == pytest.approx(truth, rel=0.05)
     print(f"aggregated WAF {waf['measured']:.3f}, truth {truth:.3f}, spans {spans}")
 

@@ -30,8 +30,14 @@ def test_demo_places_workloads_from_fresh_measurements(demo):
     assert {"placements", "fleets"} <= set(doc)
     # small random writes on the small-IU drive, read-mostly capacity on QLC
     assert _placed(doc, "metadata") == {"nvmeprobe-sim tlc-4k": 1.0}
-    assert max(_placed(doc, "training-read"), key=_placed(doc, "training-read").get) == "nvmeprobe-sim qlc-16k"
-    assert max(_placed(doc, "embeddings"), key=_placed(doc, "embeddings").get) == "nvmeprobe-sim qlc-16k"
+    assert (
+        max(_placed(doc, "training-read"), key=_placed(doc, "training-read").get)
+        == "nvmeprobe-sim qlc-16k"
+    )
+    assert (
+        max(_placed(doc, "embeddings"), key=_placed(doc, "embeddings").get)
+        == "nvmeprobe-sim qlc-16k"
+    )
     for workload in ("checkpoint", "metadata", "embeddings", "training-read", "logs"):
         assert sum(_placed(doc, workload).values()) == pytest.approx(1.0)
     assert (out / "recommendation.parquet").exists()

@@ -34,8 +34,17 @@ def test_detect_finds_loop_devices_as_sysfs_describes_them(make_loop):
         assert row["reported_iu_bytes"] == _sysfs(device, "queue/minimum_io_size")
         assert row["in_use"] is False
         assert row["backing_file"].endswith(".img")
-    assert set(rows[small]) >= {"target", "kind", "model", "serial", "firmware", "size_bytes",
-                                "logical_block_size", "reported_iu_bytes", "in_use"}
+    assert set(rows[small]) >= {
+        "target",
+        "kind",
+        "model",
+        "serial",
+        "firmware",
+        "size_bytes",
+        "logical_block_size",
+        "reported_iu_bytes",
+        "in_use",
+    }
 
 
 def test_filesystem_signature_and_mount_make_a_device_in_use(make_loop, tmp_path):
@@ -57,8 +66,13 @@ def test_filesystem_signature_and_mount_make_a_device_in_use(make_loop, tmp_path
 
 def test_partition_table_makes_a_device_in_use(make_loop):
     device = make_loop(64)
-    subprocess.run(["sfdisk", "-q", device], input="label: gpt\n,32M\n", text=True,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["sfdisk", "-q", device],
+        input="label: gpt\n,32M\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     row = _detect()[device]
     assert row["in_use"] is True
     assert any("gpt" in r or "partitions" in r for r in row["in_use_reasons"])

@@ -28,8 +28,9 @@ COMMANDS = list(_walk(main))
 
 def _section(path: str) -> str:
     """The README text from the heading that names the command to the next heading."""
-    match = re.search(rf"^(#+ `{re.escape(path)}\b.*?$.*?)(?=^#+ )", README + "\n# end",
-                      re.MULTILINE | re.DOTALL)
+    match = re.search(
+        rf"^(#+ `{re.escape(path)}\b.*?$.*?)(?=^#+ )", README + "\n# end", re.MULTILINE | re.DOTALL
+    )
     assert match, f"README has no heading for `{path}`"
     return match.group(1)
 
@@ -40,9 +41,13 @@ def test_command_documented_with_every_option(path, command):
     for param in command.params:
         if isinstance(param, click.Option):
             names = [n for n in param.opts if n.startswith("--")]
-            assert any(n in section for n in names), f"{path}: option {names} missing from its README section"
+            assert any(n in section for n in names), (
+                f"{path}: option {names} missing from its README section"
+            )
         elif isinstance(param, click.Argument):
-            assert param.name.upper() in section, f"{path}: argument {param.name.upper()} not in README"
+            assert param.name.upper() in section, (
+                f"{path}: argument {param.name.upper()} not in README"
+            )
 
 
 def test_two_setup_commands_documented():
@@ -62,7 +67,8 @@ DOCS = {name: (REPO / "docs" / name).read_text() for name in ("design.md", "fiel
 # does not cite them itself).
 _OLD_DOC = re.compile("DESI" + r"GN\.md|FIELD-" + "NOTES|" + r"\.\./" + "shared")
 _SECTION_CITE = re.compile(
-    r"docs/(design|field-notes)\.md[\s#*\"'(]*sections?\s+(\d+(?:\s*(?:,|and|-)\s*\d+)*)")
+    r"docs/(design|field-notes)\.md[\s#*\"'(]*sections?\s+(\d+(?:\s*(?:,|and|-)\s*\d+)*)"
+)
 _HEADING_CITE = re.compile(r"docs/(design|field-notes)\.md \"([^\"\n]+)\"")
 
 
@@ -70,8 +76,9 @@ def _tracked_text_files() -> list[Path]:
     """Every file git tracks in this checkout that reads as text."""
     import subprocess
 
-    listing = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], check=True,
-                             capture_output=True).stdout.decode()
+    listing = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z"], check=True, capture_output=True
+    ).stdout.decode()
     files = []
     for name in filter(None, listing.split("\0")):
         path = REPO / name
@@ -87,15 +94,20 @@ def _section_numbers(doc: str) -> set[int]:
 
 
 def _headings(doc: str) -> set[str]:
-    return {re.sub(r"^\d+\. ", "", h).strip()
-            for h in re.findall(r"^#{2,3} (.+)$", doc, re.MULTILINE)}
+    return {
+        re.sub(r"^\d+\. ", "", h).strip() for h in re.findall(r"^#{2,3} (.+)$", doc, re.MULTILINE)
+    }
 
 
 def test_design_references_point_inside_the_repository():
-    offenders = [f"{path.relative_to(REPO)}:{text[:m.start()].count(chr(10)) + 1}: {m.group(0)}"
-                 for path, text in _tracked_text_files() for m in _OLD_DOC.finditer(text)]
-    assert not offenders, (
-        "cite docs/design.md or docs/field-notes.md instead:\n" + "\n".join(offenders))
+    offenders = [
+        f"{path.relative_to(REPO)}:{text[: m.start()].count(chr(10)) + 1}: {m.group(0)}"
+        for path, text in _tracked_text_files()
+        for m in _OLD_DOC.finditer(text)
+    ]
+    assert not offenders, "cite docs/design.md or docs/field-notes.md instead:\n" + "\n".join(
+        offenders
+    )
 
 
 def test_field_notes_keep_their_section_numbers():

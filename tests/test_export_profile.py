@@ -8,16 +8,18 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_report_support import write_synthetic
 
 import nvmeprobe.cli as cli
 from nvmeprobe.profile import read_profile
 from nvmeprobe.profile.schema import FIELDS_BY_RECORD, SCHEMA
-from test_report_support import write_synthetic
 
 
 @pytest.fixture
 def cli_main(monkeypatch):
-    extra = tuple(c for c in ("report", "compare", "export", "ingest", "query") if c not in cli.COMMANDS)
+    extra = tuple(
+        c for c in ("report", "compare", "export", "ingest", "query") if c not in cli.COMMANDS
+    )
     monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + extra)
     return cli.main
 
@@ -35,7 +37,9 @@ def _export(cli_main, *args: str) -> bytes:
 
 def test_csv_cells_round_trip(cli_main, profile):
     original = read_profile(profile).cells
-    frame = pd.read_csv(io.BytesIO(_export(cli_main, str(profile), "--format", "csv", "--record", "cell")))
+    frame = pd.read_csv(
+        io.BytesIO(_export(cli_main, str(profile), "--format", "csv", "--record", "cell"))
+    )
     assert list(frame.columns) == ["record", *FIELDS_BY_RECORD["cell"]]
     assert len(frame) == len(original) and set(frame["record"]) == {"cell"}
     for column in ("iops", "bw_bytes", "lat_p99_us"):
@@ -64,7 +68,9 @@ def test_parquet_to_redirected_stdout_and_all_records_csv(cli_main, profile):
     data = _export(cli_main, str(profile), "--format", "parquet", "--record", "series")
     table = pd.read_parquet(io.BytesIO(data))
     assert len(table) == len(read_profile(profile).series) and "finding" not in table.columns
-    everything = pd.read_csv(io.BytesIO(_export(cli_main, str(profile), "--format", "csv")), low_memory=False)
+    everything = pd.read_csv(
+        io.BytesIO(_export(cli_main, str(profile), "--format", "csv")), low_memory=False
+    )
     assert list(everything.columns) == SCHEMA.names
     assert everything["record"].value_counts().to_dict().keys() == {"cell", "series", "finding"}
 

@@ -18,15 +18,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_run import run_cli
 from click.testing import CliRunner
 
-from cli_run import run_cli
 from nvmeprobe.cli import main
 from nvmeprobe.profile.resolve import load_profiles, resolve_profiles
 from nvmeprobe.sim.spec import parse_spec
 
-pytestmark = pytest.mark.skipif(shutil.which("fio") is None or shutil.which("nbdkit") is None,
-                                reason="fio and nbdkit are needed for simulated drives")
+pytestmark = pytest.mark.skipif(
+    shutil.which("fio") is None or shutil.which("nbdkit") is None,
+    reason="fio and nbdkit are needed for simulated drives",
+)
 
 NORMAL = [f"sim:preset=tlc-4k,capacity=256m,seed={seed}" for seed in (1, 2, 3)]
 SLOW = "sim:preset=tlc-4k,capacity=256m,seed=4,prog_us=2000"  # writes 8x slower, reads alike
@@ -36,8 +38,9 @@ SLOW = "sim:preset=tlc-4k,capacity=256m,seed=4,prog_us=2000"  # writes 8x slower
 def lab(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lab")
     for targets in ([*NORMAL, SLOW], NORMAL[:1]):
-        result = run_cli(root, *targets, "--plan", "smoke", "--set", "runtime=1s",
-                         "--parallel", "1")
+        result = run_cli(
+            root, *targets, "--plan", "smoke", "--set", "runtime=1s", "--parallel", "1"
+        )
         assert result.exit_code == 0, result.output
     return root
 
@@ -59,8 +62,9 @@ def test_report_on_the_profiles_tree_names_the_slow_drive(lab, tmp_path):
     slow = _slow_serial()
     assert fleet["model"] == "nvmeprobe-sim tlc-4k" and len(fleet["drives"]) == 4
     assert fleet["profiles"] == 5 and slow in fleet["drives"]
-    writes = [row for row in fleet["cells"]
-              if row["direction"] == "write" and row["metric"] == "iops"]
+    writes = [
+        row for row in fleet["cells"] if row["direction"] == "write" and row["metric"] == "iops"
+    ]
     # a busy machine may slow a normal drive's cell too; the slow drive is named in every one
     assert writes and all(slow in row["outliers"] for row in writes)
     assert all(row["min"] < row["median"] / 2 for row in writes)
@@ -70,8 +74,9 @@ def test_report_on_the_profiles_tree_names_the_slow_drive(lab, tmp_path):
 def test_analyze_results_and_export_profiles_take_folders(lab):
     analysed = _invoke("analyze", str(lab / "results"), "--json")
     assert len(analysed) == 5 and all("iu" in item["findings"] for item in analysed)
-    result = CliRunner().invoke(main, ["export", str(lab / "profiles"), "--format", "csv",
-                                       "--record", "cell"])
+    result = CliRunner().invoke(
+        main, ["export", str(lab / "profiles"), "--format", "csv", "--record", "cell"]
+    )
     assert result.exit_code == 0, result.output
     rows = pd.read_csv(io.BytesIO(result.stdout_bytes))
     assert rows["run_id"].nunique() == 5 and rows["serial"].nunique() == 4
@@ -87,10 +92,13 @@ def test_compare_two_drive_folders_and_qualify_the_spread(lab, tmp_path):
     writes = [r for r in doc["cells"] if r["direction"] == "write" and r["metric"] == "iops"]
     assert writes and all(r["change"] < -0.5 for r in writes)
     criteria = tmp_path / "fleet.toml"
-    criteria.write_text('[[criterion]]\nname = "write rate alike"\nmetric = "bw_bytes"\n'
-                        'where = { direction = "write" }\nspread_max = 0.5\n')
-    result = CliRunner().invoke(main, ["qualify", "--profile", str(lab / "profiles"), "--criteria",
-                                       str(criteria), "--json"])
+    criteria.write_text(
+        '[[criterion]]\nname = "write rate alike"\nmetric = "bw_bytes"\n'
+        'where = { direction = "write" }\nspread_max = 0.5\n'
+    )
+    result = CliRunner().invoke(
+        main, ["qualify", "--profile", str(lab / "profiles"), "--criteria", str(criteria), "--json"]
+    )
     assert result.exit_code == 1, result.output
     (verdict,) = json.loads(result.stdout)["verdicts"]
     assert verdict["kind"] == "fleet" and not verdict["passed"]

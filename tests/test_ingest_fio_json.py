@@ -18,8 +18,12 @@ from nvmeprobe.profile.columns import CONTRACT_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIO_JSON = sorted((FIXTURES / "real" / "fio-json").glob("*.json")) + sorted(
-    (FIXTURES / "emulated").glob("*/fio*.json"))
-KRIEN = FIXTURES / "real/fio-json/Krien__NVMeBenchmarks__io_uring-nvme-a-lbaf3-writerand-4096bs-qd32.json"
+    (FIXTURES / "emulated").glob("*/fio*.json")
+)
+KRIEN = (
+    FIXTURES
+    / "real/fio-json/Krien__NVMeBenchmarks__io_uring-nvme-a-lbaf3-writerand-4096bs-qd32.json"
+)
 PM883_READ = FIXTURES / "real/fio-json/louwrentius__fio-plot__SAMSUNG_PM883__randread-32-1.json"
 
 
@@ -36,8 +40,12 @@ def test_ingest_matches_the_numbers_in_the_file(path: Path) -> None:
     doc = _doc(path)
     cells, skipped = ingest_paths([path])
     assert skipped == []
-    expected = [(job, d) for job in doc["jobs"] for d in ("read", "write", "trim")
-                if job.get(d, {}).get("total_ios")]
+    expected = [
+        (job, d)
+        for job in doc["jobs"]
+        for d in ("read", "write", "trim")
+        if job.get(d, {}).get("total_ios")
+    ]
     assert len(cells) == len(expected) > 0
     for (job, direction), (_, row) in zip(expected, cells.iterrows()):
         stats = job[direction]
@@ -53,8 +61,12 @@ def test_ingest_matches_the_numbers_in_the_file(path: Path) -> None:
         assert row["lat_mean_us"] == pytest.approx(clat["mean"] / 1000, rel=1e-12)
         assert row["lat_max_us"] == pytest.approx(clat["max"] / 1000, rel=1e-12)
         assert row["lat_min_us"] == pytest.approx(clat["min"] / 1000, rel=1e-12)
-        for column, key in (("lat_p50_us", "50.000000"), ("lat_p99_us", "99.000000"),
-                            ("lat_p99_9_us", "99.900000"), ("lat_p99_99_us", "99.990000")):
+        for column, key in (
+            ("lat_p50_us", "50.000000"),
+            ("lat_p99_us", "99.000000"),
+            ("lat_p99_9_us", "99.900000"),
+            ("lat_p99_99_us", "99.990000"),
+        ):
             assert row[column] == pytest.approx(clat["percentile"][key] / 1000, rel=1e-12)
         assert math.isnan(row["lat_p99_999_us"])  # not printed, and no json+ bins here
         assert row["host_bytes_written"] == (stats["io_bytes"] if direction == "write" else 0)
@@ -64,12 +76,25 @@ def test_ingest_matches_the_numbers_in_the_file(path: Path) -> None:
 
 
 def test_contract_columns_and_context() -> None:
-    cells = cells_from_fio(_doc(KRIEN), run_id="r1", cell="c1", model="M", serial="S",
-                           target="/dev/x", steady=True, media_bytes_written=123)
-    assert list(cells.columns[:len(CONTRACT_COLUMNS)]) == list(CONTRACT_COLUMNS)
+    cells = cells_from_fio(
+        _doc(KRIEN),
+        run_id="r1",
+        cell="c1",
+        model="M",
+        serial="S",
+        target="/dev/x",
+        steady=True,
+        media_bytes_written=123,
+    )
+    assert list(cells.columns[: len(CONTRACT_COLUMNS)]) == list(CONTRACT_COLUMNS)
     row = cells.iloc[0]
     assert (row["run_id"], row["cell"], row["model"], row["serial"], row["target"]) == (
-        "r1", "c1", "M", "S", "/dev/x")
+        "r1",
+        "c1",
+        "M",
+        "S",
+        "/dev/x",
+    )
     assert bool(row["steady"]) is True
     assert row["media_bytes_written"] == 123
     assert (row["bs"], row["offset"], row["numjobs"], row["ioengine"]) == (4096, 0, 1, "io_uring")
@@ -77,8 +102,16 @@ def test_contract_columns_and_context() -> None:
 
 def test_unknowns_are_missing_not_zero() -> None:
     row = cells_from_fio(_doc(KRIEN)).iloc[0]
-    for column in ("run_id", "cell", "model", "serial", "steady", "media_bytes_written", "host",
-                   "rwmixread"):
+    for column in (
+        "run_id",
+        "cell",
+        "model",
+        "serial",
+        "steady",
+        "media_bytes_written",
+        "host",
+        "rwmixread",
+    ):
         assert pd.isna(row[column]), column
     assert row["target"] == "/dev/nvme7n1"  # fio's filename when no context target
 
@@ -149,8 +182,11 @@ def test_split_keeps_the_document_and_the_text_around_it() -> None:
         split_fio_output(text[:300], "x")
 
 
-@pytest.mark.parametrize("damage", [lambda t: t[: len(t) // 2], lambda t: t.replace(":", ";", 3)],
-                         ids=["truncated", "corrupt"])
+@pytest.mark.parametrize(
+    "damage",
+    [lambda t: t[: len(t) // 2], lambda t: t.replace(":", ";", 3)],
+    ids=["truncated", "corrupt"],
+)
 def test_damaged_json_is_an_input_error_naming_the_source(damage) -> None:
     with pytest.raises(InputError) as caught:
         load_fio_json(damage(KRIEN.read_text()), "results/x.json")
@@ -169,17 +205,20 @@ def test_a_malformed_job_is_an_input_error() -> None:
         cells_from_fio({"fio version": "fio-3.33", "jobs": [{"jobname": "j", "write": 7}]})
 
 
-@pytest.mark.parametrize(("options", "direction", "expected"), [
-    ({"bs": "4k"}, "write", 4096),
-    ({"bs": "4096"}, "read", 4096),
-    ({"bs": "4k,64k"}, "read", 4096),
-    ({"bs": "4k,64k"}, "write", 65536),
-    ({"bs": "4k,64k"}, "trim", 65536),
-    ({"bs": ",8k"}, "read", 4096),
-    ({"blocksize": "16KiB"}, "write", 16384),
-    ({}, "write", 4096),
-    ({"bssplit": "4k/50:64k/50"}, "write", None),
-])
+@pytest.mark.parametrize(
+    ("options", "direction", "expected"),
+    [
+        ({"bs": "4k"}, "write", 4096),
+        ({"bs": "4096"}, "read", 4096),
+        ({"bs": "4k,64k"}, "read", 4096),
+        ({"bs": "4k,64k"}, "write", 65536),
+        ({"bs": "4k,64k"}, "trim", 65536),
+        ({"bs": ",8k"}, "read", 4096),
+        ({"blocksize": "16KiB"}, "write", 16384),
+        ({}, "write", 4096),
+        ({"bssplit": "4k/50:64k/50"}, "write", None),
+    ],
+)
 def test_block_size_per_direction(options: dict, direction: str, expected: int | None) -> None:
     assert block_size(options, direction) == expected
 

@@ -49,8 +49,11 @@ def test_krien_log_counts() -> None:
 def test_bandwidth_vs_bytes_matches_the_runs_own_io_bytes() -> None:
     """The PM883 bw log (log_avg_msec=250) and the JSON of the same run."""
     curve = bandwidth_vs_bytes(read_fio_log(LOGS / PM883.format("bw")))
-    doc = json.loads((LOGS.parent / "fio-json" /
-                      "louwrentius__fio-plot__SAMSUNG_PM883__randwrite-32-1.json").read_text())
+    doc = json.loads(
+        (
+            LOGS.parent / "fio-json" / "louwrentius__fio-plot__SAMSUNG_PM883__randwrite-32-1.json"
+        ).read_text()
+    )
     io_bytes = doc["jobs"][0]["write"]["io_bytes"]
     assert curve["bytes_written"].iloc[-1] == pytest.approx(io_bytes, rel=0.01)
     first = _fields(LOGS / PM883.format("bw"))[0]
@@ -60,9 +63,14 @@ def test_bandwidth_vs_bytes_matches_the_runs_own_io_bytes() -> None:
 
 
 def test_bandwidth_vs_bytes_known_answer_per_direction() -> None:
-    log = pd.DataFrame({"t_s": [1.0, 1.0, 2.0, 2.0, 4.0], "value": [1.0, 2.0, 1.0, 2.0, 3.0],
-                        "direction": ["read", "write", "read", "write", "write"],
-                        "bs": [0, 0, 0, 0, 0]})
+    log = pd.DataFrame(
+        {
+            "t_s": [1.0, 1.0, 2.0, 2.0, 4.0],
+            "value": [1.0, 2.0, 1.0, 2.0, 3.0],
+            "direction": ["read", "write", "read", "write", "write"],
+            "bs": [0, 0, 0, 0, 0],
+        }
+    )
     curve = bandwidth_vs_bytes(log)
     assert list(curve["bw_bytes"]) == [1024, 2048, 1024, 2048, 3072]
     assert list(curve["bytes_written"]) == [1024, 2048, 2048, 4096, 4096 + 3072 * 2]
@@ -85,14 +93,17 @@ def test_five_columns_with_small_values_are_priorities(tmp_path: Path) -> None:
     assert list(log["direction"]) == ["read", "trim"]
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("1, 2, 1\n", "3 columns"),
-    ("1, 2, 1, 0\n2, 3, 1\n", "malformed fio log"),
-    ("1, abc, 1, 0\n", "malformed fio log"),
-    ("1, 2, 7, 0\n", "data direction 7"),
-    ("1, , 1, 0\n", "malformed fio log"),
-    ("1,,1,0\n", "empty value"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1, 2, 1\n", "3 columns"),
+        ("1, 2, 1, 0\n2, 3, 1\n", "malformed fio log"),
+        ("1, abc, 1, 0\n", "malformed fio log"),
+        ("1, 2, 7, 0\n", "data direction 7"),
+        ("1, , 1, 0\n", "malformed fio log"),
+        ("1,,1,0\n", "empty value"),
+    ],
+)
 def test_malformed_logs_are_one_line_input_errors(tmp_path: Path, text: str, reason: str) -> None:
     with pytest.raises(InputError, match=reason) as caught:
         read_fio_log(_write(tmp_path, text))

@@ -12,8 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nvmeprobe.ingest import (bandwidth_vs_bytes, cells_from_fio, ingest_paths, load_fio_json,
-                              percentile_from_bins, read_fio_log, series_from_log)
+from nvmeprobe.ingest import (
+    bandwidth_vs_bytes,
+    cells_from_fio,
+    ingest_paths,
+    load_fio_json,
+    percentile_from_bins,
+    read_fio_log,
+    series_from_log,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")
 
@@ -29,14 +36,41 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A mixed json+ run with averaged logs, and a per-IO run with offsets logged."""
     work = tmp_path_factory.mktemp("fio")
     data = str(work / "data.bin")
-    _fio(work, "--name=mix", f"--filename={data}", "--size=64m", "--rw=randrw", "--rwmixread=70",
-         "--bs=4k,64k", "--ioengine=psync", "--runtime=1", "--time_based", "--numjobs=2",
-         "--group_reporting", f"--percentile_list={PERCENTILES}", "--output-format=json+",
-         "--output=mix.json", "--write_bw_log=mix", "--write_iops_log=mix", "--write_lat_log=mix",
-         "--log_avg_msec=100")
-    _fio(work, "--name=perio", f"--filename={data}", "--size=8m", "--rw=randwrite", "--bs=4k",
-         "--ioengine=psync", "--output-format=json", "--output=perio.json",
-         "--write_bw_log=perio", "--write_lat_log=perio", "--log_offset=1")
+    _fio(
+        work,
+        "--name=mix",
+        f"--filename={data}",
+        "--size=64m",
+        "--rw=randrw",
+        "--rwmixread=70",
+        "--bs=4k,64k",
+        "--ioengine=psync",
+        "--runtime=1",
+        "--time_based",
+        "--numjobs=2",
+        "--group_reporting",
+        f"--percentile_list={PERCENTILES}",
+        "--output-format=json+",
+        "--output=mix.json",
+        "--write_bw_log=mix",
+        "--write_iops_log=mix",
+        "--write_lat_log=mix",
+        "--log_avg_msec=100",
+    )
+    _fio(
+        work,
+        "--name=perio",
+        f"--filename={data}",
+        "--size=8m",
+        "--rw=randwrite",
+        "--bs=4k",
+        "--ioengine=psync",
+        "--output-format=json",
+        "--output=perio.json",
+        "--write_bw_log=perio",
+        "--write_lat_log=perio",
+        "--log_offset=1",
+    )
     return work
 
 
@@ -114,9 +148,12 @@ def test_per_io_logs_carry_offsets_and_sum_to_io_bytes(runs: Path) -> None:
 
 def test_averaged_bw_log_integrates_to_the_bytes_fio_counted(runs: Path) -> None:
     doc = _doc(runs / "mix.json")
-    logged = sum(bandwidth_vs_bytes(read_fio_log(runs / f"mix_bw.{n}.log"))
-                 .groupby("direction", observed=True)["bytes_written"].last()
-                 for n in (1, 2))
+    logged = sum(
+        bandwidth_vs_bytes(read_fio_log(runs / f"mix_bw.{n}.log"))
+        .groupby("direction", observed=True)["bytes_written"]
+        .last()
+        for n in (1, 2)
+    )
     for direction in ("read", "write"):
         io_bytes = doc["jobs"][0][direction]["io_bytes"]
         assert logged[direction] == pytest.approx(io_bytes, rel=0.15)
@@ -152,15 +189,25 @@ def _wait_listening(port: int, server: subprocess.Popen) -> None:
 
 def test_client_server_output_keeps_host_and_drops_all_clients(tmp_path: Path) -> None:
     port = _free_port()
-    server = subprocess.Popen(["fio", f"--server=ip:127.0.0.1,{port}"], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["fio", f"--server=ip:127.0.0.1,{port}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_listening(port, server)
         (tmp_path / "job.fio").write_text(
             f"[global]\nfilename={tmp_path / 'cs.bin'}\nsize=16m\nioengine=psync\nruntime=1\n"
-            "time_based=1\nbs=4k\niodepth=1\n[reader]\nrw=randread\n[writer]\nrw=randwrite\nbs=8k\n")
-        _fio(tmp_path, f"--client=ip:127.0.0.1,{port}", "job.fio", "--output-format=json+",
-             "--output=cs.json")
+            "time_based=1\nbs=4k\niodepth=1\n[reader]\nrw=randread\n[writer]\nrw=randwrite\nbs=8k\n"
+        )
+        _fio(
+            tmp_path,
+            f"--client=ip:127.0.0.1,{port}",
+            "job.fio",
+            "--output-format=json+",
+            "--output=cs.json",
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -173,5 +220,7 @@ def test_client_server_output_keeps_host_and_drops_all_clients(tmp_path: Path) -
     assert list(cells["direction"]) == ["read", "write"]
     assert list(cells["bs"]) == [4096, 8192]  # job option over global option
     assert (cells["host"] == "127.0.0.1").all()
-    assert list(cells["iops"]) == [doc["client_stats"][0]["read"]["iops"],
-                                   doc["client_stats"][1]["write"]["iops"]]
+    assert list(cells["iops"]) == [
+        doc["client_stats"][0]["read"]["iops"],
+        doc["client_stats"][1]["write"]["iops"],
+    ]

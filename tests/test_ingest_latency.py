@@ -13,10 +13,20 @@ from nvmeprobe.ingest import percentile_from_bins
 BINS = {"5000": 1, "100": 4, "200": 5}
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    (0, 100), (10, 100), (40, 100), (40.0001, 200), (50, 200), (90, 200), (90.5, 5000),
-    (99.999, 5000), (100, 5000),
-])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        (0, 100),
+        (10, 100),
+        (40, 100),
+        (40.0001, 200),
+        (50, 200),
+        (90, 200),
+        (90.5, 5000),
+        (99.999, 5000),
+        (100, 5000),
+    ],
+)
 def test_first_bucket_reaching_q_percent_of_samples(q: float, expected: float) -> None:
     assert percentile_from_bins(BINS, q) == expected
 

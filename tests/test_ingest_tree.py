@@ -63,7 +63,9 @@ def test_parameters_come_from_the_json_not_the_name(tmp_path: Path) -> None:
 
 def test_a_named_file_with_junk_and_any_extension_is_read(tmp_path: Path) -> None:
     path = tmp_path / "nbd-run.out"
-    path.write_text("fio: connected to NBD server\n" + (FIO_JSON / PM883.format("randread-1-1")).read_text())
+    path.write_text(
+        "fio: connected to NBD server\n" + (FIO_JSON / PM883.format("randread-1-1")).read_text()
+    )
     cells, skipped = ingest_paths([path])
     assert skipped == [] and len(cells) == 1
 

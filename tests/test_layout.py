@@ -53,8 +53,11 @@ def _reaches(start: str, goal: str) -> bool:
 
 def test_the_profile_depends_on_no_parser():
     """The profile's columns are the profile's: profile/ imports nothing from ingest/."""
-    offenders = {name: sorted(m for m in deps if m.startswith("nvmeprobe.ingest"))
-                 for name, deps in GRAPH.items() if name.startswith("nvmeprobe.profile")}
+    offenders = {
+        name: sorted(m for m in deps if m.startswith("nvmeprobe.ingest"))
+        for name, deps in GRAPH.items()
+        if name.startswith("nvmeprobe.profile")
+    }
     assert not {name: deps for name, deps in offenders.items() if deps}
 
 
@@ -64,8 +67,11 @@ def _cycles() -> list[list[str]]:
     A package's __init__ re-exports its modules, so `from nvmeprobe.plan import Cell`
     inside nvmeprobe.plan.* is an edge to the package, not a design cycle.
     """
-    graph = {name: {dep for dep in deps if MODULES[dep].name != "__init__.py"}
-             for name, deps in GRAPH.items() if MODULES[name].name != "__init__.py"}
+    graph = {
+        name: {dep for dep in deps if MODULES[dep].name != "__init__.py"}
+        for name, deps in GRAPH.items()
+        if MODULES[name].name != "__init__.py"
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

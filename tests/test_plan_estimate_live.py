@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli
 from click.testing import CliRunner
 
-from cli_run import run_cli
 from nvmeprobe.cli import main
 from nvmeprobe.profile import read_profile
 
@@ -22,8 +22,9 @@ PLAN = ["--plan", "smoke", "--set", "runtime=2s"]
 
 
 def _plan(tmp_path: Path, target: str) -> dict:
-    result = CliRunner().invoke(main, ["plan", target, *PLAN, "--profiles",
-                                       str(tmp_path / "profiles"), "--json"])
+    result = CliRunner().invoke(
+        main, ["plan", target, *PLAN, "--profiles", str(tmp_path / "profiles"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -56,15 +57,22 @@ def _check(tmp_path: Path, target: str, *args: str) -> None:
     for cell, n in again.items():
         assert estimates[cell] / 2 <= n <= estimates[cell] * 2, (cell, n, estimates[cell])
     total = sum(again.values())
-    assert after["summary"]["est_bytes_written"] / 2 <= total <= after["summary"]["est_bytes_written"] * 2
+    assert (
+        after["summary"]["est_bytes_written"] / 2
+        <= total
+        <= after["summary"]["est_bytes_written"] * 2
+    )
 
 
 def test_loop_device_estimates_within_2x_after_one_run(make_loop, tmp_path):
     device = make_loop(256)
     # a loop device over a sparse file writes ~4x slower where its file has no blocks yet:
     # written once (as a drive in use is), its rates are the same from one run to the next
-    subprocess.run(["dd", "if=/dev/zero", f"of={device}", "bs=1M", "count=256", "oflag=direct"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["dd", "if=/dev/zero", f"of={device}", "bs=1M", "count=256", "oflag=direct"],
+        check=True,
+        capture_output=True,
+    )
     _check(tmp_path, device, "--destroy-data", device)
 
 

@@ -9,8 +9,16 @@ import pandas as pd
 import pytest
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.plan import (Cell, Plan, TargetFacts, expand_plan, expand_round, load_plan,
-                            parse_plan_text, summarise)
+from nvmeprobe.plan import (
+    Cell,
+    Plan,
+    TargetFacts,
+    expand_plan,
+    expand_round,
+    load_plan,
+    parse_plan_text,
+    summarise,
+)
 from nvmeprobe.plan.estimate import FIO_START_COST_S, SLOW_WRITE_BW
 from nvmeprobe.plan.rates import DEFAULT_BOUND, KIND_BOUNDS, measured_rates
 
@@ -53,8 +61,10 @@ def test_expand_round_keeps_indices():
 
 
 def test_id_width_grows_with_cell_count():
-    text = ('[[stage]]\nkind = "matrix"\nname = "big"\nrw = "randread"\nbs = "4k"\n'
-            f"iodepth = {list(range(1, 1101))}\nruntime = 1\n")
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "big"\nrw = "randread"\nbs = "4k"\n'
+        f"iodepth = {list(range(1, 1101))}\nruntime = 1\n"
+    )
     cells = expand_plan(plan_from(text), FACTS)
     assert cells[0].id.startswith("0000-") and cells[-1].id.startswith("1099-")
     assert [c.id for c in cells] == sorted(c.id for c in cells)
@@ -79,16 +89,20 @@ def test_plan_round_trips_through_json():
 def test_facts_round_trip_and_validation():
     facts = TargetFacts(GIB, 4096, 16384, None, 1.5e9)
     assert TargetFacts.from_dict(json.loads(json.dumps(facts.to_dict()))) == facts
-    for bad in ({"capacity_bytes": 0, "logical_block_size": 512},
-                {"capacity_bytes": GIB, "logical_block_size": 1000},
-                {"capacity_bytes": GIB, "logical_block_size": 512, "est_write_bw_bytes": 0}):
+    for bad in (
+        {"capacity_bytes": 0, "logical_block_size": 512},
+        {"capacity_bytes": GIB, "logical_block_size": 1000},
+        {"capacity_bytes": GIB, "logical_block_size": 512, "est_write_bw_bytes": 0},
+    ):
         with pytest.raises(InputError):
             TargetFacts(**bad)
 
 
 def test_region_starts_at_offset_and_holds_whole_ios():
-    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = "16k"\n'
-            'offset = [0, "4k"]\nregion = "10m"\n')
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = "16k"\n'
+        'offset = [0, "4k"]\nregion = "10m"\n'
+    )
     aligned, offset = expand_plan(plan_from(text), FACTS)
     assert (aligned.offset, aligned.region_bytes) == (0, 10 * MIB)
     assert offset.offset == 4096 and offset.region_bytes == 10 * MIB - 16384
@@ -96,25 +110,34 @@ def test_region_starts_at_offset_and_holds_whole_ios():
 
 
 def test_size_based_cells_round_to_whole_ios_per_job():
-    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "write"\nbs = "128k"\n'
-            'numjobs = 3\nsize = "10m"\n')
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "write"\nbs = "128k"\n'
+        'numjobs = 3\nsize = "10m"\n'
+    )
     (cell,) = expand_plan(plan_from(text), FACTS)
     assert cell.size_bytes == 10 * MIB // (3 * 131072) * 3 * 131072
     assert cell.runtime_s is None and not cell.time_based
 
 
 def test_mixed_cells_only_carry_rwmixread():
-    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = ["randread", "randrw"]\nbs = "4k"\n'
-            "rwmixread = [70, 100]\n")
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = ["randread", "randrw"]\nbs = "4k"\n'
+        "rwmixread = [70, 100]\n"
+    )
     cells = expand_plan(plan_from(text), FACTS)
     assert [(c.rw, c.rwmixread, c.writes) for c in cells] == [
-        ("randread", None, False), ("randrw", 70, True), ("randrw", 100, False)]
+        ("randread", None, False),
+        ("randrw", 70, True),
+        ("randrw", 100, False),
+    ]
 
 
 def test_estimates_time_based_use_known_bandwidth():
     facts = TargetFacts(GIB, 512, None, 10 * GIB, 100 * MIB)
-    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = ["randwrite", "randread", "randrw"]\n'
-            'bs = "4k"\nrwmixread = 75\nruntime = "10s"\nramp = "2s"\n')
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = ["randwrite", "randread", "randrw"]\n'
+        'bs = "4k"\nrwmixread = 75\nruntime = "10s"\nramp = "2s"\n'
+    )
     write, read, mixed = expand_plan(plan_from(text), facts)
     assert write.est_seconds == pytest.approx(12 + FIO_START_COST_S)
     assert write.est_bytes_written == 12 * 100 * MIB
@@ -127,8 +150,10 @@ def test_estimates_time_based_use_known_bandwidth():
 
 
 def test_estimates_with_unknown_bandwidth_are_pessimistic():
-    text = ('[[stage]]\nkind = "sustained"\nname = "s"\nsize = "50%"\n'
-            '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = "4k"\nruntime = "2s"\n')
+    text = (
+        '[[stage]]\nkind = "sustained"\nname = "s"\nsize = "50%"\n'
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = "4k"\nruntime = "2s"\n'
+    )
     sustained, timed = expand_plan(plan_from(text), FACTS)
     assert sustained.est_seconds == pytest.approx(GIB / 2 / SLOW_WRITE_BW + FIO_START_COST_S)
     assert sustained.est_bytes_written == GIB // 2
@@ -156,19 +181,54 @@ def test_bounds_follow_the_device_kind():
 
 
 def test_measured_rates_estimate_measured_cells_exactly_and_others_from_peaks():
-    rows = pd.DataFrame([
-        {"rw": "randwrite", "direction": "write", "bs": 4096, "offset": 0, "iodepth": 1,
-         "numjobs": 1, "rwmixread": pd.NA, "iops": 1000.0, "bw_bytes": 4096e3, "error": 0},
-        {"rw": "write", "direction": "write", "bs": 131072, "offset": 0, "iodepth": 8,
-         "numjobs": 1, "rwmixread": pd.NA, "iops": 800.0, "bw_bytes": 131072 * 800.0, "error": 0},
-        {"rw": "randread", "direction": "read", "bs": 4096, "offset": 0, "iodepth": 1,
-         "numjobs": 1, "rwmixread": pd.NA, "iops": 9e6, "bw_bytes": 9e9, "error": 0}])
+    rows = pd.DataFrame(
+        [
+            {
+                "rw": "randwrite",
+                "direction": "write",
+                "bs": 4096,
+                "offset": 0,
+                "iodepth": 1,
+                "numjobs": 1,
+                "rwmixread": pd.NA,
+                "iops": 1000.0,
+                "bw_bytes": 4096e3,
+                "error": 0,
+            },
+            {
+                "rw": "write",
+                "direction": "write",
+                "bs": 131072,
+                "offset": 0,
+                "iodepth": 8,
+                "numjobs": 1,
+                "rwmixread": pd.NA,
+                "iops": 800.0,
+                "bw_bytes": 131072 * 800.0,
+                "error": 0,
+            },
+            {
+                "rw": "randread",
+                "direction": "read",
+                "bs": 4096,
+                "offset": 0,
+                "iodepth": 1,
+                "numjobs": 1,
+                "rwmixread": pd.NA,
+                "iops": 9e6,
+                "bw_bytes": 9e9,
+                "error": 0,
+            },
+        ]
+    )
     rates = measured_rates(rows, "p.parquet")
-    text = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["4k", "8k", "1m"]\n'
-            'runtime = "2s"\n')
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["4k", "8k", "1m"]\n'
+        'runtime = "2s"\n'
+    )
     measured, small, large = expand_plan(plan_from(text), FACTS, rates)
-    assert measured.est_bytes_written == 2 * 4096e3          # its own measured rate
-    assert small.est_bytes_written == 2 * 1000 * 8192        # peak IOPS x bs
-    assert large.est_bytes_written == 2 * 131072 * 800       # peak bandwidth
+    assert measured.est_bytes_written == 2 * 4096e3  # its own measured rate
+    assert small.est_bytes_written == 2 * 1000 * 8192  # peak IOPS x bs
+    assert large.est_bytes_written == 2 * 131072 * 800  # peak bandwidth
     assert summarise([measured], FACTS, rates)["est_basis"]["basis"] == "measured"
     assert measured_rates(rows[rows["direction"] == "read"], "p") is None

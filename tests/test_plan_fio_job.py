@@ -11,11 +11,19 @@ import subprocess
 import time
 
 import pytest
-
 from fio_iolog import iolog_writes
+
 from nvmeprobe.errors import InputError
-from nvmeprobe.plan import (Cell, TargetFacts, expand_plan, fio_args, job_file, job_options,
-                            load_plan, parse_plan_text)
+from nvmeprobe.plan import (
+    Cell,
+    TargetFacts,
+    expand_plan,
+    fio_args,
+    job_file,
+    job_options,
+    load_plan,
+    parse_plan_text,
+)
 from nvmeprobe.targets import parse_target
 from nvmeprobe.tools import run_tool
 
@@ -48,21 +56,46 @@ def parse_job(text: str) -> configparser.ConfigParser:
 
 
 def test_job_file_and_args_say_what_the_cell_says(file_target, tmp_path):
-    cell = one_cell(matrix('offset = "4k"\niodepth = 8\nruntime = "3s"\nramp = "1500ms"\nlogs = true\n'
-                           'log_avg_msec = 250\nfio = { rate_iops = 900 }\n'))
+    cell = one_cell(
+        matrix(
+            'offset = "4k"\niodepth = 8\nruntime = "3s"\nramp = "1500ms"\nlogs = true\n'
+            "log_avg_msec = 250\nfio = { rate_iops = 900 }\n"
+        )
+    )
     prefix = tmp_path / "logs" / "cell"
     section = parse_job(job_file(cell, file_target, prefix))[cell.id]
-    expected = {"ioengine": "io_uring", "filename": file_target.path, "direct": "1", "rw": "randwrite",
-                "bs": "16384", "offset": "4096", "size": str(cell.region_bytes), "iodepth": "8",
-                "numjobs": "1", "blockalign": "16384", "norandommap": None, "randrepeat": "0",
-                "time_based": None, "runtime": "3s", "ramp_time": "1500ms",
-                "write_bw_log": str(prefix), "write_iops_log": str(prefix), "write_lat_log": str(prefix),
-                "log_avg_msec": "250", "rate_iops": "900", "group_reporting": None,
-                "random_generator": "tausworthe64"}
+    expected = {
+        "ioengine": "io_uring",
+        "filename": file_target.path,
+        "direct": "1",
+        "rw": "randwrite",
+        "bs": "16384",
+        "offset": "4096",
+        "size": str(cell.region_bytes),
+        "iodepth": "8",
+        "numjobs": "1",
+        "blockalign": "16384",
+        "norandommap": None,
+        "randrepeat": "0",
+        "time_based": None,
+        "runtime": "3s",
+        "ramp_time": "1500ms",
+        "write_bw_log": str(prefix),
+        "write_iops_log": str(prefix),
+        "write_lat_log": str(prefix),
+        "log_avg_msec": "250",
+        "rate_iops": "900",
+        "group_reporting": None,
+        "random_generator": "tausworthe64",
+    }
     assert dict(section) == expected
     assert cell.region_bytes == (GIB - 4096) // 16384 * 16384
     args = fio_args(cell, file_target, tmp_path / "out.json", prefix, None)
-    assert args[:3] == ["--output-format=json+", f"--output={tmp_path / 'out.json'}", f"--name={cell.id}"]
+    assert args[:3] == [
+        "--output-format=json+",
+        f"--output={tmp_path / 'out.json'}",
+        f"--name={cell.id}",
+    ]
     from_args = dict((a[2:].split("=", 1) + [None])[:2] for a in args[3:])
     assert from_args == expected
 
@@ -111,8 +144,11 @@ def test_fio_accepts_every_builtin_job(name, file_target, tmp_path):
     path = tmp_path / "plan.fio"
     path.write_text("".join(job_file(cell, file_target, tmp_path / "log") for cell in cells))
     run_tool("fio", ["--parse-only", str(path)], timeout=60)
-    args = [arg for cell in cells
-            for arg in fio_args(cell, file_target, tmp_path / "o.json", tmp_path / "log", None)[2:]]
+    args = [
+        arg
+        for cell in cells
+        for arg in fio_args(cell, file_target, tmp_path / "o.json", tmp_path / "log", None)[2:]
+    ]
     run_tool("fio", ["--parse-only", *args], timeout=60)
     assert not (tmp_path / "disk.img").exists()
 
@@ -124,7 +160,9 @@ def test_real_fio_puts_every_write_at_offset_plus_k_bs(tmp_path):
     with open(disk, "wb") as handle:
         handle.truncate(64 * MIB)
     target = parse_target(str(disk))
-    cell = one_cell(matrix('offset = "4k"\niodepth = 8\nruntime = "1s"\n'), TargetFacts(64 * MIB, 4096))
+    cell = one_cell(
+        matrix('offset = "4k"\niodepth = 8\nruntime = "1s"\n'), TargetFacts(64 * MIB, 4096)
+    )
     assert (cell.bs, cell.offset) == (16384, 4096)
     iolog = tmp_path / "io.log"
     args = fio_args(cell, target, tmp_path / "out.json", None, None) + [f"--write_iolog={iolog}"]
@@ -144,7 +182,11 @@ def test_real_fio_writes_exactly_size_bytes(tmp_path):
     with open(disk, "wb") as handle:
         handle.truncate(16 * MIB)
     cell = one_cell(matrix('size = "3m"\nnumjobs = 2\n', bs='"4k"'), TargetFacts(16 * MIB, 512))
-    run_tool("fio", fio_args(cell, parse_target(str(disk)), tmp_path / "out.json", None, None), timeout=120)
+    run_tool(
+        "fio",
+        fio_args(cell, parse_target(str(disk)), tmp_path / "out.json", None, None),
+        timeout=120,
+    )
     job = json.loads((tmp_path / "out.json").read_text())["jobs"][0]
     assert job["write"]["io_bytes"] == cell.size_bytes == 3 * MIB
 
@@ -161,10 +203,15 @@ def test_real_fio_over_nbd(tmp_path):
                 break
             time.sleep(0.05)
         target = parse_target(f"nbd+unix:///?socket={sock}")
-        cell = one_cell(matrix('offset = "4k"\niodepth = 4\nruntime = "1s"\n'), TargetFacts(32 * MIB, 512))
+        cell = one_cell(
+            matrix('offset = "4k"\niodepth = 4\nruntime = "1s"\n'), TargetFacts(32 * MIB, 512)
+        )
         iolog = tmp_path / "io.log"
-        run_tool("fio", fio_args(cell, target, tmp_path / "out.json", None, None)
-                 + [f"--write_iolog={iolog}"], timeout=120)
+        run_tool(
+            "fio",
+            fio_args(cell, target, tmp_path / "out.json", None, None) + [f"--write_iolog={iolog}"],
+            timeout=120,
+        )
         writes = iolog_writes(iolog)
         assert writes and all(off % 16384 == 4096 for off, _ in writes)
     finally:
@@ -183,42 +230,53 @@ def test_set_values_with_control_characters_are_refused(value):
         load_plan("smoke", [f"runtime={value}"])
 
 
-@pytest.mark.parametrize("setting", [
-    "fio.exec_prerun=touch",
-    "stage.rand4k.fio.exec_prerun=touch",
-    "stage.rand4k.fio.rate=1\\nexec_prerun=x",
-    "stage.rand4k.fio.rate=[1]",
-    "stage.rand4k.fio={exec_postrun = 'x'}",
-    "exec_prerun=touch",
-    "stage.rand4k.exec_prerun=touch",
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "fio.exec_prerun=touch",
+        "stage.rand4k.fio.exec_prerun=touch",
+        "stage.rand4k.fio.rate=1\\nexec_prerun=x",
+        "stage.rand4k.fio.rate=[1]",
+        "stage.rand4k.fio={exec_postrun = 'x'}",
+        "exec_prerun=touch",
+        "stage.rand4k.exec_prerun=touch",
+    ],
+)
 def test_set_cannot_add_fio_options(setting):
     with pytest.raises(InputError) as info:
         load_plan("smoke", [setting])
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("line", [
-    'bs = "4k\\nexec_prerun=touch /tmp/pwned"',
-    'rw = "randwrite\\nexec_prerun=x"',
-    'runtime = "2s\\nexec_prerun=x"',
-    'fio = { rate = "1\\nexec_prerun=x" }',
-    'fio = { exec_prerun = "x" }',
-    'fio = { "rate_iops\\nexec_prerun" = "1" }',
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'bs = "4k\\nexec_prerun=touch /tmp/pwned"',
+        'rw = "randwrite\\nexec_prerun=x"',
+        'runtime = "2s\\nexec_prerun=x"',
+        'fio = { rate = "1\\nexec_prerun=x" }',
+        'fio = { exec_prerun = "x" }',
+        'fio = { "rate_iops\\nexec_prerun" = "1" }',
+    ],
+)
 def test_plan_values_cannot_inject(line):
-    text = matrix().replace('rw = "randwrite"\n', "" if line.startswith("rw") else 'rw = "randwrite"\n')
+    text = matrix().replace(
+        'rw = "randwrite"\n', "" if line.startswith("rw") else 'rw = "randwrite"\n'
+    )
     text = text.replace('bs = "16k"\n', "" if line.startswith("bs") else 'bs = "16k"\n')
     with pytest.raises(InputError):
         expand_plan(parse_plan_text(text + line + "\n", "t.toml", "t"), FACTS)
 
 
-@pytest.mark.parametrize("change", [
-    {"rw": "randwrite\nexec_prerun=touch /tmp/pwned"},
-    {"extra": (("exec_prerun", "touch /tmp/pwned"),)},
-    {"extra": (("rate", "1\nexec_prerun=x"),)},
-    {"id": "x]\n[evil"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"rw": "randwrite\nexec_prerun=touch /tmp/pwned"},
+        {"extra": (("exec_prerun", "touch /tmp/pwned"),)},
+        {"extra": (("rate", "1\nexec_prerun=x"),)},
+        {"id": "x]\n[evil"},
+    ],
+)
 def test_renderer_refuses_tampered_cells(change, file_target, tmp_path):
     """A manifest edited by hand must not smuggle options past the renderer."""
     cell = dataclasses.replace(one_cell(matrix()), **change)
@@ -229,7 +287,7 @@ def test_renderer_refuses_tampered_cells(change, file_target, tmp_path):
 
 
 def test_renderer_refuses_control_characters_in_paths(file_target, tmp_path):
-    cell = one_cell(matrix('logs = true\n'))
+    cell = one_cell(matrix("logs = true\n"))
     with pytest.raises(InputError):
         fio_args(cell, file_target, tmp_path / "o\n.json", tmp_path / "l", None)
     with pytest.raises(InputError):

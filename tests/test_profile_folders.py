@@ -15,19 +15,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from test_report_support import write_synthetic
 
 import nvmeprobe.cli as cli
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import read_profile
 from nvmeprobe.profile.resolve import load_profiles, resolve_profiles
 from nvmeprobe.report.fleet import fleets
-from test_report_support import write_synthetic
 
 
 @pytest.fixture
 def cli_main(monkeypatch):
-    extra = tuple(c for c in ("report", "compare", "export", "query", "analyze", "recommend",
-                              "qualify") if c not in cli.COMMANDS)
+    extra = tuple(
+        c
+        for c in ("report", "compare", "export", "query", "analyze", "recommend", "qualify")
+        if c not in cli.COMMANDS
+    )
     monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + extra)
     return cli.main
 
@@ -37,9 +40,16 @@ def _invoke(cli_main, *args: str):
 
 
 def _drive(root: Path, serial: str, scale: float, runs: int = 1, **kwargs) -> list[Path]:
-    return [write_synthetic(root / f"SYNTH-QLC_{serial}" / f"2026-0{run + 1}-{serial}.parquet",
-                            serial=serial, scale=scale * (1 + 0.004 * run), series=False, **kwargs)
-            for run in range(runs)]
+    return [
+        write_synthetic(
+            root / f"SYNTH-QLC_{serial}" / f"2026-0{run + 1}-{serial}.parquet",
+            serial=serial,
+            scale=scale * (1 + 0.004 * run),
+            series=False,
+            **kwargs,
+        )
+        for run in range(runs)
+    ]
 
 
 @pytest.fixture
@@ -62,28 +72,55 @@ def lab(tmp_path) -> Path:
 def test_resolver_takes_any_mix_once_each(lab):
     profiles = lab / "profiles"
     tree = resolve_profiles([profiles])
-    assert sorted(p.name for p in tree) == ["2026-01-S1.parquet", "2026-01-S2.parquet",
-                                            "2026-01-S3.parquet", "2026-01-S4.parquet",
-                                            "2026-02-S1.parquet"]
-    mixed = resolve_profiles([lab / "results" / "run-1", profiles / "SYNTH-QLC_S1",
-                              profiles / "SYNTH-QLC_S2" / "2026-01-S2.parquet", lab])
-    assert [p.name for p in mixed[:3]] == ["2026-02-S1.parquet", "2026-01-S1.parquet",
-                                           "2026-01-S2.parquet"]
+    assert sorted(p.name for p in tree) == [
+        "2026-01-S1.parquet",
+        "2026-01-S2.parquet",
+        "2026-01-S3.parquet",
+        "2026-01-S4.parquet",
+        "2026-02-S1.parquet",
+    ]
+    mixed = resolve_profiles(
+        [
+            lab / "results" / "run-1",
+            profiles / "SYNTH-QLC_S1",
+            profiles / "SYNTH-QLC_S2" / "2026-01-S2.parquet",
+            lab,
+        ]
+    )
+    assert [p.name for p in mixed[:3]] == [
+        "2026-02-S1.parquet",
+        "2026-01-S1.parquet",
+        "2026-01-S2.parquet",
+    ]
     assert len(mixed) == 5  # the whole lab folder adds S3 and S4, nothing twice
     (lab / "empty").mkdir()
     with pytest.raises(InputError, match="no profiles found"):
         resolve_profiles([lab / "empty"])
 
 
-@pytest.mark.parametrize("command", [
-    ["analyze"], ["report", "--out", "REPORT"], ["export", "--format", "csv"],
-    ["recommend", "--output", "REC"], ["compare", "PROFILES"], ["query", "select 1", "--profiles"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyze"],
+        ["report", "--out", "REPORT"],
+        ["export", "--format", "csv"],
+        ["recommend", "--output", "REC"],
+        ["compare", "PROFILES"],
+        ["query", "select 1", "--profiles"],
+    ],
+)
 def test_a_folder_without_profiles_is_one_line_exit_2(cli_main, lab, command):
     empty = lab / "nothing-here"
     empty.mkdir()
     (empty / "notes.txt").write_text("no profiles")
-    args = [str(lab / "out") if a in ("REPORT", "REC") else str(lab / "profiles") if a == "PROFILES"
-            else a for a in command]
+    args = [
+        str(lab / "out")
+        if a in ("REPORT", "REC")
+        else str(lab / "profiles")
+        if a == "PROFILES"
+        else a
+        for a in command
+    ]
     result = _invoke(cli_main, *args, str(empty))
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1 and "no profiles found" in result.output
@@ -100,8 +137,15 @@ def test_report_on_a_profiles_tree_shows_the_fleet(cli_main, lab):
     assert fleet["profiles"] == 5 and outlier["drive"] == "S4" and outlier["values"] > 200
     rows = fleet["cells"] + fleet["findings"]
     assert outlier["values"] == sum(bool(row.get("outliers")) for row in rows)
-    iops = next(r for r in fleet["cells"] if r["metric"] == "iops" and r["rw"] == "randwrite"
-                and r["bs"] == 4096 and r["iodepth"] == 16 and r["offset"] == 0)
+    iops = next(
+        r
+        for r in fleet["cells"]
+        if r["metric"] == "iops"
+        and r["rw"] == "randwrite"
+        and r["bs"] == 4096
+        and r["iodepth"] == 16
+        and r["offset"] == 0
+    )
     assert iops["n"] == 4 and iops["outliers"] == ["S4"]
     assert iops["min"] == pytest.approx(iops["max"] / 2.02, rel=0.01)
     html = (out / "report.html").read_text()
@@ -122,8 +166,10 @@ def test_fleet_view_median_spread_and_no_outlier_in_a_tight_fleet(tmp_path):
 
 
 def test_analyze_a_folder_stores_findings_in_each_profile(cli_main, tmp_path):
-    paths = [*_drive(tmp_path, "S1", 1.0, runs=2, findings=False),
-             *_drive(tmp_path, "S2", 1.0, findings=False)]
+    paths = [
+        *_drive(tmp_path, "S1", 1.0, runs=2, findings=False),
+        *_drive(tmp_path, "S2", 1.0, findings=False),
+    ]
     assert all(read_profile(p).findings.empty for p in paths)
     result = _invoke(cli_main, "analyze", str(tmp_path), "--json")
     assert result.exit_code == 0, result.output
@@ -138,30 +184,63 @@ def test_analyze_a_folder_stores_findings_in_each_profile(cli_main, tmp_path):
 def test_export_of_a_tree_and_partial_exports_are_never_taken_for_profiles(cli_main, lab):
     profiles = lab / "profiles"
     csv = lab / "all.csv"
-    assert _invoke(cli_main, "export", str(profiles), "--format", "csv", "--record", "cell",
-                   "--out", str(csv)).exit_code == 0
+    assert (
+        _invoke(
+            cli_main,
+            "export",
+            str(profiles),
+            "--format",
+            "csv",
+            "--record",
+            "cell",
+            "--out",
+            str(csv),
+        ).exit_code
+        == 0
+    )
     rows = pd.read_csv(csv)
     runs = rows.groupby("serial")["run_id"].nunique().to_dict()
     assert runs == {"S1": 2, "S2": 1, "S3": 1, "S4": 1}
     assert len(rows) == sum(len(read_profile(p).cells) for p in resolve_profiles([profiles]))
     partial = profiles / "SYNTH-QLC_S2" / "cells-only.parquet"
-    assert _invoke(cli_main, "export", str(profiles / "SYNTH-QLC_S2"), "--format", "parquet",
-                   "--record", "cell", "--out", str(partial)).exit_code == 0
-    assert pd.read_parquet(partial)["iops"].tolist() == read_profile(
-        profiles / "SYNTH-QLC_S2" / "2026-01-S2.parquet").cells["iops"].tolist()
+    assert (
+        _invoke(
+            cli_main,
+            "export",
+            str(profiles / "SYNTH-QLC_S2"),
+            "--format",
+            "parquet",
+            "--record",
+            "cell",
+            "--out",
+            str(partial),
+        ).exit_code
+        == 0
+    )
+    assert (
+        pd.read_parquet(partial)["iops"].tolist()
+        == read_profile(profiles / "SYNTH-QLC_S2" / "2026-01-S2.parquet").cells["iops"].tolist()
+    )
     with pytest.raises(InputError, match="partial export .*cell rows of 1 profile"):
         read_profile(partial)
     refused = _invoke(cli_main, "analyze", str(partial))
     assert refused.exit_code == 2 and "partial export" in refused.output
     assert len(resolve_profiles([profiles])) == 5  # the folder search passes over it
     merged = lab / "merged.parquet"
-    exported = _invoke(cli_main, "export", str(profiles), "--format", "parquet",
-                       "--out", str(merged))
+    exported = _invoke(
+        cli_main, "export", str(profiles), "--format", "parquet", "--out", str(merged)
+    )
     assert exported.exit_code == 0
     with pytest.raises(InputError, match="partial export .*all rows of 5 profile"):
         read_profile(merged)
-    query = _invoke(cli_main, "query", "select count(distinct filename) n from cells", "--profiles",
-                    str(profiles), "--json")
+    query = _invoke(
+        cli_main,
+        "query",
+        "select count(distinct filename) n from cells",
+        "--profiles",
+        str(profiles),
+        "--json",
+    )
     assert query.exit_code == 0 and json.loads(query.output) == [{"n": 5}]
 
 
@@ -186,8 +265,9 @@ def test_full_export_of_one_profile_round_trips_through_every_command(cli_main, 
 
 
 def test_recommend_on_a_tree_makes_one_class_per_model(cli_main, lab):
-    result = _invoke(cli_main, "recommend", str(lab / "profiles"), "--output",
-                     str(lab / "rec.parquet"), "--json")
+    result = _invoke(
+        cli_main, "recommend", str(lab / "profiles"), "--output", str(lab / "rec.parquet"), "--json"
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {p["drive"] for p in doc["placements"]} == {"SYNTH QLC"}

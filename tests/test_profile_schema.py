@@ -28,14 +28,17 @@ def test_docs_show_the_generated_column_table(name: str) -> None:
     table = _column_table(DOCS[name].read_text())
     assert table == columns_markdown(), (
         f"{name}: the column table differs from nvmeprobe/profile/columns.py; paste the output"
-        " of: python -c 'from nvmeprobe.profile.columns import columns_markdown as m; print(m())'")
+        " of: python -c 'from nvmeprobe.profile.columns import columns_markdown as m; print(m())'"
+    )
 
 
 @pytest.mark.parametrize("name", DOCS)
 def test_docs_name_the_current_schema_version(name: str) -> None:
     text = DOCS[name].read_text()
-    assert f"| `nvmeprobe.schema_version` | `\"{SCHEMA_VERSION}\"` |" in text
-    assert f"schema, version {SCHEMA_VERSION}" in text or f"schema (version {SCHEMA_VERSION})" in text
+    assert f'| `nvmeprobe.schema_version` | `"{SCHEMA_VERSION}"` |' in text
+    assert (
+        f"schema, version {SCHEMA_VERSION}" in text or f"schema (version {SCHEMA_VERSION})" in text
+    )
     assert "`nvmeprobe.creator`" in text
 
 
@@ -52,8 +55,27 @@ def test_contract_columns_are_in_the_schema_in_order() -> None:
     names = SCHEMA.names
     assert names[0] == "record"
     assert list(CONTRACT_COLUMNS) == [
-        "run_id", "cell", "model", "serial", "target", "rw", "direction", "bs", "offset",
-        "iodepth", "numjobs", "runtime_s", "iops", "bw_bytes", "lat_mean_us", "lat_p50_us",
-        "lat_p99_us", "lat_p99_9_us", "lat_p99_99_us", "host_bytes_written",
-        "media_bytes_written", "steady"]
+        "run_id",
+        "cell",
+        "model",
+        "serial",
+        "target",
+        "rw",
+        "direction",
+        "bs",
+        "offset",
+        "iodepth",
+        "numjobs",
+        "runtime_s",
+        "iops",
+        "bw_bytes",
+        "lat_mean_us",
+        "lat_p50_us",
+        "lat_p99_us",
+        "lat_p99_9_us",
+        "lat_p99_99_us",
+        "host_bytes_written",
+        "media_bytes_written",
+        "steady",
+    ]
     assert [n for n in names if n in CONTRACT_COLUMNS] == list(CONTRACT_COLUMNS)

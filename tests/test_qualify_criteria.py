@@ -73,11 +73,17 @@ def test_a_built_in_plan_name_is_kept_as_is(tmp_path):
 MALFORMED = [
     ('[[criterion]]\nmetric = "iopz"\nmin = 1', "unknown metric key 'iopz'"),
     ('[[criterion]]\nmetric = "iu.guessed"\nmin = 1', "unknown metric key 'iu.guessed'"),
-    ('[[criterion]]\nmetric = "iops"\nwhere = { blocksize = 4096 }\nmin = 1', "unknown where column 'blocksize'"),
+    (
+        '[[criterion]]\nmetric = "iops"\nwhere = { blocksize = 4096 }\nmin = 1',
+        "unknown where column 'blocksize'",
+    ),
     ('[[criterion]]\nname = "x"\nmetric = "iops"', "no min, max or equals"),
-    ('[[criterion]]\nmin = 3', "no metric"),
+    ("[[criterion]]\nmin = 3", "no metric"),
     ('[[criterion]]\nmetric = "rw"\nequals = 1', "text column"),
-    ('[[criterion]]\nmetric = "iu.inferred_bytes"\nwhere = { bs = 4096 }\nmin = 1', "where applies to cells"),
+    (
+        '[[criterion]]\nmetric = "iu.inferred_bytes"\nwhere = { bs = 4096 }\nmin = 1',
+        "where applies to cells",
+    ),
     ('[[criterion]]\nmetric = "iops"\nagg = "p99"\nmin = 1', "agg 'p99'"),
     ('[[criterion]]\nmetric = "iu.inferred_bytes"\nagg = "mean"\nmin = 1', "agg 'mean'"),
     ('[[criterion]]\nmetric = "iops"\nmin = 10\nmax = 5', "min 10 is above max 5"),
@@ -92,10 +98,22 @@ MALFORMED = [
     ('[[criterion]]\nmetric = "iops"\nwhere = { rw = [] }\nmin = 1', "empty list"),
     ('[[criterion]]\nmetric = "iops"\nmni = 1', "unknown key 'mni'"),
     ('planx = "smoke"\n[[criterion]]\nmetric = "iops"\nmin = 1', "unknown key 'planx'"),
-    ('[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\ntolerance = -1', "must be a number >= 0"),
-    ('[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\nmetrics = ["speed"]', "unknown metric key 'speed'"),
-    ('[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\nmetrics = ["iu.agrees"]', "not numeric"),
-    ('[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\ntolerances = { lat = 0.1 }', "unknown metric key 'lat'"),
+    (
+        '[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\ntolerance = -1',
+        "must be a number >= 0",
+    ),
+    (
+        '[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\nmetrics = ["speed"]',
+        "unknown metric key 'speed'",
+    ),
+    (
+        '[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\nmetrics = ["iu.agrees"]',
+        "not numeric",
+    ),
+    (
+        '[[criterion]]\nmetric = "iops"\nmin = 1\n[regression]\ntolerances = { lat = 0.1 }',
+        "unknown metric key 'lat'",
+    ),
     ('plan = "smoke"', "nothing to judge"),
     ('[[criterion]]\nmetric = "iops"\nmin = 1\nmin = 2', "malformed TOML"),
     ('[[criterion]\nmetric = "iops"', "line 1"),
@@ -115,8 +133,10 @@ def test_malformed_criteria_are_one_line_input_errors(tmp_path, text, message):
 
 def test_the_criterion_is_named_in_the_error(tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text('[[criterion]]\nmetric = "iops"\nmin = 1\n'
-                    '[[criterion]]\nname = "latency"\nmetric = "lat_p99_us"\nwhere = { qd = 1 }\nmax = 9')
+    path.write_text(
+        '[[criterion]]\nmetric = "iops"\nmin = 1\n'
+        '[[criterion]]\nname = "latency"\nmetric = "lat_p99_us"\nwhere = { qd = 1 }\nmax = 9'
+    )
     with pytest.raises(InputError, match=r"criterion 2 \('latency'\): unknown where column 'qd'"):
         load_criteria(path)
 

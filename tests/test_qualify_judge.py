@@ -18,17 +18,32 @@ ROWS = [
     ("randread", "read", 4096, 16, 80000.0, 500.0, 0, None),
     ("write", "write", 131072, 8, 12000.0, 1200.0, 3_000_000_000, 3_100_000_000),
 ]
-FINDINGS = {"iu": {"inferred_bytes": 16384, "reported_bytes": 16384, "agrees": True,
-                   "confidence": 0.9},
-            "slc": {"detected": True, "cache_bytes": 192 << 20, "post_cache_bw": 8.0e6},
-            "waf": {"measured": None, "evidence": {"reason": "no media counters"}}}
+FINDINGS = {
+    "iu": {"inferred_bytes": 16384, "reported_bytes": 16384, "agrees": True, "confidence": 0.9},
+    "slc": {"detected": True, "cache_bytes": 192 << 20, "post_cache_bw": 8.0e6},
+    "waf": {"measured": None, "evidence": {"reason": "no media counters"}},
+}
 
 
 def cells(rows=ROWS, scale: float = 1.0, p99_scale: float = 1.0):
-    return cells_frame([{"rw": rw, "direction": d, "bs": bs, "offset": 0, "iodepth": qd, "numjobs": 1,
-                         "iops": iops * scale, "bw_bytes": iops * scale * bs, "lat_p99_us": p99 * p99_scale,
-                         "host_bytes_written": host, "media_bytes_written": media}
-                        for rw, d, bs, qd, iops, p99, host, media in rows])
+    return cells_frame(
+        [
+            {
+                "rw": rw,
+                "direction": d,
+                "bs": bs,
+                "offset": 0,
+                "iodepth": qd,
+                "numjobs": 1,
+                "iops": iops * scale,
+                "bw_bytes": iops * scale * bs,
+                "lat_p99_us": p99 * p99_scale,
+                "host_bytes_written": host,
+                "media_bytes_written": media,
+            }
+            for rw, d, bs, qd, iops, p99, host, media in rows
+        ]
+    )
 
 
 def verdict(criterion: dict, findings=FINDINGS, table=None):
@@ -37,9 +52,13 @@ def verdict(criterion: dict, findings=FINDINGS, table=None):
 
 
 def test_min_over_matching_rows():
-    ok = verdict({"metric": "iops", "where": {"rw": "randwrite", "bs": "4k", "iodepth": 16}, "min": 50000})
+    ok = verdict(
+        {"metric": "iops", "where": {"rw": "randwrite", "bs": "4k", "iodepth": 16}, "min": 50000}
+    )
     assert ok.passed and ok.value == 50000.0 and ok.cells == 1 and ok.expected == ">= 50,000"
-    low = verdict({"metric": "iops", "where": {"rw": "randwrite", "bs": "4k", "iodepth": 16}, "min": 50001})
+    low = verdict(
+        {"metric": "iops", "where": {"rw": "randwrite", "bs": "4k", "iodepth": 16}, "min": 50001}
+    )
     assert not low.passed and low.value == 50000.0 and "fails >= 50,001" in low.message
 
 
@@ -54,16 +73,24 @@ def test_without_agg_every_matching_row_must_pass_and_the_worst_is_shown():
     assert v.passed and v.value == 250.0
 
 
-@pytest.mark.parametrize("agg,value", [("mean", 29500.0), ("median", 29500.0), ("min", 9000.0),
-                                       ("max", 50000.0), ("sum", 59000.0)])
+@pytest.mark.parametrize(
+    "agg,value",
+    [("mean", 29500.0), ("median", 29500.0), ("min", 9000.0), ("max", 50000.0), ("sum", 59000.0)],
+)
 def test_explicit_aggregates(agg, value):
     v = verdict({"metric": "iops", "where": {"rw": "randwrite"}, "agg": agg, "min": 20000})
     assert v.value == pytest.approx(value) and v.passed == (value >= 20000) and v.agg == agg
 
 
 def test_a_where_list_is_any_of():
-    v = verdict({"metric": "iops", "where": {"rw": ["randread", "randwrite"], "iodepth": 16},
-                 "agg": "min", "min": 1})
+    v = verdict(
+        {
+            "metric": "iops",
+            "where": {"rw": ["randread", "randwrite"], "iodepth": 16},
+            "agg": "min",
+            "min": 1,
+        }
+    )
     assert v.value == 50000.0 and v.cells == 2
 
 
@@ -74,7 +101,9 @@ def test_no_matching_cell_fails():
 
 
 def test_unknown_values_fail_never_pass():
-    v = verdict({"metric": "media_bytes_written", "where": {"direction": "read"}, "agg": "sum", "max": 1e12})
+    v = verdict(
+        {"metric": "media_bytes_written", "where": {"direction": "read"}, "agg": "sum", "max": 1e12}
+    )
     assert not v.passed and "unknown in all 2 matching cells" in v.message
     v = verdict({"metric": "waf.measured", "max": 2.0})
     assert not v.passed and v.message == "waf.measured is unknown: no media counters"
@@ -104,14 +133,22 @@ def test_analysis_keys_and_references():
 def test_a_bool_cells_column_by_equals():
     table = cells()
     table["steady"] = [True, True, False, True, True]
-    assert verdict({"metric": "steady", "where": {"rw": "randwrite"}, "equals": True}, table=table).passed
+    assert verdict(
+        {"metric": "steady", "where": {"rw": "randwrite"}, "equals": True}, table=table
+    ).passed
     v = verdict({"metric": "steady", "equals": True}, table=table)
     assert not v.passed and v.value is False
 
 
 def test_judge_keeps_file_order():
-    criteria = parse_criteria({"criterion": [{"name": "b", "metric": "iops", "min": 1},
-                                             {"name": "a", "metric": "iu.agrees", "equals": True}]})
+    criteria = parse_criteria(
+        {
+            "criterion": [
+                {"name": "b", "metric": "iops", "min": 1},
+                {"name": "a", "metric": "iu.agrees", "equals": True},
+            ]
+        }
+    )
     assert [v.name for v in judge(criteria.criteria, cells(), FINDINGS)] == ["b", "a"]
 
 
@@ -159,19 +196,29 @@ def test_cells_are_matched_by_shape_and_missing_ones_noted():
     assert "iops randread 4 KiB QD1 read: not measured in this profile" in notes
     other = cells([("randwrite", "write", 4096, 64, 1.0, 1.0, 1, 1)])
     verdicts, _ = regressions(other, cells(), RegressionRules(metrics=("iops",)))
-    assert len(verdicts) == 1 and not verdicts[0].passed and "no cell shape in common" in verdicts[0].message
+    assert (
+        len(verdicts) == 1
+        and not verdicts[0].passed
+        and "no cell shape in common" in verdicts[0].message
+    )
 
 
 def test_analysis_keys_regress_by_direction():
     rules = RegressionRules(metrics=("slc.post_cache_bw", "iu.inferred_bytes", "waf.measured"))
-    slower = dict(FINDINGS, slc=dict(FINDINGS["slc"], post_cache_bw=6.0e6),
-                  iu=dict(FINDINGS["iu"], inferred_bytes=65536))
+    slower = dict(
+        FINDINGS,
+        slc=dict(FINDINGS["slc"], post_cache_bw=6.0e6),
+        iu=dict(FINDINGS["iu"], inferred_bytes=65536),
+    )
     verdicts, notes = regressions(cells(), cells(), rules, slower, FINDINGS)
     by_metric = {v.metric: v for v in verdicts}
-    assert not by_metric["slc.post_cache_bw"].passed and by_metric["slc.post_cache_bw"].value == 6.0e6
+    assert (
+        not by_metric["slc.post_cache_bw"].passed and by_metric["slc.post_cache_bw"].value == 6.0e6
+    )
     assert not by_metric["iu.inferred_bytes"].passed
     assert notes == ["waf.measured: unknown in the baseline"]
     unknown_now = dict(FINDINGS, slc=dict(FINDINGS["slc"], post_cache_bw=None))
-    verdicts, _ = regressions(cells(), cells(), RegressionRules(metrics=("slc.post_cache_bw",)),
-                              unknown_now, FINDINGS)
+    verdicts, _ = regressions(
+        cells(), cells(), RegressionRules(metrics=("slc.post_cache_bw",)), unknown_now, FINDINGS
+    )
     assert not verdicts[0].passed and "unknown now" in verdicts[0].message

@@ -33,17 +33,27 @@ def _recipe_blocks() -> dict[str, str]:
 
 def test_workflow_parses_and_calls_what_exists() -> None:
     workflow = yaml.safe_load(_recipe_blocks()["yaml"])
-    runs = [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    runs = [
+        step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
+    ]
     assert "sudo make deps" in runs
     assert any(run.endswith("ci/qualify-smoke.sh") for run in runs)
     makefile = (ROOT / "Makefile").read_text()
     for run in runs:
         for target in re.findall(r"\bmake ([\w-]+)", run):
-            assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"Makefile has no target {target}"
+            assert re.search(rf"^{re.escape(target)}:", makefile, re.M), (
+                f"Makefile has no target {target}"
+            )
         for variable in re.findall(r"\b([A-Z_]+)=\S", run.replace("ARTIFACTS=", "")):
-            assert re.search(rf"^{variable}\s*\?=", makefile, re.M), f"Makefile has no variable {variable}"
-    uploads = [step["with"]["path"] for job in workflow["jobs"].values() for step in job["steps"]
-               if step.get("uses", "").startswith("actions/upload-artifact")]
+            assert re.search(rf"^{variable}\s*\?=", makefile, re.M), (
+                f"Makefile has no variable {variable}"
+            )
+    uploads = [
+        step["with"]["path"]
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/upload-artifact")
+    ]
     assert uploads == ["artifacts/", "guest-out/"]
 
 
@@ -57,8 +67,14 @@ def test_script_qualifies_a_loop_device_and_keeps_its_artifacts(tmp_path: Path) 
     script.parent.mkdir()
     script.write_text(blocks["sh"])
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
-    done = subprocess.run(["bash", str(script)], cwd=tmp_path, env={**os.environ, "ARTIFACTS": "out"},
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["bash", str(script)],
+        cwd=tmp_path,
+        env={**os.environ, "ARTIFACTS": "out"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     out = tmp_path / "out"
     answers = sorted(out.glob("qualify-*.json"))
@@ -72,7 +88,13 @@ def test_script_qualifies_a_loop_device_and_keeps_its_artifacts(tmp_path: Path) 
     assert list((out / "profiles").glob("*/*.parquet"))
     assert list((out / "results").glob("*/manifest.json"))
     # the script detached its loop device and removed its image
-    images = re.findall(r"/var/tmp/nvmeprobe-ci\.\w+", subprocess.run(
-        ["losetup", "--list", "--noheadings", "--output", "BACK-FILE"],
-        capture_output=True, text=True, check=True).stdout)
+    images = re.findall(
+        r"/var/tmp/nvmeprobe-ci\.\w+",
+        subprocess.run(
+            ["losetup", "--list", "--noheadings", "--output", "BACK-FILE"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout,
+    )
     assert not images

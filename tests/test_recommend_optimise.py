@@ -15,14 +15,26 @@ MIB = 1024 * 1024
 
 def _drive(model: str, iu: int, capacity: int, price: float, rows: list[tuple], **extra):
     economics = {"price": price, "dwpd": 100.0, **extra}
-    return drive_class_from_profile(model, cells(rows), findings(iu), facts(capacity, iu), economics)
+    return drive_class_from_profile(
+        model, cells(rows), findings(iu), facts(capacity, iu), economics
+    )
 
 
 def _two_drives():
-    t = _drive("T", 4096, 4 * TB, 400, [("randwrite", 4096, 16, 40_000, 500),
-                                          ("read", MIB, 16, 2_000, 5_000)])
-    q = _drive("Q", 16384, 16 * TB, 800, [("randwrite", 4096, 16, 4_000, 1_500),
-                                            ("read", MIB, 16, 1_000, 8_000)])
+    t = _drive(
+        "T",
+        4096,
+        4 * TB,
+        400,
+        [("randwrite", 4096, 16, 40_000, 500), ("read", MIB, 16, 2_000, 5_000)],
+    )
+    q = _drive(
+        "Q",
+        16384,
+        16 * TB,
+        800,
+        [("randwrite", 4096, 16, 4_000, 1_500), ("read", MIB, 16, 1_000, 8_000)],
+    )
     return t, q
 
 
@@ -73,22 +85,34 @@ def test_two_drives_two_workloads_match_hand_computation():
     assert by_name["all-T"]["feasible"] and by_name["all-T"]["cost"] == 4400
     assert by_name["all-T"]["drives"] == {"T": 11}
     assert not by_name["all-Q"]["feasible"]
-    assert by_name["all-Q"]["unplaced"] == [{"workload": "m", "binding": "p99 latency 1.5 ms > target 1.0 ms on Q"}]
+    assert by_name["all-Q"]["unplaced"] == [
+        {"workload": "m", "binding": "p99 latency 1.5 ms > target 1.0 ms on Q"}
+    ]
     assert by_name["all-Q"]["drives"] == {"Q": 3}  # r alone: 42 / 16 -> 3 drives
 
 
 def test_unsplittable_workload_takes_one_class():
     t, q = _two_drives()
-    m, r = parse_workloads(TWO_WORKLOADS.replace('p99_latency = "10ms"', 'p99_latency = "10ms"\nsplittable = false'))
+    m, r = parse_workloads(
+        TWO_WORKLOADS.replace('p99_latency = "10ms"', 'p99_latency = "10ms"\nsplittable = false')
+    )
     result = recommend([m, r], [t, q]).to_dict()
     # r whole on Q: ceil(42/16) = 3 Q (2400) + 3 T for m (1200) = 3600 < r whole on T (11 T = 4400).
-    assert {(p["workload"], p["drive"]): p["share"] for p in result["placements"]} == {("m", "T"): 1.0, ("r", "Q"): 1.0}
+    assert {(p["workload"], p["drive"]): p["share"] for p in result["placements"]} == {
+        ("m", "T"): 1.0,
+        ("r", "Q"): 1.0,
+    }
     assert result["fleets"][0]["cost"] == 3600
 
 
 def test_endurance_binds_drive_count_and_lifetime():
-    drive = drive_class_from_profile("E", cells([("write", MIB, 32, 1_000, 20_000)]), findings(4096),
-                                     facts(TB, 4096), {"price": 100, "dwpd": 1.0})
+    drive = drive_class_from_profile(
+        "E",
+        cells([("write", MIB, 32, 1_000, 20_000)]),
+        findings(4096),
+        facts(TB, 4096),
+        {"price": 100, "dwpd": 1.0},
+    )
     (work,) = parse_workloads("""
 [[workload]]
 name = "w"
@@ -108,10 +132,20 @@ random = 0.0
 
 
 def test_burst_beyond_the_slc_cache_hand_computed():
-    slc = {"detected": True, "cache_bytes": 100 * 10**9, "in_cache_bw": 2e9, "post_cache_bw": 0.5e9,
-           "recovered_bytes": 100 * 10**9}
-    drive = drive_class_from_profile("B", cells([("write", MIB, 32, 1_000, 20_000)]),
-                                     findings(4096, slc=slc), facts(100 * TB, 4096), {"price": 100, "dwpd": 10.0})
+    slc = {
+        "detected": True,
+        "cache_bytes": 100 * 10**9,
+        "in_cache_bw": 2e9,
+        "post_cache_bw": 0.5e9,
+        "recovered_bytes": 100 * 10**9,
+    }
+    drive = drive_class_from_profile(
+        "B",
+        cells([("write", MIB, 32, 1_000, 20_000)]),
+        findings(4096, slc=slc),
+        facts(100 * TB, 4096),
+        {"price": 100, "dwpd": 10.0},
+    )
     (work,) = parse_workloads("""
 [[workload]]
 name = "ckpt"
@@ -136,8 +170,13 @@ within = "2m"
 def test_workload_that_fits_nowhere_names_the_binding_constraint():
     rows = [("randwrite", 4096, 16, 50_000, 2_100)]
     a = drive_class_from_profile("A", cells(rows), findings(4096), facts(TB, 4096), None)
-    b = drive_class_from_profile("B", cells([("randwrite", 4096, 16, 20_000, 2_600)]), findings(16384),
-                                 facts(TB, 16384), None)
+    b = drive_class_from_profile(
+        "B",
+        cells([("randwrite", 4096, 16, 20_000, 2_600)]),
+        findings(16384),
+        facts(TB, 16384),
+        None,
+    )
     (work,) = parse_workloads("""
 [[workload]]
 name = "fast"
@@ -150,15 +189,20 @@ io_sizes = { "4k" = 1.0 }
 """)
     result = recommend([work], [a, b]).to_dict()
     assert result["placements"] == []
-    assert result["unplaced"] == [{"workload": "fast",
-                                   "binding": "p99 latency 2.1 ms > target 0.5 ms on every class (lowest on A)"}]
+    assert result["unplaced"] == [
+        {
+            "workload": "fast",
+            "binding": "p99 latency 2.1 ms > target 0.5 ms on every class (lowest on A)",
+        }
+    ]
     mixed = result["fleets"][0]
     assert not mixed["feasible"] and mixed["cost"] is None
 
 
 def test_missing_direction_is_infeasible_with_reason():
-    drive = drive_class_from_profile("W", cells([("randwrite", 4096, 16, 50_000, 100)]), findings(4096),
-                                     facts(TB, 4096), None)
+    drive = drive_class_from_profile(
+        "W", cells([("randwrite", 4096, 16, 50_000, 100)]), findings(4096), facts(TB, 4096), None
+    )
     (work,) = parse_workloads("""
 [[workload]]
 name = "reader"

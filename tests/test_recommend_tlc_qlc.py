@@ -6,7 +6,7 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from test_recommend_support import K, QLC_SHAPE, qlc, tlc
+from test_recommend_support import QLC_SHAPE, K, qlc, tlc
 
 from nvmeprobe.recommend import builtin_workloads, parse_workloads, recommend, recommendation_frame
 
@@ -37,7 +37,14 @@ def test_builtin_ai_workloads_split_by_iu():
     training = next(p for p in result["placements"] if p["workload"] == "training-read")
     assert training["settings"]["pool"] == "iubig"
     for fleet in result["fleets"]:
-        assert set(fleet) >= {"name", "feasible", "cost", "capacity_bytes", "iops_per_watt", "lifetime_years"}
+        assert set(fleet) >= {
+            "name",
+            "feasible",
+            "cost",
+            "capacity_bytes",
+            "iops_per_watt",
+            "lifetime_years",
+        }
 
 
 HEAVY_SMALL_WRITES = """
@@ -76,19 +83,31 @@ def test_mixed_fleet_beats_both_single_class_fleets_at_equal_targets():
     assert placed["kv-metadata"] == {"TLC-4K": 1.0}
     # The dataset lives on QLC; the optimiser may fill the TLC drives' spare capacity with a slice of it.
     assert placed["dataset"]["QLC-16K"] > 0.9
-    kv_on_qlc = next(p for p in result["predictions"] if p["workload"] == "kv-metadata" and p["drive"] == "QLC-16K")
+    kv_on_qlc = next(
+        p
+        for p in result["predictions"]
+        if p["workload"] == "kv-metadata" and p["drive"] == "QLC-16K"
+    )
     assert kv_on_qlc["rmw_factor"] == 4.0 and kv_on_qlc["waf"] == 4.0
     advice = next(p for p in result["placements"] if p["workload"] == "kv-metadata")["advice"]
     assert any("IU-aware storage" in line and "`iu4k`" in line for line in advice)
 
 
 def test_small_writes_on_the_qlc_drive_are_told_to_batch_into_iu_writes():
-    (work,) = parse_workloads(HEAVY_SMALL_WRITES.split("[[workload]]")[1].join(["[[workload]]", ""])
-                              .replace("150000", "1000"))
+    (work,) = parse_workloads(
+        HEAVY_SMALL_WRITES.split("[[workload]]")[1]
+        .join(["[[workload]]", ""])
+        .replace("150000", "1000")
+    )
     result = recommend([work], [qlc()]).to_dict()
     (placement,) = result["placements"]
-    assert placement["advice"][0].startswith("batch kv-metadata writes into 16 KiB-aligned writes of at least 16 KiB")
-    assert "set the log-structured store's minimum write to 16 KiB, aligned to 16 KiB" in placement["advice"]
+    assert placement["advice"][0].startswith(
+        "batch kv-metadata writes into 16 KiB-aligned writes of at least 16 KiB"
+    )
+    assert (
+        "set the log-structured store's minimum write to 16 KiB, aligned to 16 KiB"
+        in placement["advice"]
+    )
     assert placement["settings"]["pool"] == "iubig"
     assert placement["settings"]["min_write_bytes"] == 16 * K
 
@@ -107,7 +126,9 @@ random = 0.0
 """)
     result = recommend([work], [qlc(shape)]).to_dict()
     reasons = result["placements"][0]["reasons"]
-    assert any(r.startswith("IO size 4 MiB above measured sizes 128 KiB: bandwidth") for r in reasons)
+    assert any(
+        r.startswith("IO size 4 MiB above measured sizes 128 KiB: bandwidth") for r in reasons
+    )
     assert any(r.startswith("queue depth 64 above measured depths 8..32") for r in reasons)
 
 

@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_run import run_cli
 from click.testing import CliRunner
 from matplotlib.figure import Figure
 from matplotlib.image import imread
+from test_report_support import write_synthetic
 
 import nvmeprobe.cli as cli
-from cli_run import run_cli
 from nvmeprobe.profile import write_profile
 from nvmeprobe.report import plots
 from nvmeprobe.report.build import build_report
-from test_report_support import write_synthetic
 
 PLOTS = ("iops-heatmap", "bandwidth-heatmap", "rmw", "cache", "latency", "queue-depth", "waf")
 IMG = re.compile(r'<img alt="[^"]*" src="data:image/png;base64,([^"]+)"')
@@ -78,8 +78,9 @@ def _figures(monkeypatch, profile, out) -> dict[str, Figure]:
 
 @pytest.mark.parametrize("flat", [True, False], ids=["flat-drive", "qlc-drive"])
 def test_no_plot_zooms_into_noise(tmp_path, monkeypatch, flat):
-    figures = _figures(monkeypatch, write_synthetic(tmp_path / "p.parquet", flat=flat),
-                       tmp_path / "out")
+    figures = _figures(
+        monkeypatch, write_synthetic(tmp_path / "p.parquet", flat=flat), tmp_path / "out"
+    )
     for key, figure in figures.items():
         for axis in figure.axes:
             if axis.images or not (axis.lines or axis.patches):
@@ -102,8 +103,16 @@ def test_no_plot_zooms_into_noise(tmp_path, monkeypatch, flat):
 @pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 def test_rmw_plot_of_a_simulated_drive_without_rmw(tmp_path, monkeypatch):
     # IU = LBA = 4 KiB: no write can be misaligned to the IU, so no read-modify-write
-    result = run_cli(tmp_path, "sim:preset=tlc-4k,lba=4k,capacity=64m", "--plan", "iu",
-                     "--set", "runtime=1s", "--set", "ramp=0s")
+    result = run_cli(
+        tmp_path,
+        "sim:preset=tlc-4k,lba=4k,capacity=64m",
+        "--plan",
+        "iu",
+        "--set",
+        "runtime=1s",
+        "--set",
+        "ramp=0s",
+    )
     assert result.exit_code == 0, result.output
     profile = Path(json.loads(result.stdout)["profile"])
     drawn = _watch(monkeypatch)
@@ -115,7 +124,9 @@ def test_rmw_plot_of_a_simulated_drive_without_rmw(tmp_path, monkeypatch):
 
 
 def test_absent_data_is_a_note_not_an_image(tmp_path):
-    profile = write_synthetic(tmp_path / "sparse.parquet", series=False, media=False, findings=False)
+    profile = write_synthetic(
+        tmp_path / "sparse.parquet", series=False, media=False, findings=False
+    )
     files = build_report([profile], tmp_path / "out")
     assert sorted(p.stem for p in files.pngs) == sorted(set(PLOTS) - {"cache", "waf"})
     html = files.html.read_text()
@@ -127,8 +138,21 @@ def test_absent_data_is_a_note_not_an_image(tmp_path):
 
 
 def test_single_cell_profile_has_notes_only(tmp_path):
-    cells = pd.DataFrame([{"cell": "one", "rw": "read", "direction": "read", "bs": 4096, "offset": 0,
-                           "iodepth": 1, "numjobs": 1, "iops": 1000.0, "bw_bytes": 4096000.0}])
+    cells = pd.DataFrame(
+        [
+            {
+                "cell": "one",
+                "rw": "read",
+                "direction": "read",
+                "bs": 4096,
+                "offset": 0,
+                "iodepth": 1,
+                "numjobs": 1,
+                "iops": 1000.0,
+                "bw_bytes": 4096000.0,
+            }
+        ]
+    )
     path = write_profile(tmp_path / "one.parquet", cells, metadata={"run_id": "one"})
     files = build_report([path], tmp_path / "out")
     assert files.pngs == []
@@ -138,7 +162,9 @@ def test_single_cell_profile_has_notes_only(tmp_path):
 
 def test_report_cli_json(tmp_path, cli_main):
     profile = write_synthetic(tmp_path / "a.parquet")
-    result = CliRunner().invoke(cli_main, ["report", str(profile), "--out", str(tmp_path / "r"), "--json"])
+    result = CliRunner().invoke(
+        cli_main, ["report", str(profile), "--out", str(tmp_path / "r"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert '"html"' in result.output and (tmp_path / "r" / "report.html").is_file()
     missing = CliRunner().invoke(cli_main, ["report", str(tmp_path / "r" / "report.html")])
@@ -146,18 +172,33 @@ def test_report_cli_json(tmp_path, cli_main):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--window-size=1280,4000"]
+_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,4000",
+]
 # Appended to a copy of the report: records what the browser decoded for each image.
-_PROBE = ("<script>addEventListener('load', () => { for (const i of document.images) {"
-          " i.setAttribute('data-decoded', i.naturalWidth + 'x' + i.naturalHeight); } });</script>")
+_PROBE = (
+    "<script>addEventListener('load', () => { for (const i of document.images) {"
+    " i.setAttribute('data-decoded', i.naturalWidth + 'x' + i.naturalHeight); } });</script>"
+)
 
 
 def _chromium(*args: str) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile_dir:
-        return subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={profile_dir}", *args],
-                              capture_output=True, text=True, timeout=120, check=True)
+        return subprocess.run(
+            [CHROMIUM, *_FLAGS, f"--user-data-dir={profile_dir}", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from cli_run import run_cli
+from PIL import Image
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
@@ -67,8 +66,12 @@ def test_every_json_under_results_is_json_and_fio_messages_are_kept_beside_it(ru
 
 def _fio_plot(folder: Path, out: Path, *args: str) -> Path:
     png = out / f"{folder.parent.parent.name}-{args[0].strip('-')}.png"
-    result = subprocess.run([str(FIO_PLOT), "-i", str(folder), "-T", "nvmeprobe run", *args,
-                             "-o", str(png)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(FIO_PLOT), "-i", str(folder), "-T", "nvmeprobe run", *args, "-o", str(png)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
     return png
 
@@ -96,15 +99,20 @@ def test_the_html_report_includes_fio_plots_own_charts_of_the_run(run, tmp_path)
 
     from nvmeprobe.cli import main
 
-    result = CliRunner().invoke(main, ["report", str(run), "--fio-plot", "--out",
-                                       str(tmp_path / "report"), "--json"])
+    result = CliRunner().invoke(
+        main, ["report", str(run), "--fio-plot", "--out", str(tmp_path / "report"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     files = json.loads(result.stdout)
     charts = sorted(Path(p).name for p in files["pngs"] if "fio-plot" in p)
     folder = run.name.split("-", 1)[1]  # the target's name prefixes each cell folder
-    assert charts == sorted([f"fio-plot-{folder}-burst-write-128k-nj1-g.png",
-                             f"fio-plot-{folder}-burst-write-128k-nj1-l.png",
-                             f"fio-plot-{folder}-rand-randread-4k-nj1-l.png"])
+    assert charts == sorted(
+        [
+            f"fio-plot-{folder}-burst-write-128k-nj1-g.png",
+            f"fio-plot-{folder}-burst-write-128k-nj1-l.png",
+            f"fio-plot-{folder}-rand-randread-4k-nj1-l.png",
+        ]
+    )
     for png in files["pngs"]:
         if "fio-plot" in png:
             _assert_png(Path(png))
@@ -112,7 +120,8 @@ def test_the_html_report_includes_fio_plots_own_charts_of_the_run(run, tmp_path)
     assert html.count("<figcaption>fio-plot: ") == 3 and "fio-plot failed" not in html
     # a profile file names no run folder: a note says what to give instead
     profile = json.loads((run / "manifest.json").read_text())["profile"]
-    result = CliRunner().invoke(main, ["report", profile, "--fio-plot", "--out",
-                                       str(tmp_path / "other"), "--json"])
+    result = CliRunner().invoke(
+        main, ["report", profile, "--fio-plot", "--out", str(tmp_path / "other"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert any("fio-plot charts a run folder" in n for n in json.loads(result.stdout)["notes"])

@@ -10,7 +10,9 @@ def test_write_only_line():
 
 
 def test_mixed_line_with_eta():
-    s = parse_status("Jobs: 2 (f=2): [m(2)][40.0%][r=1024KiB/s,w=2.5MiB/s][r=256,w=640 IOPS][eta 01h:02m:03s]")
+    s = parse_status(
+        "Jobs: 2 (f=2): [m(2)][40.0%][r=1024KiB/s,w=2.5MiB/s][r=256,w=640 IOPS][eta 01h:02m:03s]"
+    )
     assert s.read_bw == 1024 * 1024 and s.write_bw == 2.5 * 1024**2
     assert (s.read_iops, s.write_iops) == (256, 640)
     assert s.eta_s == 3723
@@ -39,8 +41,14 @@ def test_job_states_from_condensed_and_plain_run_strings():
 def test_progress_bar_text_says_what_fio_shows():
     from nvmeprobe.cli.live import live_text
 
-    assert live_text(parse_status("Jobs: 1 (f=1): [w(1)][-.-%][w=159MiB/s][w=40.7k IOPS][eta 00m:00s]")) \
+    assert (
+        live_text(
+            parse_status("Jobs: 1 (f=1): [w(1)][-.-%][w=159MiB/s][w=40.7k IOPS][eta 00m:00s]")
+        )
         == "40,700 IOPS 159 MiB/s"
-    assert live_text(parse_status("Jobs: 1 (f=1): [w(1)][83.3%][eta 00m:01s]")) == "no IO completing"
+    )
+    assert (
+        live_text(parse_status("Jobs: 1 (f=1): [w(1)][83.3%][eta 00m:01s]")) == "no IO completing"
+    )
     assert live_text(parse_status("Jobs: 1 (f=0): [/(1)][-.-%][eta 00m:03s]")) == "ramp"
     assert live_text(parse_status("Jobs: 1 (f=1)")) == ""

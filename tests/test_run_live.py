@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli, sha256_of
 from click.testing import CliRunner
 from rich.console import Console
 
-from cli_run import run_cli, sha256_of
 from nvmeprobe.cli import main
 from nvmeprobe.cli.live import live_text
 from nvmeprobe.cli.run import RunProgress
@@ -29,10 +29,30 @@ from nvmeprobe.run.procs import command_line, fio_holding, fio_pids
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
-CONTRACT = ["run_id", "cell", "model", "serial", "target", "rw", "direction", "bs", "offset",
-            "iodepth", "numjobs", "runtime_s", "iops", "bw_bytes", "lat_mean_us", "lat_p50_us",
-            "lat_p99_us", "lat_p99_9_us", "lat_p99_99_us", "host_bytes_written",
-            "media_bytes_written", "steady"]
+CONTRACT = [
+    "run_id",
+    "cell",
+    "model",
+    "serial",
+    "target",
+    "rw",
+    "direction",
+    "bs",
+    "offset",
+    "iodepth",
+    "numjobs",
+    "runtime_s",
+    "iops",
+    "bw_bytes",
+    "lat_mean_us",
+    "lat_p50_us",
+    "lat_p99_us",
+    "lat_p99_9_us",
+    "lat_p99_99_us",
+    "host_bytes_written",
+    "media_bytes_written",
+    "steady",
+]
 
 
 def test_smoke_on_loop_device_yields_a_profile(make_loop, tmp_path):
@@ -53,7 +73,9 @@ def test_smoke_on_loop_device_yields_a_profile(make_loop, tmp_path):
     assert all(v["status"] == "done" for v in manifest["state"].values())
     # bench-fio layout, so fio-plot can chart it as it is
     name = os.path.basename(device)
-    assert (Path(summary["results"]) / f"{name}-rand4k" / "randwrite" / "4k" / "randwrite-16-1.json").exists()
+    assert (
+        Path(summary["results"]) / f"{name}-rand4k" / "randwrite" / "4k" / "randwrite-16-1.json"
+    ).exists()
 
 
 def test_refusals_leave_the_device_untouched(make_loop, tmp_path):
@@ -83,8 +105,9 @@ def test_refusals_leave_the_device_untouched(make_loop, tmp_path):
 
 def test_a_mounted_filesystem_is_refused_even_when_named_in_destroy_data(make_loop, tmp_path):
     device = make_loop(64)  # no lazy init: a mounted ext4 would write its inode tables later
-    subprocess.run(["mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", device],
-                   check=True)
+    subprocess.run(
+        ["mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", device], check=True
+    )
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     subprocess.run(["mount", device, str(mnt)], check=True)
@@ -106,8 +129,18 @@ def test_destroy_data_naming_the_device_allows_the_write(make_loop, tmp_path):
     device = make_loop(128)
     subprocess.run(["mkfs.ext4", "-q", device], check=True)
     before = sha256_of(device)
-    result = run_cli(tmp_path, device, "--destroy-data", device, "--set", "runtime=1s",
-                  "--set", "stage.rand4k.rw=randwrite", "--set", "stage.rand4k.iodepth=4")
+    result = run_cli(
+        tmp_path,
+        device,
+        "--destroy-data",
+        device,
+        "--set",
+        "runtime=1s",
+        "--set",
+        "stage.rand4k.rw=randwrite",
+        "--set",
+        "stage.rand4k.iodepth=4",
+    )
     assert result.exit_code == 0, result.output
     assert sha256_of(device) != before
 
@@ -115,9 +148,21 @@ def test_destroy_data_naming_the_device_allows_the_write(make_loop, tmp_path):
 def test_a_fio_already_on_the_device_is_refused(make_loop, tmp_path):
     # e.g. the fio of a run that was killed with kill -9: it reads on until its runtime ends
     device = make_loop(64)
-    other = subprocess.Popen(["fio", "--name=other", f"--filename={device}", "--rw=randread",
-                              "--bs=4k", "--direct=1", "--time_based", "--runtime=60",
-                              "--output=/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    other = subprocess.Popen(
+        [
+            "fio",
+            "--name=other",
+            f"--filename={device}",
+            "--rw=randread",
+            "--bs=4k",
+            "--direct=1",
+            "--time_based",
+            "--runtime=60",
+            "--output=/dev/null",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not fio_holding(device) and time.monotonic() < deadline:
@@ -126,7 +171,9 @@ def test_a_fio_already_on_the_device_is_refused(make_loop, tmp_path):
         result = run_cli(tmp_path, device, "--set", "runtime=1s")
         assert result.exit_code == 3, result.output
         assert f"is running on {device}" in result.output and "Traceback" not in result.output
-        assert not (tmp_path / "results").exists() or not list((tmp_path / "results").glob("*/manifest.json"))
+        assert not (tmp_path / "results").exists() or not list(
+            (tmp_path / "results").glob("*/manifest.json")
+        )
         assert sha256_of(device) == before
         other.kill()  # its main process only: the job process reads on, orphaned
         other.wait()
@@ -152,8 +199,10 @@ def _stages_plan(tmp_path: Path, *stages: tuple[str, str, str | None, str]) -> P
     """A plan of one 4 KiB QD4 cell per stage: (name, rw, region or None for all, runtime)."""
     text = 'name = "faulty"\n'
     for name, rw, region, runtime in stages:
-        text += (f'[[stage]]\nkind = "matrix"\nname = "{name}"\nrw = "{rw}"\nbs = "4k"\n'
-                 f'iodepth = 4\nruntime = "{runtime}"\n' + (f'region = "{region}"\n' if region else ""))
+        text += (
+            f'[[stage]]\nkind = "matrix"\nname = "{name}"\nrw = "{rw}"\nbs = "4k"\n'
+            f'iodepth = 4\nruntime = "{runtime}"\n' + (f'region = "{region}"\n' if region else "")
+        )
     plan = tmp_path / "plan.toml"
     plan.write_text(text)
     return plan
@@ -167,7 +216,9 @@ def _states(tmp_path: Path) -> dict[str, dict]:
 def test_eio_mid_run_is_recorded_and_other_cells_kept(tmp_path):
     # the last LBAs of the drive fail: cells confined to the first half succeed,
     # cells over the whole drive hit the injected EIO
-    plan = _stages_plan(tmp_path, ("low", "randwrite", "50%", "1s"), ("all", "randread", None, "1s"))
+    plan = _stages_plan(
+        tmp_path, ("low", "randwrite", "50%", "1s"), ("all", "randread", None, "1s")
+    )
     target = "sim:preset=tlc-4k,capacity=256m,eio_lba=400000-524287"
     result = run_cli(tmp_path, target, "--plan", str(plan), "--on-error", "continue")
     assert result.exit_code == 1, result.output
@@ -183,7 +234,9 @@ def test_eio_mid_run_is_recorded_and_other_cells_kept(tmp_path):
 
 
 def test_run_json_names_the_cell_that_stopped_the_run(tmp_path):
-    plan = _stages_plan(tmp_path, ("all", "randread", None, "1s"), ("low", "randwrite", "50%", "1s"))
+    plan = _stages_plan(
+        tmp_path, ("all", "randread", None, "1s"), ("low", "randwrite", "50%", "1s")
+    )
     target = "sim:preset=tlc-4k,capacity=256m,eio_lba=400000-524287"
     result = run_cli(tmp_path, target, "--plan", str(plan))  # --on-error stop
     assert result.exit_code == 1, result.output
@@ -201,12 +254,30 @@ def _fio_writing_to(folder: Path) -> list[int]:
 def test_a_hung_target_stops_the_run_and_keeps_what_was_measured(tmp_path):
     # the last LBAs never answer: the first cell stays below them; the second
     # hangs with its IO in flight (a 60 s cell that would never end)
-    plan = _stages_plan(tmp_path, ("low", "randwrite", "50%", "1s"), ("all", "randwrite", None, "60s"),
-                        ("after", "randread", "50%", "1s"))
+    plan = _stages_plan(
+        tmp_path,
+        ("low", "randwrite", "50%", "1s"),
+        ("all", "randwrite", None, "60s"),
+        ("after", "randread", "50%", "1s"),
+    )
     target = "sim:preset=tlc-4k,capacity=256m,hang_lba=400000-524287"
-    command = [sys.executable, "-m", "nvmeprobe.cli", "run", target, "--plan", str(plan),
-               "--stall-timeout", "5s", "--on-error", "continue",
-               "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles")]
+    command = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        target,
+        "--plan",
+        str(plan),
+        "--stall-timeout",
+        "5s",
+        "--on-error",
+        "continue",
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(tmp_path / "profiles"),
+    ]
     try:  # without the watchdog this run would never end: the timeout keeps the suite going
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
@@ -214,8 +285,9 @@ def test_a_hung_target_stops_the_run_and_keeps_what_was_measured(tmp_path):
             os.kill(pid, signal.SIGKILL)
         pytest.fail("the run did not end on a hung target")
     assert result.returncode == 1, result.stderr
-    assert ("no IO completed for 5 s (--stall-timeout): the target stopped responding"
-            in result.stderr) and "Traceback" not in result.stderr
+    assert (
+        "no IO completed for 5 s (--stall-timeout): the target stopped responding" in result.stderr
+    ) and "Traceback" not in result.stderr
     states = _states(tmp_path)
     assert [v["status"] for v in states.values()] == ["done", "failed"]  # "after" never started
     profile = read_profile(next((tmp_path / "profiles").glob("*/*.parquet")))
@@ -231,9 +303,19 @@ def test_results_disk_full_is_one_line_and_keeps_profile(tmp_path):
         (small / "filler").write_bytes(b"x" * (200 << 10))
         target = tmp_path / "disk.img"
         target.write_bytes(b"\0" * (64 << 20))
-        result = CliRunner().invoke(main, ["run", str(target), "--set", "runtime=1s",
-                                           "--results", str(small), "--profiles",
-                                           str(tmp_path / "profiles")])
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(target),
+                "--set",
+                "runtime=1s",
+                "--results",
+                str(small),
+                "--profiles",
+                str(tmp_path / "profiles"),
+            ],
+        )
         assert result.exit_code in (1, 2), result.output
         assert "Traceback" not in result.output
         assert "No space left" in result.output or "space" in result.output
@@ -246,8 +328,19 @@ def test_interrupted_run_resumes_without_remeasuring(tmp_path, stop):
     env = dict(os.environ)
     target = tmp_path / "disk.img"
     target.write_bytes(b"\0" * (64 << 20))
-    args = [sys.executable, "-m", "nvmeprobe.cli", "run", str(target), "--set", "runtime=1s",
-            "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles")]
+    args = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        str(target),
+        "--set",
+        "runtime=1s",
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(tmp_path / "profiles"),
+    ]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     done: list[str] = []
@@ -271,9 +364,19 @@ def test_interrupted_run_resumes_without_remeasuring(tmp_path, stop):
     first = json.loads(manifests[0].read_text())
     finished = {k: v["updated"] for k, v in first["state"].items() if v["status"] == "done"}
     assert 2 <= len(finished) < 5
-    result = CliRunner().invoke(main, ["run", "--resume", run_dir.name, "--results",
-                                       str(tmp_path / "results"), "--profiles",
-                                       str(tmp_path / "profiles"), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--resume",
+            run_dir.name,
+            "--results",
+            str(tmp_path / "results"),
+            "--profiles",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     final = json.loads((run_dir / "manifest.json").read_text())
     assert all(v["status"] == "done" for v in final["state"].values())
@@ -318,8 +421,10 @@ def test_fio_killed_by_a_signal_fails_that_cell_only(tmp_path, monkeypatch):
     fake = tmp_path / "bin" / "fio"
     fake.parent.mkdir()
     real = shutil.which("fio")
-    fake.write_text(f'#!/bin/sh\ncase "$*" in *--name=000-*) {real} "$@" & sleep 0.5; kill -9 $$;;\n'
-                    f'esac\nexec {real} "$@"\n')
+    fake.write_text(
+        f'#!/bin/sh\ncase "$*" in *--name=000-*) {real} "$@" & sleep 0.5; kill -9 $$;;\n'
+        f'esac\nexec {real} "$@"\n'
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     target = tmp_path / "disk.img"
@@ -328,8 +433,11 @@ def test_fio_killed_by_a_signal_fails_that_cell_only(tmp_path, monkeypatch):
     assert stopped.exit_code == 1 and "Traceback" not in stopped.output
     assert "cell 000-" in stopped.output and "fio was killed by SIGKILL" in stopped.output
     assert "orphaned job process(es)" in stopped.output
-    left = [pid for pid in os.listdir("/proc") if pid.isdigit()
-            and str(tmp_path / "stop") in " ".join(command_line(int(pid)))]
+    left = [
+        pid
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and str(tmp_path / "stop") in " ".join(command_line(int(pid)))
+    ]
     assert left == [], "the orphaned fio jobs were not stopped"
     result = run_cli(tmp_path, str(target), "--set", "runtime=1s", "--on-error", "continue")
     assert result.exit_code == 1 and "1 cell(s) failed" in result.output, result.output
@@ -351,8 +459,9 @@ def _display(plan_text: str) -> tuple[RunProgress, list[Cell], io.StringIO]:
     return display, cells, out
 
 
-TWO_CELLS = ('[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["4k", "8k"]\n'
-             'runtime = "1s"\n')
+TWO_CELLS = (
+    '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["4k", "8k"]\nruntime = "1s"\n'
+)
 
 
 def _last_frame(out: io.StringIO) -> str:
@@ -389,12 +498,14 @@ def test_round_based_stages_set_steady_on_their_cells(tmp_path):
     # rounds until the SNIA PTS rule holds over a 2-round window (or 6 rounds); a stage
     # without rounds is not assessed: its `steady` stays null
     plan = tmp_path / "rounds.toml"
-    plan.write_text('name = "rounds"\n'
-                    '[[stage]]\nkind = "matrix"\nname = "once"\nrw = "randread"\nbs = "4k"\n'
-                    'iodepth = 4\nruntime = "1s"\n'
-                    '[[stage]]\nkind = "matrix"\nname = "ss"\nrw = "randread"\nbs = ["4k", "16k"]\n'
-                    'iodepth = 4\nruntime = "1s"\nrounds = 6\nsteady_window = 2\n'
-                    'steady_metric = "iops"\nsteady_cell = { bs = "4k" }\n')
+    plan.write_text(
+        'name = "rounds"\n'
+        '[[stage]]\nkind = "matrix"\nname = "once"\nrw = "randread"\nbs = "4k"\n'
+        'iodepth = 4\nruntime = "1s"\n'
+        '[[stage]]\nkind = "matrix"\nname = "ss"\nrw = "randread"\nbs = ["4k", "16k"]\n'
+        'iodepth = 4\nruntime = "1s"\nrounds = 6\nsteady_window = 2\n'
+        'steady_metric = "iops"\nsteady_cell = { bs = "4k" }\n'
+    )
     result = run_cli(tmp_path, "sim:preset=tlc-4k,capacity=256m", "--plan", str(plan))
     assert result.exit_code == 0, result.output
     cells = read_profile(Path(json.loads(result.stdout)["profile"])).cells
@@ -414,7 +525,9 @@ def test_several_targets_display_shows_each_cell_outcome():
     from nvmeprobe.cli.run_many import DrivesProgress
 
     cells = expand_plan(parse_plan_text(TWO_CELLS, "t.toml", "t"), TargetFacts(1 << 30, 512))
-    manifest = Manifest(run_id="RUN", target="/dev/loop9", plan={}, cells=[c.to_dict() for c in cells])
+    manifest = Manifest(
+        run_id="RUN", target="/dev/loop9", plan={}, cells=[c.to_dict() for c in cells]
+    )
     out = io.StringIO()
     with DrivesProgress(["/dev/loop9"], Console(file=out, width=80)) as display:
         task = display.progress.tasks[0]

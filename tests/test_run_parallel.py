@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -12,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli
 from click.testing import CliRunner
 
-from cli_run import run_cli
 from nvmeprobe.cli import main
 from nvmeprobe.cli.run_many import failure
 from nvmeprobe.errors import InputError, ProbeError
@@ -30,8 +29,9 @@ needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not i
 def test_three_loop_devices_at_once_one_failing(make_loop, tmp_path):
     good = [make_loop(128), make_loop(128)]
     read_only = make_loop(128, read_only=True)  # its write cells fail (EPERM), its reads do not
-    result = run_cli(tmp_path, good[0], read_only, good[1], "--set", "runtime=1s",
-                     "--on-error", "continue")
+    result = run_cli(
+        tmp_path, good[0], read_only, good[1], "--set", "runtime=1s", "--on-error", "continue"
+    )
     assert result.exit_code == 1, result.output
     assert f"1 of 3 target(s) did not succeed: {read_only}" in result.output
     assert "Traceback" not in result.output
@@ -83,8 +83,19 @@ def test_sigterm_stops_every_target_and_each_resumes(tmp_path):
     targets = [tmp_path / "a.img", tmp_path / "b.img"]
     for target in targets:
         target.write_bytes(b"\0" * (64 << 20))
-    args = [sys.executable, "-m", "nvmeprobe.cli", "run", *map(str, targets), "--set", "runtime=1s",
-            "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles")]
+    args = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        *map(str, targets),
+        "--set",
+        "runtime=1s",
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(tmp_path / "profiles"),
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -103,9 +114,21 @@ def test_sigterm_stops_every_target_and_each_resumes(tmp_path):
     finished = {run.name: _done(run) for run in runs}
     assert all(2 <= len(done) < 5 for done in finished.values()), finished
     stamps = {run.name: json.loads((run / "manifest.json").read_text())["state"] for run in runs}
-    result = CliRunner().invoke(main, ["run", "--resume", runs[0].name, "--resume", runs[1].name,
-                                       "--results", str(tmp_path / "results"), "--profiles",
-                                       str(tmp_path / "profiles"), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--resume",
+            runs[0].name,
+            "--resume",
+            runs[1].name,
+            "--results",
+            str(tmp_path / "results"),
+            "--profiles",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     for run, summary in zip(runs, json.loads(result.stdout)):
         assert summary["run_id"] == run.name and summary["cells_done"] == 5
@@ -121,11 +144,27 @@ def test_a_hung_drive_fails_alone(tmp_path):
     hung = "sim:preset=tlc-4k,capacity=256m,hang_lba=400000-524287"
     healthy = "sim:preset=tlc-4k,capacity=256m"
     plan = tmp_path / "plan.toml"
-    plan.write_text('name = "hang"\n[[stage]]\nkind = "matrix"\nname = "all"\nrw = "randwrite"\n'
-                    'bs = "4k"\niodepth = 4\nruntime = "8s"\n')
-    command = [sys.executable, "-m", "nvmeprobe.cli", "run", hung, healthy, "--plan", str(plan),
-               "--stall-timeout", "5s", "--json", "--results", str(tmp_path / "results"),
-               "--profiles", str(tmp_path / "profiles")]
+    plan.write_text(
+        'name = "hang"\n[[stage]]\nkind = "matrix"\nname = "all"\nrw = "randwrite"\n'
+        'bs = "4k"\niodepth = 4\nruntime = "8s"\n'
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        hung,
+        healthy,
+        "--plan",
+        str(plan),
+        "--stall-timeout",
+        "5s",
+        "--json",
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(tmp_path / "profiles"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert result.returncode == 1, result.stderr
     summaries = json.loads(result.stdout)

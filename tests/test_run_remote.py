@@ -17,19 +17,32 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from cli_run import run_cli, sha256_of
+from click.testing import CliRunner
+from sshd import free_port, wait_for_port
+
 from nvmeprobe.cli import main
 from nvmeprobe.errors import EXIT_SAFETY, InputError, SafetyRefusal
 from nvmeprobe.profile import read_profile
-from nvmeprobe.run.hosts import (HostSpec, RemoteHost, match_host, parse_host_spec, read_hosts_file,
-                                 remote_target, resolve_hosts)
+from nvmeprobe.run.hosts import (
+    HostSpec,
+    RemoteHost,
+    match_host,
+    parse_host_spec,
+    read_hosts_file,
+    remote_target,
+    resolve_hosts,
+)
 from nvmeprobe.run.remote_facts import parse_assumptions, probed_report
-from nvmeprobe.run.remote_fio import (ProbedFacts, facts_from_probe, log_offsets,
-                                      parse_server_version, probe_job, restore_log_names)
+from nvmeprobe.run.remote_fio import (
+    ProbedFacts,
+    facts_from_probe,
+    log_offsets,
+    parse_server_version,
+    probe_job,
+    restore_log_names,
+)
 from nvmeprobe.run.remote_safety import check_remote_writes
-from sshd import free_port, wait_for_port
 from nvmeprobe.targets import BlockTarget, FileTarget
 
 needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
@@ -42,8 +55,16 @@ def test_host_specs_parse_with_ports_targets_and_ipv6():
     v6 = parse_host_spec("[fd00::1]:8766")
     assert v6.client_arg == "ip6:fd00::1,8766" and v6.address == "[fd00::1]:8766"
     assert parse_host_spec("127.0.0.1:8765").client_arg == "127.0.0.1,8765"
-    for bad in ("", "host:0", "host:99999", "a,b", "host=relative/path", "host=/dev/x,filename=y",
-                "host=sim:tlc-4k", "host=/dev/a\nexec_prerun=x"):
+    for bad in (
+        "",
+        "host:0",
+        "host:99999",
+        "a,b",
+        "host=relative/path",
+        "host=/dev/x,filename=y",
+        "host=sim:tlc-4k",
+        "host=/dev/a\nexec_prerun=x",
+    ):
         with pytest.raises(InputError):
             parse_host_spec(bad)
 
@@ -87,24 +108,39 @@ def test_server_version_and_probe_decoding():
     assert parse_server_version(line) == "fio-3.33"
     assert parse_server_version("<vm> Starting 1 process") is None
     assert log_offsets("0, 1, 0, 4096, 0, 0\n0, 1, 0, 4096, 268427264, 0\n") == [0, 268427264]
-    doc = {"client_stats": [{"jobname": "size", "error": 0, "read": {"io_bytes": 16384}},
-                            {"jobname": "lba512", "error": 22, "read": {"io_bytes": 0}},
-                            {"jobname": "lba4096", "error": 0, "read": {"io_bytes": 4096}}]}
+    doc = {
+        "client_stats": [
+            {"jobname": "size", "error": 0, "read": {"io_bytes": 16384}},
+            {"jobname": "lba512", "error": 22, "read": {"io_bytes": 0}},
+            {"jobname": "lba4096", "error": 0, "read": {"io_bytes": 4096}},
+        ]
+    }
     assert facts_from_probe(doc, [0, 268427264], "h") == ProbedFacts(268435456, 4096)
     missing = {"client_stats": [{"jobname": "size", "error": 2, "read": {}}]}
     with pytest.raises(InputError, match="error 2"):
         facts_from_probe(missing, [], "h: /dev/nope")
     job = probe_job(remote_target("/dev/sdb"), Path("/tmp/p"))
-    assert "rw=read:-8192" in job and "log_offset=1" in job and "write" not in job.replace(
-        "write_lat_log", "")
+    assert (
+        "rw=read:-8192" in job
+        and "log_offset=1" in job
+        and "write" not in job.replace("write_lat_log", "")
+    )
 
 
 def test_reports_say_where_facts_came_from():
     host = RemoteHost(HostSpec("a"), remote_target("/dev/sdb"))
     report = probed_report(host, ProbedFacts(1 << 30, 512), {"lba": 4096}, "fio-3.33")
     assert report["facts_source"] == "assumed+fio-probe"
-    assert report["geometry"]["size_bytes"] == 1 << 30 and report["geometry"]["logical_block_size"] == 4096
-    assert probed_report(host, None, parse_assumptions(["capacity=2g", "lba=4k"]), None)["facts_source"] == "assumed"
+    assert (
+        report["geometry"]["size_bytes"] == 1 << 30
+        and report["geometry"]["logical_block_size"] == 4096
+    )
+    assert (
+        probed_report(host, None, parse_assumptions(["capacity=2g", "lba=4k"]), None)[
+            "facts_source"
+        ]
+        == "assumed"
+    )
     with pytest.raises(InputError, match="size of /dev/sdb is unknown"):
         probed_report(host, ProbedFacts(None, 512), {}, None)
     with pytest.raises(InputError):
@@ -123,9 +159,12 @@ class FioServer:
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.proc = subprocess.Popen(["fio", f"--server=ip:127.0.0.1,{self.port}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["fio", f"--server=ip:127.0.0.1,{self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         if not wait_for_port(self.port):
             self.kill()
             raise RuntimeError(f"fio --server on port {self.port} did not start")
@@ -156,19 +195,34 @@ def servers():
 def test_two_servers_give_two_profiles_in_one_run(make_loop, servers, tmp_path):
     one, two = servers(), servers()
     dev1, dev2 = make_loop(256, 4096), make_loop(256)
-    result = run_cli(tmp_path, "--host", f"127.0.0.1:{one.port}={dev1}",
-                  "--host", f"127.0.0.1:{two.port}={dev2}", "--set", "runtime=1s",
-                  "--destroy-data", dev1, "--destroy-data", f"127.0.0.1:{two.port}={dev2}")
+    result = run_cli(
+        tmp_path,
+        "--host",
+        f"127.0.0.1:{one.port}={dev1}",
+        "--host",
+        f"127.0.0.1:{two.port}={dev2}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        dev1,
+        "--destroy-data",
+        f"127.0.0.1:{two.port}={dev2}",
+    )
     assert result.exit_code == 0, result.output
     stderr = " ".join(result.stderr.split())  # as one line, however the terminal wrapped it
     assert stderr.count("plain TCP") == 1
-    assert (f"warning: 127.0.0.1:{one.port}, 127.0.0.1:{two.port}: plain TCP fio server(s): they"
-            f" run the job files of anyone who can reach them, as root") in stderr
+    assert (
+        f"warning: 127.0.0.1:{one.port}, 127.0.0.1:{two.port}: plain TCP fio server(s): they"
+        f" run the job files of anyone who can reach them, as root"
+    ) in stderr
     summary = json.loads(result.stdout)
     run_dir = Path(summary["results"])
     assert json.loads((run_dir / "hosts.json").read_text())["run_id"] == summary["run_id"]
     lbas = {}
-    for host, port, device in ((summary["hosts"][0], one.port, dev1), (summary["hosts"][1], two.port, dev2)):
+    for host, port, device in (
+        (summary["hosts"][0], one.port, dev1),
+        (summary["hosts"][1], two.port, dev2),
+    ):
         assert host["host"] == f"127.0.0.1:{port}" and host["cells_done"] == 5 and not host["error"]
         manifest = json.loads((Path(host["results"]) / "manifest.json").read_text())
         assert all(v["status"] == "done" for v in manifest["state"].values())
@@ -181,7 +235,9 @@ def test_two_servers_give_two_profiles_in_one_run(make_loop, servers, tmp_path):
         assert set(profile.cells["host"]) == {f"127.0.0.1:{port}"}
         assert set(profile.cells["target"]) == {device} and (profile.cells["iops"] > 0).all()
         name = os.path.basename(device)
-        assert (Path(host["results"]) / f"{name}-rand4k" / "randwrite" / "4k" / "randwrite-16-1.json").exists()
+        assert (
+            Path(host["results"]) / f"{name}-rand4k" / "randwrite" / "4k" / "randwrite-16-1.json"
+        ).exists()
     assert lbas == {dev1: 4096, dev2: 512}
     assert summary["hosts"][0]["profile"] != summary["hosts"][1]["profile"]
 
@@ -190,10 +246,27 @@ def test_two_servers_give_two_profiles_in_one_run(make_loop, servers, tmp_path):
 def test_a_lost_server_keeps_its_cells_and_resume_finishes_it(make_loop, servers, tmp_path):
     steady, doomed = servers(), servers()
     dev1, dev2 = make_loop(256), make_loop(256)
-    args = [sys.executable, "-m", "nvmeprobe.cli", "run", "--host", f"127.0.0.1:{steady.port}={dev1}",
-            "--host", f"127.0.0.1:{doomed.port}={dev2}", "--set", "runtime=1s",
-            "--destroy-data", dev1, "--destroy-data", dev2,
-            "--results", str(tmp_path / "results"), "--profiles", str(tmp_path / "profiles"), "--json"]
+    args = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        "--host",
+        f"127.0.0.1:{steady.port}={dev1}",
+        "--host",
+        f"127.0.0.1:{doomed.port}={dev2}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        dev1,
+        "--destroy-data",
+        dev2,
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(tmp_path / "profiles"),
+        "--json",
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     doomed_manifest = None
     deadline = time.time() + 60
@@ -213,7 +286,9 @@ def test_a_lost_server_keeps_its_cells_and_resume_finishes_it(make_loop, servers
     assert proc.returncode == 1, err.decode()
     assert f"127.0.0.1:{doomed.port}" in err.decode() and "resume with" in err.decode()
     run_dir = doomed_manifest.parent.parent
-    steady_manifest = json.loads((run_dir / f"127.0.0.1-{steady.port}" / "manifest.json").read_text())
+    steady_manifest = json.loads(
+        (run_dir / f"127.0.0.1-{steady.port}" / "manifest.json").read_text()
+    )
     assert len(steady_manifest["state"]) == 5
     assert all(v["status"] == "done" for v in steady_manifest["state"].values())
     assert len(read_profile(Path(steady_manifest["profile"])).cells["cell"].unique()) == 5
@@ -224,9 +299,21 @@ def test_a_lost_server_keeps_its_cells_and_resume_finishes_it(make_loop, servers
     # the server comes back: resume runs only what the lost host left
     steady_stamps = {k: v["updated"] for k, v in steady_manifest["state"].items()}
     servers(doomed.port)
-    result = CliRunner().invoke(main, ["run", "--resume", run_dir.name, "--destroy-data", dev2,
-                                       "--results", str(tmp_path / "results"), "--profiles",
-                                       str(tmp_path / "profiles"), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--resume",
+            run_dir.name,
+            "--destroy-data",
+            dev2,
+            "--results",
+            str(tmp_path / "results"),
+            "--profiles",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     final = json.loads(doomed_manifest.read_text())
     assert all(v["status"] == "done" for v in final["state"].values()) and len(final["state"]) == 5
@@ -245,8 +332,18 @@ def test_preflight_reports_a_missing_server_before_anything_runs(make_loop, serv
     dev = make_loop(64)
     before = sha256_of(dev)
     dead = free_port()
-    result = run_cli(tmp_path, dev, "--host", f"127.0.0.1:{live.port}", "--host", f"127.0.0.1:{dead}",
-                  "--set", "runtime=1s", "--destroy-data", dev)
+    result = run_cli(
+        tmp_path,
+        dev,
+        "--host",
+        f"127.0.0.1:{live.port}",
+        "--host",
+        f"127.0.0.1:{dead}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        dev,
+    )
     assert result.exit_code == 2, result.output
     assert f"127.0.0.1:{dead}: cannot connect to fio --server" in result.output
     assert f"127.0.0.1:{live.port}:" not in result.output and "Traceback" not in result.output
@@ -270,20 +367,40 @@ def test_capture_facts_are_used_and_checked(make_loop, servers, tmp_path):
     dev, other = make_loop(64), make_loop(128)
     capture = tmp_path / "cap"
     assert CliRunner().invoke(main, ["inspect", other, "--capture", str(capture)]).exit_code == 0
-    result = run_cli(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--facts",
-                  f"127.0.0.1={capture}", "--set", "runtime=1s", "--destroy-data", dev)
+    result = run_cli(
+        tmp_path,
+        "--host",
+        f"127.0.0.1:{live.port}={dev}",
+        "--facts",
+        f"127.0.0.1={capture}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        dev,
+    )
     assert result.exit_code == 2 and "wrong capture" in result.output
     good = tmp_path / "good"
     assert CliRunner().invoke(main, ["inspect", dev, "--capture", str(good)]).exit_code == 0
     plan = tmp_path / "read.toml"
-    plan.write_text('name = "r"\n[[stage]]\nkind = "matrix"\nname = "rr"\nrw = "randread"\n'
-                    'bs = "4k"\niodepth = 4\nruntime = "1s"\n')
-    result = run_cli(tmp_path, "--host", f"127.0.0.1:{live.port}={dev}", "--facts",
-                  f"127.0.0.1:{live.port}={good}", "--plan", str(plan))
+    plan.write_text(
+        'name = "r"\n[[stage]]\nkind = "matrix"\nname = "rr"\nrw = "randread"\n'
+        'bs = "4k"\niodepth = 4\nruntime = "1s"\n'
+    )
+    result = run_cli(
+        tmp_path,
+        "--host",
+        f"127.0.0.1:{live.port}={dev}",
+        "--facts",
+        f"127.0.0.1:{live.port}={good}",
+        "--plan",
+        str(plan),
+    )
     assert result.exit_code == 0, result.output
     host = json.loads(result.stdout)["hosts"][0]
     assert host["facts_source"] == "capture"
-    decoded = json.loads(CliRunner().invoke(main, ["inspect", "--from", str(good), "--json"]).stdout)
+    decoded = json.loads(
+        CliRunner().invoke(main, ["inspect", "--from", str(good), "--json"]).stdout
+    )
     manifest = json.loads((Path(host["results"]) / "manifest.json").read_text())
     assert manifest["facts"]["geometry"] == decoded["geometry"]
     assert manifest["facts"]["kind"] == decoded["kind"] == "loop"

@@ -42,7 +42,9 @@ def test_other_targets_names_are_not_wrong_names():
     with pytest.raises(SafetyRefusal, match="in use"):  # naming another target names not this one
         check_write_allowed(DISK, check, ["/dev/nvme1n1"], elsewhere={"/dev/nvme1n1"})
     with pytest.raises(SafetyRefusal, match="does not name"):
-        check_write_allowed(DISK, check, ["/dev/nvme2n1", "/dev/nvme0n1"], elsewhere={"/dev/nvme1n1"})
+        check_write_allowed(
+            DISK, check, ["/dev/nvme2n1", "/dev/nvme0n1"], elsewhere={"/dev/nvme1n1"}
+        )
 
 
 def test_wrong_destroy_data_refused_even_for_blank_device():

@@ -19,21 +19,22 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from cli_run import run_cli, sha256_of
+from click.testing import CliRunner
+from sshd import Listener, Sshd, alive, children_of, command_line, descendants, free_port, listeners
+
 from nvmeprobe.cli import main
+from nvmeprobe.discover.blockdev import read_block_device
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import read_profile
 from nvmeprobe.run.hosts import HostSpec, parse_host_spec, read_hosts_file, resolve_hosts
 from nvmeprobe.run.ssh import CONFIG_ENV, destination, ssh_error
 from nvmeprobe.run.ssh_facts import build_sysfs, parse_records
-from nvmeprobe.discover.blockdev import read_block_device
-from sshd import (Listener, Sshd, alive, children_of, command_line, descendants, free_port,
-                  listeners)
 
-needs_sshd = pytest.mark.skipif(not Path("/usr/sbin/sshd").exists() or shutil.which("fio") is None,
-                                reason="needs openssh-server and fio (make test installs them)")
+needs_sshd = pytest.mark.skipif(
+    not Path("/usr/sbin/sshd").exists() or shutil.which("fio") is None,
+    reason="needs openssh-server and fio (make test installs them)",
+)
 
 
 # -- pure parts ------------------------------------------------------------------------
@@ -44,37 +45,50 @@ def test_ssh_host_specs_parse_and_name_their_folders():
     assert parse_host_spec("ssh://node5").port == 22 and parse_host_spec("node5").port == 8765
     assert parse_host_spec("ssh://[fd00::1]:22").address == "ssh://[fd00::1]:22"
     assert destination(spec) == ["-p", "2222", "-l", "root", "node5"]
-    for bad in ("ssh://", "ssh://-oProxyCommand=x", "root@node5", "ssh://a b", "ssh://h:70000",
-                "ssh://h=rel/path", "ssh://$(x)@h"):
+    for bad in (
+        "ssh://",
+        "ssh://-oProxyCommand=x",
+        "root@node5",
+        "ssh://a b",
+        "ssh://h:70000",
+        "ssh://h=rel/path",
+        "ssh://$(x)@h",
+    ):
         with pytest.raises(InputError):
             parse_host_spec(bad)
     lines = "# lab\nssh://root@node5=/dev/nvme0n1\nnode6:9000  # plain TCP\n"
     assert [h.address for h in read_hosts_file(lines, "hosts.txt")] == [
-        "ssh://root@node5:22", "node6:9000"]
+        "ssh://root@node5:22",
+        "node6:9000",
+    ]
     # the same machine over TCP and over SSH, or with two logins, are different hosts
-    hosts = resolve_hosts([parse_host_spec("h:22"), parse_host_spec("ssh://h"),
-                           parse_host_spec("ssh://u@h")], "/dev/x")
+    hosts = resolve_hosts(
+        [parse_host_spec("h:22"), parse_host_spec("ssh://h"), parse_host_spec("ssh://u@h")],
+        "/dev/x",
+    )
     assert len({h.spec.label for h in hosts}) == 3
 
 
 def test_ssh_errors_become_one_line_each():
     spec = parse_host_spec("ssh://127.0.0.1:2222")
-    cases = {"ssh: connect to host 127.0.0.1 port 2222: Connection refused\r\n":
-             "connection refused",
-             "root@127.0.0.1: Permission denied (publickey).\r\n": "login refused",
-             "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict"
-             " checking.\r\nHost key verification failed.\r\n": "not in known_hosts",
-             "ssh: Could not resolve hostname nowhere: Name or service not known\r\n":
-                 "SSH failed: ssh: Could not resolve"}
+    cases = {
+        "ssh: connect to host 127.0.0.1 port 2222: Connection refused\r\n": "connection refused",
+        "root@127.0.0.1: Permission denied (publickey).\r\n": "login refused",
+        "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict"
+        " checking.\r\nHost key verification failed.\r\n": "not in known_hosts",
+        "ssh: Could not resolve hostname nowhere: Name or service not known\r\n": "SSH failed: ssh: Could not resolve",
+    }
     for stderr, expected in cases.items():
         message = ssh_error(spec, stderr)
         assert expected in message and "\n" not in message and message.startswith(spec.address)
 
 
 def test_sysfs_records_rebuild_what_read_block_device_reads(tmp_path):
-    data = (b"F size\x00524288\n\x00F queue/logical_block_size\x004096\n\x00"
-            b"F device/model\x00Lab SSD\n\x00P nvme0n1p1\x00\x00H dm-0\x00\x00"
-            b"L nvme0\x00\x00F ../../etc/passwd\x00x\x00")
+    data = (
+        b"F size\x00524288\n\x00F queue/logical_block_size\x004096\n\x00"
+        b"F device/model\x00Lab SSD\n\x00P nvme0n1p1\x00\x00H dm-0\x00\x00"
+        b"L nvme0\x00\x00F ../../etc/passwd\x00x\x00"
+    )
     records = parse_records(data)
     assert ("F", "../../etc/passwd", b"x") not in records
     build_sysfs(records, "nvme0n1", tmp_path)
@@ -146,10 +160,23 @@ def _assert_only_loopback(watch: Watch, server: Sshd) -> None:
 def test_run_over_ssh_leaves_nothing_listening_or_running(make_loop, sshd, tmp_path):
     server = sshd()
     device = make_loop(256, 4096)
-    args = [sys.executable, "-m", "nvmeprobe.cli", "run", "--host",
-            f"ssh://127.0.0.1:{server.port}={device}", "--set", "runtime=1s",
-            "--destroy-data", device, "--results", str(tmp_path / "results"),
-            "--profiles", str(tmp_path / "profiles"), "--json"]
+    args = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        "--host",
+        f"ssh://127.0.0.1:{server.port}={device}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        device,
+        "--results",
+        str(tmp_path / "results"),
+        "--profiles",
+        str(tmp_path / "profiles"),
+        "--json",
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watch = Watch(server, proc.pid)
     out, err = proc.communicate(timeout=300)
@@ -176,16 +203,20 @@ def test_run_over_ssh_leaves_nothing_listening_or_running(make_loop, sshd, tmp_p
     served = [item for item in watch.seen if item.pid in watch.fio_servers]
     assert served and {(item.kind, item.address) for item in served} == {("unix", remote_socket)}
     _assert_only_loopback(watch, server)
-    local_sockets = [item.address for item in watch.seen
-                     if item.kind == "unix" and item.pid not in watch.fio_servers and item.address]
+    local_sockets = [
+        item.address
+        for item in watch.seen
+        if item.kind == "unix" and item.pid not in watch.fio_servers and item.address
+    ]
     assert any(path.endswith("/fio.sock") for path in local_sockets), local_sockets
     # afterwards: the server, its folders on both sides and every SSH session are gone
     assert _wait_gone(list(watch.fio_servers)) == []
     assert not Path(remote_socket).parent.exists()
     assert all(not Path(path).parent.exists() for path in local_sockets)
     assert _wait_gone(server.sessions()) == []
-    assert listeners([server.proc.pid]) == [Listener(server.proc.pid, "tcp", "127.0.0.1",
-                                                     server.port)]
+    assert listeners([server.proc.pid]) == [
+        Listener(server.proc.pid, "tcp", "127.0.0.1", server.port)
+    ]
 
 
 @needs_sshd
@@ -193,18 +224,34 @@ def test_qualify_over_ssh(make_loop, sshd, tmp_path):
     server = sshd()
     device = make_loop(256)
     criteria = tmp_path / "ok.toml"
-    criteria.write_text('set = ["runtime=1s"]\n[[criterion]]\nname = "randread IOPS"\n'
-                        'metric = "iops"\nwhere = { rw = "randread" }\nmin = 100\n')
-    result = CliRunner().invoke(main, [
-        "qualify", "--host", f"ssh://root@127.0.0.1:{server.port}={device}", "--criteria",
-        str(criteria), "--destroy-data", device, "--results", str(tmp_path / "results"),
-        "--profiles", str(tmp_path / "profiles"), "--json"])
+    criteria.write_text(
+        'set = ["runtime=1s"]\n[[criterion]]\nname = "randread IOPS"\n'
+        'metric = "iops"\nwhere = { rw = "randread" }\nmin = 100\n'
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "qualify",
+            "--host",
+            f"ssh://root@127.0.0.1:{server.port}={device}",
+            "--criteria",
+            str(criteria),
+            "--destroy-data",
+            device,
+            "--results",
+            str(tmp_path / "results"),
+            "--profiles",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["passed"] and doc["target"] == device and doc["plan"] == "smoke"
     assert doc["run"]["cells_done"] == 5 and doc["run"]["profile"] == doc["profile"]
     assert set(read_profile(Path(doc["profile"])).cells["host"]) == {
-        f"ssh://root@127.0.0.1:{server.port}"}
+        f"ssh://root@127.0.0.1:{server.port}"
+    }
     assert _wait_gone(server.sessions()) == []
 
 
@@ -240,8 +287,9 @@ FAILURES = {
 
 @needs_sshd
 @pytest.mark.parametrize("case", list(FAILURES))
-def test_ssh_failures_exit_2_in_one_line_and_leave_nothing(case, make_loop, sshd, tmp_path,
-                                                           monkeypatch):
+def test_ssh_failures_exit_2_in_one_line_and_leave_nothing(
+    case, make_loop, sshd, tmp_path, monkeypatch
+):
     paths = {"fio missing": "/nonexistent", "another fio": _old_fio_path(tmp_path / "old")}
     server = sshd(paths.get(case), forwarding=case != "forwarding refused")
     port = free_port() if case == "refused" else server.port
@@ -252,18 +300,31 @@ def test_ssh_failures_exit_2_in_one_line_and_leave_nothing(case, make_loop, sshd
     device = make_loop(64)
     before = sha256_of(device)
     ours = set(os.listdir("/tmp"))
-    result = run_cli(tmp_path, "--host", f"ssh://127.0.0.1:{port}={device}", "--set",
-                     "runtime=1s", "--destroy-data", device)
+    result = run_cli(
+        tmp_path,
+        "--host",
+        f"ssh://127.0.0.1:{port}={device}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        device,
+    )
     assert result.exit_code == 2, result.output
-    said = [line.strip() for line in result.stderr.splitlines()
-            if line.strip().startswith(f"ssh://127.0.0.1:{port}: ")]
+    said = [
+        line.strip()
+        for line in result.stderr.splitlines()
+        if line.strip().startswith(f"ssh://127.0.0.1:{port}: ")
+    ]
     assert len(said) == 1 and FAILURES[case] in said[0], result.stderr
     print(said[0])
     assert "Traceback" not in result.output
     assert not (tmp_path / "results").exists() and sha256_of(device) == before
     assert _wait_gone(server.sessions()) == []
-    left = {name for name in set(os.listdir("/tmp")) - ours
-            if name.startswith(("nvmeprobe-ssh-", "nvmeprobe-fio."))}
+    left = {
+        name
+        for name in set(os.listdir("/tmp")) - ours
+        if name.startswith(("nvmeprobe-ssh-", "nvmeprobe-fio."))
+    }
     assert not left
 
 
@@ -274,10 +335,19 @@ def test_two_servers_on_one_host_share_no_port_or_socket(make_loop, sshd, tmp_pa
     server = sshd()
     one, two = make_loop(64), make_loop(64)
     plan = tmp_path / "read.toml"
-    plan.write_text('name = "r"\n[[stage]]\nkind = "matrix"\nname = "rr"\nrw = "randread"\n'
-                    'bs = "4k"\niodepth = 4\nruntime = "1s"\n')
-    result = run_cli(tmp_path, "--host", f"ssh://127.0.0.1:{server.port}={one}",
-                     "--host", f"ssh://root@127.0.0.1:{server.port}={two}", "--plan", str(plan))
+    plan.write_text(
+        'name = "r"\n[[stage]]\nkind = "matrix"\nname = "rr"\nrw = "randread"\n'
+        'bs = "4k"\niodepth = 4\nruntime = "1s"\n'
+    )
+    result = run_cli(
+        tmp_path,
+        "--host",
+        f"ssh://127.0.0.1:{server.port}={one}",
+        "--host",
+        f"ssh://root@127.0.0.1:{server.port}={two}",
+        "--plan",
+        str(plan),
+    )
     assert result.exit_code == 0, result.output
     hosts = json.loads(result.stdout)["hosts"]
     assert [h["cells_done"] for h in hosts] == [1, 1]
@@ -289,9 +359,23 @@ def _start_and_wait_for_cells(server: Sshd, device: str, tmp_path: Path, done: i
     """Start `run --host ssh://...` in a process; return it, its Watch and its host's manifest
     path once `done` cells are done."""
     results = tmp_path / "results"
-    args = [sys.executable, "-m", "nvmeprobe.cli", "run", "--host",
-            f"ssh://127.0.0.1:{server.port}={device}", "--set", "runtime=1s", "--destroy-data",
-            device, "--results", str(results), "--profiles", str(tmp_path / "profiles"), "--json"]
+    args = [
+        sys.executable,
+        "-m",
+        "nvmeprobe.cli",
+        "run",
+        "--host",
+        f"ssh://127.0.0.1:{server.port}={device}",
+        "--set",
+        "runtime=1s",
+        "--destroy-data",
+        device,
+        "--results",
+        str(results),
+        "--profiles",
+        str(tmp_path / "profiles"),
+        "--json",
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watch = Watch(server, proc.pid)
     deadline = time.time() + 120
@@ -311,8 +395,7 @@ def _start_and_wait_for_cells(server: Sshd, device: str, tmp_path: Path, done: i
 
 @needs_sshd
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_an_interrupted_run_stops_the_server_and_the_connection(signum, make_loop, sshd,
-                                                               tmp_path):
+def test_an_interrupted_run_stops_the_server_and_the_connection(signum, make_loop, sshd, tmp_path):
     server = sshd()
     device = make_loop(256)
     proc, watch, manifest_path = _start_and_wait_for_cells(server, device, tmp_path, 1)
@@ -339,8 +422,7 @@ def _kill_connections(server: Sshd) -> None:
 
 
 @needs_sshd
-def test_a_dropped_connection_keeps_finished_cells_and_resume_finishes(make_loop, sshd,
-                                                                       tmp_path):
+def test_a_dropped_connection_keeps_finished_cells_and_resume_finishes(make_loop, sshd, tmp_path):
     server = sshd()
     device = make_loop(256)
     proc, watch, manifest_path = _start_and_wait_for_cells(server, device, tmp_path, 2)
@@ -361,9 +443,21 @@ def test_a_dropped_connection_keeps_finished_cells_and_resume_finishes(make_loop
     assert _wait_gone(server.sessions()) == []
     _assert_only_loopback(watch, server)
     # the host is back: resume runs only what is left, over a new connection
-    result = CliRunner().invoke(main, ["run", "--resume", manifest_path.parent.parent.name,
-                                       "--destroy-data", device, "--results", str(results),
-                                       "--profiles", str(tmp_path / "profiles"), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--resume",
+            manifest_path.parent.parent.name,
+            "--destroy-data",
+            device,
+            "--results",
+            str(results),
+            "--profiles",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     final = json.loads(manifest_path.read_text())
     assert all(v["status"] == "done" for v in final["state"].values()) and len(final["state"]) == 5

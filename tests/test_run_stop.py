@@ -44,8 +44,16 @@ def test_a_dropped_interrupt_is_raised_at_the_next_check():
 def test_a_stop_signal_while_fio_starts_stops_that_fio(tmp_path: Path):
     target = tmp_path / "disk.img"
     target.write_bytes(b"\0" * (16 << 20))
-    args = ["--name=c", f"--filename={target}", "--rw=randread", "--bs=4k", "--time_based",
-            "--runtime=60", "--output-format=json", f"--output={tmp_path / 'out.json'}"]
+    args = [
+        "--name=c",
+        f"--filename={target}",
+        "--rw=randread",
+        "--bs=4k",
+        "--time_based",
+        "--runtime=60",
+        "--output-format=json",
+        f"--output={tmp_path / 'out.json'}",
+    ]
     with stop_signals_as_interrupt():
         _ARMED.append(True)
         with pytest.raises(KeyboardInterrupt):

@@ -10,13 +10,29 @@ import pytest
 from nvmeprobe.analyze.slc import DropWatcher
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.fio_progress import ProgressTail, dump_progress, split_documents
-from nvmeprobe.run.sustained import (DumpFeed, LeaderDrop, StopRule, max_write_note,
-                                     prepare_follower, rate_limit)
+from nvmeprobe.run.sustained import (
+    DumpFeed,
+    LeaderDrop,
+    StopRule,
+    max_write_note,
+    prepare_follower,
+    rate_limit,
+)
 
 MIB = 1 << 20
-CELL = Cell(id="002-again-write-128k-qd8-nj1", stage="again", kind="sustained", rw="write",
-            bs=128 * 1024, iodepth=8, numjobs=1, size_bytes=800 * MIB, writes=True,
-            stop_on_drop=True, follows="burst1")
+CELL = Cell(
+    id="002-again-write-128k-qd8-nj1",
+    stage="again",
+    kind="sustained",
+    rw="write",
+    bs=128 * 1024,
+    iodepth=8,
+    numjobs=1,
+    size_bytes=800 * MIB,
+    writes=True,
+    stop_on_drop=True,
+    follows="burst1",
+)
 
 
 def test_follower_runs_only_after_a_drop_and_writes_at_most_the_leader():
@@ -46,21 +62,27 @@ def _stop_point(cache: float, in_bw: float, post_bw: float, dt: float = 0.05) ->
     return written
 
 
-@pytest.mark.parametrize("cache, in_bw, post_bw", [
-    (16 * MIB, 64 * MIB, 12 * MIB),     # 0.25 s at full speed: 1 s of post-cache writing bounds it
-    (2000 * MIB, 100 * MIB, 20 * MIB),  # 20 s: 25% of the cache bounds it
-])
+@pytest.mark.parametrize(
+    "cache, in_bw, post_bw",
+    [
+        (16 * MIB, 64 * MIB, 12 * MIB),  # 0.25 s at full speed: 1 s of post-cache writing bounds it
+        (2000 * MIB, 100 * MIB, 20 * MIB),  # 20 s: 25% of the cache bounds it
+    ],
+)
 def test_a_burst_stops_by_the_cache_plus_its_margin(cache, in_bw, post_bw):
     stopped = _stop_point(cache, in_bw, post_bw)
     assert cache < stopped <= cache + max(0.25 * cache, post_bw) + 1  # + 1: float rounding
 
 
 def test_status_dumps_split_and_read():
-    dump = ('{\n  "fio version" : "fio-3.33",\n  "jobs" : [\n    {\n      "job_runtime" : 250,\n'
-            '      "write" : {\n        "io_bytes" : 1048576,\n        "bw" : 1\n      }\n'
-            '    }\n  ]\n}\n')
-    docs, messages, rest = split_documents(dump + "fio: terminating on signal 2\n" + dump
-                                           + dump[:40])
+    dump = (
+        '{\n  "fio version" : "fio-3.33",\n  "jobs" : [\n    {\n      "job_runtime" : 250,\n'
+        '      "write" : {\n        "io_bytes" : 1048576,\n        "bw" : 1\n      }\n'
+        "    }\n  ]\n}\n"
+    )
+    docs, messages, rest = split_documents(
+        dump + "fio: terminating on signal 2\n" + dump + dump[:40]
+    )
     assert len(docs) == 2 and messages[1].strip() == "fio: terminating on signal 2"
     assert rest == dump[:40]
     assert dump_progress(docs[0]) == (0.25, 1048576.0)

@@ -15,16 +15,18 @@ import statistics
 from pathlib import Path
 
 import pytest
-
 from fio_iolog import iolog_writes
+
 from nvmeprobe.sim import running_sim
 from nvmeprobe.sim.fio import BwLog, FioRun, mean_rate, run_fio_nbd, sequential_write, step_down
 from nvmeprobe.sim.model import iu_span, write_unit_time
 from nvmeprobe.sim.params import DriveParams
 from nvmeprobe.sim.presets import IDEALISED, PRESETS
 
-pytestmark = [pytest.mark.live,
-              pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")]
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed"),
+]
 
 KIB, MIB = 1024, 1024**2
 SEED = int(os.environ.get("NVMEPROBE_TEST_SEED") or random.SystemRandom().randrange(10**6))
@@ -48,16 +50,31 @@ def _rmw_pair(sim, workdir: Path, target_s: float) -> dict:
     count = max(4 * qd, round(target_s * params.units / aligned_cost))
     bw = {}
     for label, offset in (("aligned", 0), ("misaligned", iu // 4)):
-        run = _fio(sim, workdir, label, rw="randwrite", bs=iu, offset=offset, size="64m",
-                   io_size=count * iu, iodepth=qd, randseed=SEED)
+        run = _fio(
+            sim,
+            workdir,
+            label,
+            rw="randwrite",
+            bs=iu,
+            offset=offset,
+            size="64m",
+            io_size=count * iu,
+            iodepth=qd,
+            randseed=SEED,
+        )
         assert run.returncode == 0 and run.job["error"] == 0, run.stderr
         bw[label] = run.job["write"]["bw_bytes"]
     if in_cache:
         stats = sim.stats()
-        assert stats["slc_bytes_written"] == stats["media_bytes_written"], "writes left the SLC cache"
-    return {"measured": bw["aligned"] / bw["misaligned"],
-            "modelled": write_unit_time(params, iu // 4, iu, in_cache) / aligned_cost,
-            "aligned_bw": bw["aligned"], "count": count}
+        assert stats["slc_bytes_written"] == stats["media_bytes_written"], (
+            "writes left the SLC cache"
+        )
+    return {
+        "measured": bw["aligned"] / bw["misaligned"],
+        "modelled": write_unit_time(params, iu // 4, iu, in_cache) / aligned_cost,
+        "aligned_bw": bw["aligned"],
+        "count": count,
+    }
 
 
 @pytest.mark.parametrize("preset", IDEALISED)  # the others share these IUs and costs
@@ -101,9 +118,19 @@ def test_a_drive_without_cache_writes_at_one_rate(tmp_path):
 def test_media_bytes_equal_iu_rounded_host_writes_exactly(preset, tmp_path):
     with running_sim(preset, tmp_path) as sim:
         p = sim.params
-        run = _fio(sim, tmp_path, "mixed", rw="randwrite", bsrange=f"{p.lba}-{2 * p.iu}",
-                   blockalign=p.lba, size="32m", number_ios=150, iodepth=8, randseed=SEED,
-                   write_iolog=tmp_path / "io.log")
+        run = _fio(
+            sim,
+            tmp_path,
+            "mixed",
+            rw="randwrite",
+            bsrange=f"{p.lba}-{2 * p.iu}",
+            blockalign=p.lba,
+            size="32m",
+            number_ios=150,
+            iodepth=8,
+            randseed=SEED,
+            write_iolog=tmp_path / "io.log",
+        )
         stats = sim.stats()
     assert run.returncode == 0, run.stderr
     writes = iolog_writes(tmp_path / "io.log")
@@ -119,17 +146,63 @@ def test_media_bytes_equal_iu_rounded_host_writes_exactly(preset, tmp_path):
 def test_data_reads_back_intact(preset, tmp_path):
     with running_sim(preset, tmp_path) as sim:
         p = sim.params
-        zeros = _fio(sim, tmp_path, "zeros", rw="read", bs=p.iu, size="1m", offset="8m",
-                     verify="pattern", verify_pattern="0")
-        wrong = _fio(sim, tmp_path, "wrong", rw="read", bs=p.iu, size="1m", offset="8m",
-                     verify="pattern", verify_pattern="0x5a")
-        verified = _fio(sim, tmp_path, "verify", rw="randwrite", bsrange=f"{p.lba}-{2 * p.iu}",
-                        blockalign=p.lba, size="4m", iodepth=4, verify="crc32c",
-                        verify_fatal=1, randseed=SEED)
-        again = _fio(sim, tmp_path, "again", rw="write", bs=p.iu, size="1m", offset="8m",
-                     verify="pattern", verify_pattern="0x5a")
-        kept = _fio(sim, tmp_path, "kept", rw="read", bs=p.iu, size="1m", offset="8m",
-                    verify="pattern", verify_pattern="0x5a")
+        zeros = _fio(
+            sim,
+            tmp_path,
+            "zeros",
+            rw="read",
+            bs=p.iu,
+            size="1m",
+            offset="8m",
+            verify="pattern",
+            verify_pattern="0",
+        )
+        wrong = _fio(
+            sim,
+            tmp_path,
+            "wrong",
+            rw="read",
+            bs=p.iu,
+            size="1m",
+            offset="8m",
+            verify="pattern",
+            verify_pattern="0x5a",
+        )
+        verified = _fio(
+            sim,
+            tmp_path,
+            "verify",
+            rw="randwrite",
+            bsrange=f"{p.lba}-{2 * p.iu}",
+            blockalign=p.lba,
+            size="4m",
+            iodepth=4,
+            verify="crc32c",
+            verify_fatal=1,
+            randseed=SEED,
+        )
+        again = _fio(
+            sim,
+            tmp_path,
+            "again",
+            rw="write",
+            bs=p.iu,
+            size="1m",
+            offset="8m",
+            verify="pattern",
+            verify_pattern="0x5a",
+        )
+        kept = _fio(
+            sim,
+            tmp_path,
+            "kept",
+            rw="read",
+            bs=p.iu,
+            size="1m",
+            offset="8m",
+            verify="pattern",
+            verify_pattern="0x5a",
+        )
     assert zeros.returncode == 0 and zeros.job["error"] == 0  # never written: zeros
     assert wrong.returncode != 0 and wrong.job["error"] != 0  # the check has teeth
     for run in (verified, again, kept):
@@ -157,9 +230,11 @@ def _random_drive(seed: int) -> str:
     lba = rng.choice([size for size in (512, 4096) if (iu // 4) % size == 0])
     scale = rng.uniform(2, 6)
     prog_us = rng.uniform(1000, 3000) / scale
-    return (f"iu={iu},lba={lba},units={rng.randint(1, 6)},scale={scale:.3f},"
-            f"prog_us={prog_us:.1f},rmw_us={rng.uniform(30, 400) / scale:.1f},"
-            f"noise={rng.uniform(0, 0.1):.3f},seed={seed},slc=0")
+    return (
+        f"iu={iu},lba={lba},units={rng.randint(1, 6)},scale={scale:.3f},"
+        f"prog_us={prog_us:.1f},rmw_us={rng.uniform(30, 400) / scale:.1f},"
+        f"noise={rng.uniform(0, 0.1):.3f},seed={seed},slc=0"
+    )
 
 
 def test_random_drive_parameters_are_recovered(tmp_path):

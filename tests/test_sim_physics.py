@@ -30,11 +30,13 @@ def _hot_spec(rng: random.Random) -> str:
     throttle = rng.uniform(60, 90)
     ambient = rng.uniform(20, 45)
     rise = (throttle - ambient) / rng.uniform(0.55, 0.9)  # throttles above 55-90% load
-    return (f"iu=4k,units={rng.randint(1, 8)},prog_us={rng.randint(50, 400)},scale=1,"
-            f"heat={rise:.3f},heat_tau_us={rng.randint(20_000, 200_000)},ambient_c={ambient:.3f},"
-            f"throttle_c={throttle:.3f},throttle_hyst_c={rng.uniform(0.5, 4):.3f},"
-            f"throttle_x={rng.uniform(1.5, 5):.3f},wctemp_c={throttle:.3f},"
-            f"cctemp_c={throttle + 8:.3f}")
+    return (
+        f"iu=4k,units={rng.randint(1, 8)},prog_us={rng.randint(50, 400)},scale=1,"
+        f"heat={rise:.3f},heat_tau_us={rng.randint(20_000, 200_000)},ambient_c={ambient:.3f},"
+        f"throttle_c={throttle:.3f},throttle_hyst_c={rng.uniform(0.5, 4):.3f},"
+        f"throttle_x={rng.uniform(1.5, 5):.3f},wctemp_c={throttle:.3f},"
+        f"cctemp_c={throttle + 8:.3f}"
+    )
 
 
 def _closed_loop(model: DriveModel, until: float, qd: int) -> list[float]:
@@ -72,8 +74,9 @@ def test_full_load_throttles_after_the_modelled_onset_and_costs_rise_by_the_fact
         full = params.units / params.program_time
         assert _rate(done, 0.1 * onset, 0.9 * onset) == pytest.approx(full, rel=0.02)
         after = onset + slack + 4 * slow
-        assert _rate(done, after, end) == pytest.approx(
-            full / params.throttle_factor, rel=0.02), f"seed {SEED}"
+        assert _rate(done, after, end) == pytest.approx(full / params.throttle_factor, rel=0.02), (
+            f"seed {SEED}"
+        )
         assert log.throttled_s == pytest.approx(end - first[0], abs=slack)
         assert log.max_temperature_c <= params.ambient_c + params.heat_rise + 1e-9
 
@@ -124,7 +127,8 @@ def test_temperature_follows_the_first_order_law_and_idle_cools_below_the_hyster
     when, throttled, _ = hot.log.transitions[-1]
     assert not throttled and not hot.log.throttled
     assert when - end == pytest.approx(
-        tau * math.log((peak - params.ambient_c) / (cool - params.ambient_c)), rel=1e-6)
+        tau * math.log((peak - params.ambient_c) / (cool - params.ambient_c)), rel=1e-6
+    )
     assert hot.log.temperature_c == pytest.approx(params.ambient_c, abs=1e-6 * params.heat_rise)
 
 
@@ -134,15 +138,24 @@ def test_time_above_a_limit_matches_numeric_integration():
         start, target, limit = (rng.uniform(20, 100) for _ in range(3))
         tau, length = rng.uniform(0.1, 2), rng.uniform(0.01, 5)
         steps = 20_000
-        numeric = sum(target + (start - target) * math.exp(-(i + 0.5) * length / steps / tau)
-                      >= limit for i in range(steps)) * length / steps
+        numeric = (
+            sum(
+                target + (start - target) * math.exp(-(i + 0.5) * length / steps / tau) >= limit
+                for i in range(steps)
+            )
+            * length
+            / steps
+        )
         assert time_above(start, target, limit, length, tau) == pytest.approx(
-            numeric, abs=2 * length / steps), f"seed {SEED}"
+            numeric, abs=2 * length / steps
+        ), f"seed {SEED}"
 
 
 def test_a_hot_drive_reports_what_a_drive_reports():
-    params = parse_spec("iu=4k,units=2,prog_us=100,scale=1,heat=50,heat_tau_us=20000,"
-                        "ambient_c=30,throttle_c=70,throttle_hyst_c=2,wctemp_c=70,cctemp_c=75")
+    params = parse_spec(
+        "iu=4k,units=2,prog_us=100,scale=1,heat=50,heat_tau_us=20000,"
+        "ambient_c=30,throttle_c=70,throttle_hyst_c=2,wctemp_c=70,cctemp_c=75"
+    )
     model = DriveModel(params)
     _closed_loop(model, 0.5, 4)
     state = {**model.snapshot(0.5), "stored_bytes": 0, "model_time_s": 0.5}
@@ -163,8 +176,9 @@ def test_a_hot_drive_reports_what_a_drive_reports():
 
 def test_a_drive_reporting_nothing_has_no_logs_and_no_thresholds():
     params = parse_spec("preset=tlc-4k,report=none,heat=60")
-    files = capture_files(params, {**DriveModel(params).snapshot(0.0), "stored_bytes": 0,
-                                   "model_time_s": 0.0})
+    files = capture_files(
+        params, {**DriveModel(params).snapshot(0.0), "stored_bytes": 0, "model_time_s": 0.0}
+    )
     assert "smart-log.json" not in files and "ocp-smart-add-log.json" not in files
     ctrl = json.loads(files["id-ctrl.json"])
     assert (ctrl["wctemp"], ctrl["cctemp"], ctrl["hctma"]) == (0, 0, 0)
@@ -173,11 +187,14 @@ def test_a_drive_reporting_nothing_has_no_logs_and_no_thresholds():
 
 def test_drives_without_the_new_behaviours_keep_their_serial_and_captures():
     plain = parse_spec("tlc-4k")
-    off = parse_spec("preset=tlc-4k,heat=0,slc_free=0,folding=0,refresh_us=0,report=all,"
-                     "ambient_c=40,throttle_c=77,wctemp_c=70,cctemp_c=80,throttle_x=3")
+    off = parse_spec(
+        "preset=tlc-4k,heat=0,slc_free=0,folding=0,refresh_us=0,report=all,"
+        "ambient_c=40,throttle_c=77,wctemp_c=70,cctemp_c=80,throttle_x=3"
+    )
     assert off.serial == plain.serial == "NPS29781F7F472ACC958"
-    files = capture_files(plain, {**DriveModel(plain).snapshot(0.0), "stored_bytes": 0,
-                                  "model_time_s": 0.0})
+    files = capture_files(
+        plain, {**DriveModel(plain).snapshot(0.0), "stored_bytes": 0, "model_time_s": 0.0}
+    )
     smart = json.loads(files["smart-log.json"])
     ctrl = json.loads(files["id-ctrl.json"])
     assert smart["temperature"] == 313 and (ctrl["wctemp"], ctrl["cctemp"]) == (343, 353)
@@ -187,14 +204,17 @@ def test_drives_without_the_new_behaviours_keep_their_serial_and_captures():
 
 # Caches that shrink as the drive fills, and folding.
 
+
 def test_the_cache_limit_is_the_static_part_plus_a_share_of_the_free_space():
     rng = random.Random(SEED)
     iu = rng.choice([4, 8, 16, 64]) * KIB
     capacity = rng.randint(64, 512) * iu
     static, share = rng.randint(0, 16) * iu, rng.uniform(0.05, 1)
-    model = DriveModel(parse_spec(f"lba=4096,iu={iu},capacity={capacity},slc={static},"
-                                  f"slc_free={share}"))
+    model = DriveModel(
+        parse_spec(f"lba=4096,iu={iu},capacity={capacity},slc={static},slc_free={share}")
+    )
     mapped: set[int] = set()
+
     def limit(free: int) -> int:
         return static + int(share * free) // iu * iu
 
@@ -220,8 +240,11 @@ def test_a_burst_writes_what_was_in_cache_whatever_it_fills_and_idle_refills_to_
     iu = 16 * KIB
     capacity, static = rng.randint(256, 1024) * iu, rng.randint(4, 32) * iu
     share = rng.uniform(0.2, 0.6)
-    model = DriveModel(parse_spec(f"lba=4096,iu=16k,capacity={capacity},slc={static},"
-                                  f"slc_free={share},units=1,fold=1g"))
+    model = DriveModel(
+        parse_spec(
+            f"lba=4096,iu=16k,capacity={capacity},slc={static},slc_free={share},units=1,fold=1g"
+        )
+    )
     empty = static + int(share * capacity) // iu * iu
     fill = rng.randint(empty // iu + 1, capacity // iu - 1)  # writes past the empty cache
     for i in range(fill):
@@ -236,9 +259,12 @@ def test_folding_runs_three_rates_and_idle_works_off_the_folding_first():
     cache, folding = rng.randint(2, 20), rng.randint(1, 20)  # in IUs
     slc_us, fold_us, prog_us = rng.randint(50, 200), rng.randint(900, 2000), rng.randint(300, 800)
     fold_rate = rng.randint(1, 8) * 16 * KIB  # bytes per modelled second
-    model = DriveModel(parse_spec(
-        f"iu=16k,units=1,slc={cache * 16}k,folding={folding * 16}k,slc_prog_us={slc_us},"
-        f"fold_prog_us={fold_us},prog_us={prog_us},fold={fold_rate},fold_delay_us=1000"))
+    model = DriveModel(
+        parse_spec(
+            f"iu=16k,units=1,slc={cache * 16}k,folding={folding * 16}k,slc_prog_us={slc_us},"
+            f"fold_prog_us={fold_us},prog_us={prog_us},fold={fold_rate},fold_delay_us=1000"
+        )
+    )
     t, costs = 0.0, []
     for i in range(cache + folding + 5):
         done = model.write(i * 16 * KIB, 16 * KIB, t)
@@ -265,6 +291,7 @@ def test_folding_runs_three_rates_and_idle_works_off_the_folding_first():
 
 # Counters that refresh on a period.
 
+
 def test_reported_counters_are_the_counters_at_the_last_refresh():
     rng = random.Random(SEED)
     refresh = rng.uniform(0.01, 0.2)
@@ -281,8 +308,9 @@ def test_reported_counters_are_the_counters_at_the_last_refresh():
         shown = model.snapshot(probe)["reported"]
         tick = (probe // refresh) * refresh
         expected = [h for h in history if h[0] < tick or (h[0] == 0 and tick == 0)][-1]
-        assert (shown["host_bytes_written"], shown["unaligned_starts"]) == expected[1:], \
+        assert (shown["host_bytes_written"], shown["unaligned_starts"]) == expected[1:], (
             f"seed {SEED}"
+        )
     live = DriveModel(parse_spec("iu=4k"))
     live.write(0, 4096, 0.0)
     assert live.snapshot(0.0)["reported"]["host_bytes_written"] == 4096

@@ -17,8 +17,10 @@ import pytest
 from nvmeprobe.sim import running_sim
 from nvmeprobe.sim.fio import BwLog, mean_rate, run_fio_nbd, sequential_write, step_down
 
-pytestmark = [pytest.mark.live,
-              pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")]
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed"),
+]
 
 KIB, MIB = 1024, 1024**2
 KELVIN = 273
@@ -45,8 +47,10 @@ class LogSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             files = self.sim.capture_files()
-            docs = [json.loads(files[name]) if name in files else None
-                    for name in ("smart-log.json", "ocp-smart-add-log.json")]
+            docs = [
+                json.loads(files[name]) if name in files else None
+                for name in ("smart-log.json", "ocp-smart-add-log.json")
+            ]
             self.samples.append((time.monotonic(), *docs))
             self._stop.wait(self.every)
 
@@ -55,13 +59,25 @@ def _heat_burst(sim, workdir: Path, seconds: float, **options) -> dict:
     """A timed sequential write with the logs sampled throughout; returns what it saw,
     times in real seconds from the burst's first write (the simulator's `burst_start_s`)."""
     with LogSampler(sim) as sampler:
-        log = sequential_write(sim.uri, workdir, 250, name="heat", size="1g", time_based=True,
-                               runtime=f"{seconds}s", iodepth=QD, **options)
+        log = sequential_write(
+            sim.uri,
+            workdir,
+            250,
+            name="heat",
+            size="1g",
+            time_based=True,
+            runtime=f"{seconds}s",
+            iodepth=QD,
+            **options,
+        )
     stats = sim.stats()
     scale = sim.params.time_scale
     start = stats["clock_t0"] + stats["burst_start_s"] * scale
-    onsets = [(t - stats["burst_start_s"]) * scale
-              for t, throttled, _ in stats["thermal"]["transitions"] if throttled]
+    onsets = [
+        (t - stats["burst_start_s"]) * scale
+        for t, throttled, _ in stats["thermal"]["transitions"]
+        if throttled
+    ]
     samples = [(t - start, smart, ocp) for t, smart, ocp in sampler.samples]
     return {"log": log, "stats": stats, "onsets": onsets, "samples": samples}
 
@@ -69,8 +85,7 @@ def _heat_burst(sim, workdir: Path, seconds: float, **options) -> dict:
 def _drop(log: BwLog, threshold: float) -> float:
     """End time of the first bandwidth sample below `threshold` followed by two more."""
     rates = log.rate
-    return next(log.time[i] for i in range(1, len(rates))
-                if max(rates[i:i + 3]) < threshold)
+    return next(log.time[i] for i in range(1, len(rates)) if max(rates[i : i + 3]) < threshold)
 
 
 def test_heat_drops_bandwidth_after_a_time_and_the_logs_show_it(tmp_path):
@@ -152,13 +167,16 @@ def test_the_cache_shrinks_as_the_drive_fills(tmp_path):
         first = sequential_write(sim.uri, tmp_path, 20, name="first", size=fill, iodepth=QD)
         time.sleep(2.0)  # idle: folding refills the cache up to its size at this fill
         state = sim.stats()
-        second = sequential_write(sim.uri, tmp_path, 20, name="second", size=48 * MIB,
-                                  offset=fill, iodepth=QD)
+        second = sequential_write(
+            sim.uri, tmp_path, 20, name="second", size=48 * MIB, offset=fill, iodepth=QD
+        )
     limit = state["cache_limit_bytes"]
     assert mean_rate(second, 0.1 * limit, 0.9 * limit) == pytest.approx(
-        truth["in_cache_write_bw"], rel=0.10)
+        truth["in_cache_write_bw"], rel=0.10
+    )
     assert mean_rate(second, limit + 2 * MIB, 46 * MIB) == pytest.approx(
-        truth["native_write_bw"], rel=0.10)
+        truth["native_write_bw"], rel=0.10
+    )
     assert empty == truth["empty_cache_bytes"]
     assert state["cache_remaining_bytes"] == state["cache_limit_bytes"]
     assert state["mapped_bytes"] == fill

@@ -17,8 +17,7 @@ from nvmeprobe.cli import main
 from nvmeprobe.cli.sim import command
 from nvmeprobe.errors import InputError, MeasurementFailed
 from nvmeprobe.run.procs import is_running
-from nvmeprobe.sim import PRESETS, running_sim, sim_capture_files, sim_stats
-from nvmeprobe.sim import handle
+from nvmeprobe.sim import PRESETS, handle, running_sim, sim_capture_files, sim_stats
 from nvmeprobe.sim.server import control_path
 from nvmeprobe.sim.server import main as server_main
 
@@ -35,24 +34,30 @@ def _gone_within(pid: int, seconds: float) -> bool:
 def test_server_stops_and_cleans_up_when_the_block_exits(tmp_path):
     with running_sim("qlc-16k", tmp_path) as sim:
         pid = sim.pid
-        assert is_running(pid) and sim.socket.is_socket() and sim.uri == f"nbd+unix:///?socket={sim.socket}"
+        assert (
+            is_running(pid)
+            and sim.socket.is_socket()
+            and sim.uri == f"nbd+unix:///?socket={sim.socket}"
+        )
         assert sim.stats()["identity"]["model"] == "nvmeprobe-sim qlc-16k"
     assert not is_running(pid)
     assert not sim.socket.exists() and not control_path(sim.socket).exists()
 
 
 def test_server_stops_when_the_block_raises(tmp_path):
-    with pytest.raises(KeyboardInterrupt):
-        with running_sim("tlc-4k", tmp_path) as sim:
-            pid = sim.pid
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), running_sim("tlc-4k", tmp_path) as sim:
+        pid = sim.pid
+        raise KeyboardInterrupt
     assert not is_running(pid)
 
 
 def test_two_sims_share_a_workdir_and_long_workdirs_get_a_private_socket_dir(tmp_path):
     deep = tmp_path / ("d" * 60) / ("e" * 60)
-    with running_sim("tlc-4k", tmp_path) as one, running_sim("qlc-64k", tmp_path) as two, \
-            running_sim("liar-16k", deep) as three:
+    with (
+        running_sim("tlc-4k", tmp_path) as one,
+        running_sim("qlc-64k", tmp_path) as two,
+        running_sim("liar-16k", deep) as three,
+    ):
         assert one.socket != two.socket
         assert len(str(three.socket)) < 100 and not three.socket.is_relative_to(deep)
         models = {s.stats()["identity"]["model"] for s in (one, two, three)}
@@ -73,8 +78,9 @@ _PARENT = textwrap.dedent("""
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=lambda s: s.name)
 def test_server_exits_when_its_parent_dies_without_cleaning_up(sig, tmp_path):
-    parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(tmp_path)],
-                              stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         server_pid = int(parent.stdout.readline())
         assert is_running(server_pid)
@@ -113,7 +119,11 @@ def test_captures_and_stats_through_the_control_channel(tmp_path):
         stats = sim_stats(sim.socket)
         assert sim_capture_files(sim.socket) == files
     ns = json.loads(files["id-ns.json"])
-    assert ns["npwg"] == 0 and stats["params"]["iu"] == 16384 and stats["truth"]["reported_iu_bytes"] == 4096
+    assert (
+        ns["npwg"] == 0
+        and stats["params"]["iu"] == 16384
+        and stats["truth"]["reported_iu_bytes"] == 4096
+    )
     assert json.loads(files["id-ctrl.json"])["sn"].strip() == stats["identity"]["serial"]
     assert stats["cache_remaining_bytes"] == stats["params"]["slc_bytes"]
 
@@ -121,8 +131,15 @@ def test_captures_and_stats_through_the_control_channel(tmp_path):
 @pytest.mark.skipif(shutil.which("nbdinfo") is None, reason="nbdinfo not installed")
 def test_libnbd_negotiates_size_and_block_sizes(tmp_path):
     with running_sim("preset=qlc-64k,report_iu=16k", tmp_path) as sim:
-        info = json.loads(subprocess.run(["nbdinfo", "--json", sim.uri], check=True,
-                                         capture_output=True, text=True, timeout=30).stdout)
+        info = json.loads(
+            subprocess.run(
+                ["nbdinfo", "--json", sim.uri],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
+        )
     export = info["exports"][0]
     assert export["export-size"] == 2 * 1024**3
     assert (export["block_size_minimum"], export["block_size_preferred"]) == (4096, 16384)
@@ -143,8 +160,11 @@ def test_presets_command_lists_every_preset_as_json():
 def test_serve_command_runs_in_the_foreground_until_interrupted(tmp_path):
     socket = tmp_path / "drive.sock"
     code = "import sys; from nvmeprobe.cli.sim import command; command(sys.argv[1:])"
-    server = subprocess.Popen([sys.executable, "-c", code, "serve", "tlc-4k", "--socket", str(socket)],
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "tlc-4k", "--socket", str(socket)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = server.stderr.readline()
         assert f"nbd+unix:///?socket={socket}" in banner

@@ -15,15 +15,17 @@ import random
 import shutil
 
 import pytest
+from cli_run import run_cli
 from click.testing import CliRunner
 
-from cli_run import run_cli
-from nvmeprobe.cli import main
 from nvmeprobe.analyze.store import analyze_and_store
+from nvmeprobe.cli import main
 from nvmeprobe.sim.spec import parse_spec
 
-pytestmark = [pytest.mark.live,
-              pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")]
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed"),
+]
 
 MIB = 1024**2
 
@@ -34,14 +36,26 @@ def test_cache_size_is_found_at_each_fill_level(tmp_path, report):
     seed = rng.randrange(2**32)
     rng.seed(seed)
     slc_prog = rng.randint(800, 1100)
-    spec = (f"capacity=160m,lba=4096,iu=16k,slc={rng.randint(8, 12)}m,"
-            f"slc_free={rng.uniform(0.2, 0.3):.3f},fold=1g,fold_delay_us=120000,"
-            f"slc_prog_us={slc_prog},prog_us={round(slc_prog * rng.uniform(2.0, 2.5))},"
-            f"units=4,scale=4,report={report}")
+    spec = (
+        f"capacity=160m,lba=4096,iu=16k,slc={rng.randint(8, 12)}m,"
+        f"slc_free={rng.uniform(0.2, 0.3):.3f},fold=1g,fold_delay_us=120000,"
+        f"slc_prog_us={slc_prog},prog_us={round(slc_prog * rng.uniform(2.0, 2.5))},"
+        f"units=4,scale=4,report={report}"
+    )
     print(f"seed {seed}: sim:{spec}")
     params = parse_spec(spec)
-    result = run_cli(tmp_path, f"sim:{spec}", "--plan", "slc-fill", "--set", "runtime=2s",
-                     "--set", "stage.empty.size=70%", "--set", "stage.fill-full.size=80%")
+    result = run_cli(
+        tmp_path,
+        f"sim:{spec}",
+        "--plan",
+        "slc-fill",
+        "--set",
+        "runtime=2s",
+        "--set",
+        "stage.empty.size=70%",
+        "--set",
+        "stage.fill-full.size=80%",
+    )
     assert result.exit_code == 0, result.output
     profile = next((tmp_path / "profiles").rglob("*.parquet"))
     found = analyze_and_store(profile)
@@ -55,13 +69,17 @@ def test_cache_size_is_found_at_each_fill_level(tmp_path, report):
     sizes = []
     for entry in levels:
         assert entry["detected"], entry
-        assert entry["fill_source"] == ("drive" if report == "all" else
-                                        None if entry["fill_fraction"] is None else "run")
+        assert entry["fill_source"] == (
+            "drive" if report == "all" else None if entry["fill_fraction"] is None else "run"
+        )
         fill = entry["fill_fraction"] or 0.0  # unknown only on the fresh (empty) silent drive
-        truth = params.slc_bytes + params.dynamic_cache(params.capacity
-                                                        - round(fill * params.capacity))
-        print(f"fill {fill:.2f} ({entry['fill_source']}): cache {entry['cache_bytes'] / MIB:.1f} MiB,"
-              f" truth {truth / MIB:.1f} MiB")
+        truth = params.slc_bytes + params.dynamic_cache(
+            params.capacity - round(fill * params.capacity)
+        )
+        print(
+            f"fill {fill:.2f} ({entry['fill_source']}): cache {entry['cache_bytes'] / MIB:.1f} MiB,"
+            f" truth {truth / MIB:.1f} MiB"
+        )
         assert entry["cache_bytes"] == pytest.approx(truth, rel=0.10)
         sizes.append(entry["cache_bytes"])
     assert sizes[0] > sizes[1] > sizes[2]

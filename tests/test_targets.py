@@ -6,15 +6,28 @@ import pytest
 
 import nvmeprobe
 from nvmeprobe.errors import InputError
-from nvmeprobe.targets import (BlockTarget, FileTarget, HostTarget, NbdTarget, SimTarget,
-                               parse_target)
+from nvmeprobe.targets import (
+    BlockTarget,
+    FileTarget,
+    HostTarget,
+    NbdTarget,
+    SimTarget,
+    parse_target,
+)
 
 
-@pytest.mark.parametrize("text", [
-    "/dev/loop0\nexec_prerun=rm -rf /",   # a newline cannot add a fio option
-    "/tmp/a=b", "/tmp/a:b", "",
-    "sim:qlc-16k\nexec_prerun=x", "sim:iu=16k;rm", "nbd://h/x y",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/dev/loop0\nexec_prerun=rm -rf /",  # a newline cannot add a fio option
+        "/tmp/a=b",
+        "/tmp/a:b",
+        "",
+        "sim:qlc-16k\nexec_prerun=x",
+        "sim:iu=16k;rm",
+        "nbd://h/x y",
+    ],
+)
 def test_unsafe_targets_refused(text):
     with pytest.raises(InputError):
         parse_target(text, must_exist=False)
@@ -48,7 +61,10 @@ def test_types_own_their_kind(tmp_path):
     """What differs between kinds is each type's own answer (fio engine, lock, names)."""
     disk = BlockTarget("/dev/disk/by-id/nvme-X", "/dev/nvme0n1")
     assert (disk.name, disk.lock_key, disk.fio_file()) == (
-        "nvme0n1", "dev_nvme0n1", ("filename", "/dev/nvme0n1"))
+        "nvme0n1",
+        "dev_nvme0n1",
+        ("filename", "/dev/nvme0n1"),
+    )
     assert disk.fio_engine(None) == "io_uring" and disk.fio_engine("libaio") == "libaio"
     with pytest.raises(InputError, match="unsupported ioengine"):
         disk.fio_engine("nbd")
@@ -68,8 +84,11 @@ def test_types_own_their_kind(tmp_path):
 def test_remote_targets_taken_literally():
     assert isinstance(parse_target("/dev/nvme0n1", remote=True), BlockTarget)
     assert parse_target("/srv/x.img", remote=True).path == "/srv/x.img"
-    for text, message in (("sim:tlc-4k", "run on this machine"), ("disk.img", "absolute path"),
-                          ("/srv/a:b", "not allowed")):
+    for text, message in (
+        ("sim:tlc-4k", "run on this machine"),
+        ("disk.img", "absolute path"),
+        ("/srv/a:b", "not allowed"),
+    ):
         with pytest.raises(InputError, match=message):
             parse_target(text, remote=True)
 

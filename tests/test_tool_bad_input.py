@@ -22,8 +22,11 @@ from nvmeprobe.profile.resolve import resolve_profiles
 REAL = Path(__file__).parent / "fixtures" / "real"
 FIO = REAL / "fio-json" / "louwrentius__fio-plot__SAMSUNG_PM883__randwrite-1-1.json"
 QEMU = Path(__file__).parent / "fixtures" / "emulated" / "qemu10-nvme-ocp"
-NVME_LIST = REAL / "nvme-list" / ("facebook__CacheLib__NandWritesTest.cpp__handlesSamsungDevice"
-                                  "__kListOutput.json")
+NVME_LIST = (
+    REAL
+    / "nvme-list"
+    / ("facebook__CacheLib__NandWritesTest.cpp__handlesSamsungDevice__kListOutput.json")
+)
 
 
 def _fio_with(tmp_path: Path, name: str, **options: str) -> Path:
@@ -36,8 +39,9 @@ def _fio_with(tmp_path: Path, name: str, **options: str) -> Path:
 
 
 def _ingest(tmp_path: Path, *paths: Path) -> dict:
-    result = CliRunner().invoke(main, ["ingest", *map(str, paths), "--profiles",
-                                       str(tmp_path / "profiles"), "--json"])
+    result = CliRunner().invoke(
+        main, ["ingest", *map(str, paths), "--profiles", str(tmp_path / "profiles"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -66,8 +70,10 @@ def test_an_unparseable_number_is_null_and_noted_and_the_rest_kept(tmp_path):
     cells = read_profile(resolve_profiles([tmp_path / "profiles"])[0]).cells
     (row,) = cells.to_dict("records")
     assert pd.isna(row["iodepth"]) and pd.isna(row["bs"]) and row["iops"] > 0
-    assert sorted(n["note"].split(":")[1].strip() for n in doc["notes"]) == ["bs unknown",
-                                                                            "iodepth unknown"]
+    assert sorted(n["note"].split(":")[1].strip() for n in doc["notes"]) == [
+        "bs unknown",
+        "iodepth unknown",
+    ]
 
 
 def _capture(tmp_path: Path, physical_size: int) -> Path:
@@ -102,5 +108,7 @@ def test_a_size_beyond_the_namespace_is_a_gap(tmp_path):
         report = decode_capture(claimed_files, "/dev/nvme0n1")
         assert report.geometry.size_bytes == 1 << 30  # Identify Namespace's, the plausible one
         reason = "beyond the namespace's 1073741824 bytes" if claimed > 0 else "must be positive"
-        assert any(f"nvme list PhysicalSize {claimed} is impossible" in gap and reason in gap
-                   for gap in report.gaps), report.gaps
+        assert any(
+            f"nvme list PhysicalSize {claimed} is impossible" in gap and reason in gap
+            for gap in report.gaps
+        ), report.gaps

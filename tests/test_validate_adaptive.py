@@ -23,26 +23,36 @@ from nvmeprobe.run.manifest import DONE, Manifest
 
 FACTS = TargetFacts(capacity_bytes=2 << 30, logical_block_size=4096)
 # no cache, 16 KiB IU, 4 units of 7.8 ms per IU program (8 MiB/s): a few seconds per run
-SIM = ("sim:capacity=1g,lba=4096,iu=16k,slc=0,units=4,scale=4,prog_us=1953,rmw_us=1000,"
-       "read_us=1000,noise=0.05,seed=3")
+SIM = (
+    "sim:capacity=1g,lba=4096,iu=16k,slc=0,units=4,scale=4,prog_us=1953,rmw_us=1000,"
+    "read_us=1000,noise=0.05,seed=3"
+)
 
 
 def test_adaptive_stage_expands_to_one_marker_cell_with_an_upper_bound_estimate():
     plan = load_plan("iu-adaptive", ["runtime=2s", "ramp=1s"])
     fill, marker = expand_plan(plan, FACTS)
     assert fill.kind == "precondition"
-    assert (marker.id, marker.kind, marker.rw, marker.bs, marker.offset) == \
-        ("001-search-adaptive", "adaptive", "randwrite", 4096, 0)
+    assert (marker.id, marker.kind, marker.rw, marker.bs, marker.offset) == (
+        "001-search-adaptive",
+        "adaptive",
+        "randwrite",
+        4096,
+        0,
+    )
     assert marker.writes and marker.iodepth == 8 and marker.runtime_s == 2.0
     assert marker.region_bytes == FACTS.capacity_bytes
     assert marker.est_seconds == pytest.approx(16 * (3.0 + FIO_START_COST_S))
 
 
-@pytest.mark.parametrize("stage, message", [
-    ('max_bs = "6k"', "max_bs 6144 is not a multiple of the LBA size 4096"),
-    ('bs = "4k"', "unknown key 'bs'"),
-    ("probes = 0", "probes"),
-])
+@pytest.mark.parametrize(
+    "stage, message",
+    [
+        ('max_bs = "6k"', "max_bs 6144 is not a multiple of the LBA size 4096"),
+        ('bs = "4k"', "unknown key 'bs'"),
+        ("probes = 0", "probes"),
+    ],
+)
 def test_adaptive_stage_rejects_bad_values(stage, message):
     text = f'[[stage]]\nkind = "adaptive"\nname = "s"\n{stage}\n'
     with pytest.raises(InputError, match=message):
@@ -53,8 +63,13 @@ def test_probe_cells_are_ordinary_random_write_cells():
     marker = expand_plan(load_plan("iu-adaptive"), FACTS)[1]
     cell = probe_cell(marker, 3, Probe(16384, 8192))
     assert cell.id == "001-search-p03-randwrite-16k-o8k-qd8-nj1"
-    assert (cell.kind, cell.stage, cell.rw, cell.bs, cell.offset) == \
-        ("probe", "search", "randwrite", 16384, 8192)
+    assert (cell.kind, cell.stage, cell.rw, cell.bs, cell.offset) == (
+        "probe",
+        "search",
+        "randwrite",
+        16384,
+        8192,
+    )
     assert cell.region_bytes == (FACTS.capacity_bytes - 8192) // 16384 * 16384
     assert probe_cell(marker, 1, Probe(4096, 0)).id == "001-search-p01-randwrite-4k-qd8-nj1"
 
@@ -79,13 +94,34 @@ def test_next_step_records_a_new_probe_reruns_an_unfinished_one_and_stops_at_the
 def test_probe_points_read_the_write_rows_of_the_given_probes_only():
     marker = expand_plan(load_plan("iu-adaptive"), FACTS)[1]
     a, b = probe_cell(marker, 1, Probe(4096, 0)), probe_cell(marker, 2, Probe(32768, 0))
-    cells = pd.DataFrame([
-        {"cell": a.id, "direction": "write", "bs": 4096, "offset": 0, "bw_bytes": 2e6,
-         "host_bytes_written": 2_000_000},
-        {"cell": b.id, "direction": "write", "bs": 32768, "offset": 0, "bw_bytes": 0.0,
-         "host_bytes_written": 0},
-        {"cell": "other", "direction": "write", "bs": 8192, "offset": 0, "bw_bytes": 5e6,
-         "host_bytes_written": 5_000_000}])
+    cells = pd.DataFrame(
+        [
+            {
+                "cell": a.id,
+                "direction": "write",
+                "bs": 4096,
+                "offset": 0,
+                "bw_bytes": 2e6,
+                "host_bytes_written": 2_000_000,
+            },
+            {
+                "cell": b.id,
+                "direction": "write",
+                "bs": 32768,
+                "offset": 0,
+                "bw_bytes": 0.0,
+                "host_bytes_written": 0,
+            },
+            {
+                "cell": "other",
+                "direction": "write",
+                "bs": 8192,
+                "offset": 0,
+                "bw_bytes": 5e6,
+                "host_bytes_written": 5_000_000,
+            },
+        ]
+    )
     assert probe_points(cells, [a, b]) == [Point(4096, 0, 2e6, 2_000_000)]
     assert probe_points(pd.DataFrame(), [a]) == []
 
@@ -101,8 +137,13 @@ def test_iu_adaptive_is_interrupted_resumed_and_analyze_finds_the_iu(tmp_path):
             if len(probes_done) == 2:
                 raise KeyboardInterrupt
 
-    options = RunOptions(target=SIM, plan="iu-adaptive", results_dir=results, profiles_dir=profiles,
-                         overrides=("stage.fill.size=1m", "runtime=0.5s", "ramp=0s"))
+    options = RunOptions(
+        target=SIM,
+        plan="iu-adaptive",
+        results_dir=results,
+        profiles_dir=profiles,
+        overrides=("stage.fill.size=1m", "runtime=0.5s", "ramp=0s"),
+    )
     with pytest.raises(KeyboardInterrupt):
         execute_run(options, on_cell=ctrl_c_after_two_probes)
     (run_dir,) = results.iterdir()

@@ -29,8 +29,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_validate_harness import (ADAPTIVE, FULL, LBA, draw_cacheless, draw_drive, judge_drive,
-                                   measure_all, run_plan, seeds, summarise)
+from test_validate_harness import (
+    ADAPTIVE,
+    FULL,
+    LBA,
+    draw_cacheless,
+    draw_drive,
+    judge_drive,
+    measure_all,
+    run_plan,
+    seeds,
+    summarise,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
@@ -73,19 +83,26 @@ def _report(name: str, figures: list[dict], summary: dict) -> None:
 
 
 def _iu_misses(figures: list[dict], key: str, want: str = "iu") -> list[str]:
-    return [f"{_reproduce(f['seed'])}: IU {f[want]} but {key} {f[key]}"
-            for f in figures if not f["error"] and f[key] != f[want]]
+    return [
+        f"{_reproduce(f['seed'])}: IU {f[want]} but {key} {f[key]}"
+        for f in figures
+        if not f["error"] and f[key] != f[want]
+    ]
 
 
 # -- fast --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def fast(tmp_path_factory):
     (full_seed,), (adaptive_seed,) = seeds(1, 9002), seeds(1, 9005)
-    jobs = [(draw_drive(full_seed, FAST_CACHE_SECONDS), (FULL,)),
-            (draw_drive(adaptive_seed, FAST_CACHE_SECONDS), (ADAPTIVE,))]
-    results = measure_all(jobs, tmp_path_factory.mktemp("validate"), cell_s=FAST_CELL_S,
-                          sweep=FAST_SWEEP)
+    jobs = [
+        (draw_drive(full_seed, FAST_CACHE_SECONDS), (FULL,)),
+        (draw_drive(adaptive_seed, FAST_CACHE_SECONDS), (ADAPTIVE,)),
+    ]
+    results = measure_all(
+        jobs, tmp_path_factory.mktemp("validate"), cell_s=FAST_CELL_S, sweep=FAST_SWEEP
+    )
     return [(result, judge_drive(result)) for result in results]
 
 
@@ -110,10 +127,20 @@ def _loop_findings(make_loop, workdir: Path, size_mib: int, lba: int) -> dict:
     single pass over 512 MiB gave 9 bins: "too few samples", detected None)."""
     device = make_loop(size_mib, lba)
     passes = f"{-(-2048 // size_mib)}x"
-    return run_plan(device, "validate-sim", [
-        f"runtime={FAST_CELL_S}s", "stage.rest.runtime=0.5s", f"stage.burst1.size={passes}",
-        f"stage.burst2.size={passes}", "stage.burst1.log_avg_msec=10",
-        "stage.burst2.log_avg_msec=10", *FAST_SWEEP], workdir)["findings"]
+    return run_plan(
+        device,
+        "validate-sim",
+        [
+            f"runtime={FAST_CELL_S}s",
+            "stage.rest.runtime=0.5s",
+            f"stage.burst1.size={passes}",
+            f"stage.burst2.size={passes}",
+            "stage.burst1.log_avg_msec=10",
+            "stage.burst2.log_avg_msec=10",
+            *FAST_SWEEP,
+        ],
+        workdir,
+    )["findings"]
 
 
 def _false_findings(found: dict, lba: int) -> list[str]:
@@ -135,6 +162,7 @@ def test_loop_device_reports_no_cache_and_no_iu_beyond_its_lba(make_loop, tmp_pa
 
 # -- slow --------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_random_drives_iu_cache_rates_waf_and_adaptive_bytes(tmp_path):
     drives = [draw_drive(seed) for seed in seeds(30, 1000)]
@@ -142,12 +170,15 @@ def test_random_drives_iu_cache_rates_waf_and_adaptive_bytes(tmp_path):
     figures = [judge_drive(r) for r in results]
     summary = summarise(figures)
     _report("random_drives", figures, summary)
-    problems = [f"{_reproduce(f['seed'])}: {'; '.join(p)}" for f in figures if (p := _check_drive(f))]
+    problems = [
+        f"{_reproduce(f['seed'])}: {'; '.join(p)}" for f in figures if (p := _check_drive(f))
+    ]
     assert not problems, "\n".join(problems)
     assert summary["iu_exact_share"] >= IU_EXACT_SHARE, _iu_misses(figures, "iu_full")
     assert summary["adaptive_exact_share"] >= IU_EXACT_SHARE, _iu_misses(figures, "iu_adaptive")
-    assert summary["adaptive_same_share"] >= IU_EXACT_SHARE, \
-        _iu_misses(figures, "iu_adaptive", "iu_full")
+    assert summary["adaptive_same_share"] >= IU_EXACT_SHARE, _iu_misses(
+        figures, "iu_adaptive", "iu_full"
+    )
 
 
 @pytest.mark.slow
@@ -165,7 +196,9 @@ def test_cacheless_drives_give_no_false_findings(tmp_path):
             problems.append(f"{_reproduce(f['seed'])}: slc.detected {f['slc_detected']}")
         for key in ("iu_full", "iu_adaptive"):
             if f[key] is None or f[key] > LBA:
-                problems.append(f"{_reproduce(f['seed'])}: {key} {f[key]} on a {LBA}-byte LBA drive")
+                problems.append(
+                    f"{_reproduce(f['seed'])}: {key} {f[key]} on a {LBA}-byte LBA drive"
+                )
         if f["waf_err"] is None or f["waf_err"] > TOLERANCE["waf_err"]:
             problems.append(f"{_reproduce(f['seed'])}: waf_err {f['waf_err']}")
     assert not problems, "\n".join(problems)
@@ -182,10 +215,16 @@ def test_loop_devices_give_no_false_findings(make_loop, tmp_path):
         rng = random.Random(seed)
         size_mib = rng.choice([512, 768, 1024, 1536, 2048])
         found = _loop_findings(make_loop, tmp_path / f"seed-{seed}", size_mib, LBA)
-        figures.append({"seed": seed, "size_mib": size_mib,
-                        "slc_detected": found["slc"]["detected"],
-                        "iu": found["iu"]["inferred_bytes"]})
-        problems += [f"{_reproduce(seed)} ({size_mib} MiB): {p}"
-                     for p in _false_findings(found, LBA)]
+        figures.append(
+            {
+                "seed": seed,
+                "size_mib": size_mib,
+                "slc_detected": found["slc"]["detected"],
+                "iu": found["iu"]["inferred_bytes"],
+            }
+        )
+        problems += [
+            f"{_reproduce(seed)} ({size_mib} MiB): {p}" for p in _false_findings(found, LBA)
+        ]
     _report("loop_devices", figures, {"devices": len(figures), "false_findings": len(problems)})
     assert not problems, "\n".join(problems)

@@ -96,18 +96,30 @@ def draw(kind: str, seed: int) -> Draw:
     units = 4
     native = rng.uniform(6, 14) * MIB  # real bytes/s at the native rate, all units busy
     program = units * iu / native
-    params: dict[str, Any] = {"capacity": "2g", "iu": iu, "units": units, "scale": SCALE,
-                              "prog_us": _us(program), "noise": f"{rng.uniform(0, 0.05):.2f}",
-                              "seed": seed}
+    params: dict[str, Any] = {
+        "capacity": "2g",
+        "iu": iu,
+        "units": units,
+        "scale": SCALE,
+        "prog_us": _us(program),
+        "noise": f"{rng.uniform(0, 0.05):.2f}",
+        "seed": seed,
+    }
     cap = int(native * 6)
     if kind in ("hot", "hot-silent"):
         ambient, limit = rng.uniform(30, 45), rng.uniform(70, 80)
         rise = (limit - ambient) * rng.uniform(1.25, 2.5)
         onset = rng.uniform(1.5, 4.0)  # real seconds to throttle at full load
         tau = onset / math.log(rise / (rise - (limit - ambient)))
-        params.update(heat=f"{rise:.1f}", heat_tau_us=_us(tau), ambient_c=f"{ambient:.0f}",
-                      throttle_c=f"{limit:.0f}", throttle_hyst_c=f"{rng.uniform(1, 3):.1f}",
-                      throttle_x=f"{rng.uniform(2.5, 4):.1f}", wctemp_c=f"{limit:.0f}")
+        params.update(
+            heat=f"{rise:.1f}",
+            heat_tau_us=_us(tau),
+            ambient_c=f"{ambient:.0f}",
+            throttle_c=f"{limit:.0f}",
+            throttle_hyst_c=f"{rng.uniform(1, 3):.1f}",
+            throttle_x=f"{rng.uniform(2.5, 4):.1f}",
+            wctemp_c=f"{limit:.0f}",
+        )
         if kind == "hot-silent":
             params["report"] = "none"
         cap = int(native * (onset + 6))
@@ -125,8 +137,10 @@ def draw(kind: str, seed: int) -> Draw:
         else:
             params["slc"] = cache
         if kind == "folding":
-            params.update(folding=int(cache * rng.uniform(0.5, 1.0)) // iu * iu,
-                          fold_prog_us=_us(program * rng.uniform(1.5, 2.5)))
+            params.update(
+                folding=int(cache * rng.uniform(0.5, 1.0)) // iu * iu,
+                fold_prog_us=_us(program * rng.uniform(1.5, 2.5)),
+            )
         params["fold"] = round(cache / 2.0 * SCALE)  # refills within the idle period
         params["fold_delay_us"] = _us(0.5)
         cap = int(cache * 1.5 + native * 6)
@@ -135,8 +149,11 @@ def draw(kind: str, seed: int) -> Draw:
 
 
 def overrides(d: Draw) -> list[str]:
-    return [f"size={d.cap_bytes}", f"stage.rest.runtime={IDLE_S}s",
-            f"stage.rest2.runtime={IDLE_S}s"]
+    return [
+        f"size={d.cap_bytes}",
+        f"stage.rest.runtime={IDLE_S}s",
+        f"stage.rest2.runtime={IDLE_S}s",
+    ]
 
 
 def judge(d: Draw, run: dict[str, Any]) -> dict[str, Any]:
@@ -145,10 +162,16 @@ def judge(d: Draw, run: dict[str, Any]) -> dict[str, Any]:
     slc, heat = found["slc"], found["thermal"]
     written = run["sim"]["host_bytes_written"]
     bursts = run["bursts_run"]
-    figures: dict[str, Any] = {"kind": d.kind, "seed": d.seed, "slc_detected": slc["detected"],
-                               "thermal_detected": heat["detected"],
-                               "thermal_method": heat["method"], "written": written,
-                               "bursts": bursts, "problems": []}
+    figures: dict[str, Any] = {
+        "kind": d.kind,
+        "seed": d.seed,
+        "slc_detected": slc["detected"],
+        "thermal_detected": heat["detected"],
+        "thermal_method": heat["method"],
+        "written": written,
+        "bursts": bursts,
+        "problems": [],
+    }
     problems = figures["problems"]
     if d.kind in ("hot", "hot-silent"):
         if slc["detected"] is True:
@@ -156,8 +179,10 @@ def judge(d: Draw, run: dict[str, Any]) -> dict[str, Any]:
         throttled = bool(run["sim"]["thermal"]["throttle_events"])  # a busy host may not heat it
         figures["throttled"] = throttled
         if heat["detected"] is not throttled:
-            problems.append(f"thermal {heat['detected']} on a drive that throttled: {throttled}"
-                            f" ({heat['method']})")
+            problems.append(
+                f"thermal {heat['detected']} on a drive that throttled: {throttled}"
+                f" ({heat['method']})"
+            )
     elif d.kind == "cool":
         if slc["detected"] is not False or heat["detected"] is not False:
             problems.append(f"false finding: slc {slc['detected']}, thermal {heat['detected']}")
@@ -190,8 +215,11 @@ def measure(d: Draw, workdir: Path) -> dict[str, Any]:
 def _bursts_run(workdir: Path) -> int:
     manifest = json.loads(next((workdir / "results").glob("*/manifest.json")).read_text())
     kinds = {c["id"]: c["kind"] for c in manifest["cells"]}
-    return sum(1 for cid, state in manifest["state"].items()
-               if kinds[cid] == "sustained" and not state.get("skipped"))
+    return sum(
+        1
+        for cid, state in manifest["state"].items()
+        if kinds[cid] == "sustained" and not state.get("skipped")
+    )
 
 
 def measure_all(draws: list[Draw], workdir: Path) -> list[dict[str, Any]]:
@@ -208,17 +236,24 @@ def summarise(figures: list[dict[str, Any]]) -> dict[str, Any]:
             continue
         errs = [f["cache_err"] for f in rows if f.get("cache_err") is not None]
         ratios = [f["budget_ratio"] for f in rows if f.get("budget_ratio") is not None]
-        out[kind] = {"draws": len(rows), "failed": sum(bool(f["problems"]) for f in rows),
-                     "slc_reported": sum(f.get("slc_detected") is True for f in rows),
-                     "thermal_reported": sum(f.get("thermal_detected") is True for f in rows),
-                     "max_cache_err": max(errs) if errs else None,
-                     "max_written_over_budget": max(ratios) if ratios else None}
+        out[kind] = {
+            "draws": len(rows),
+            "failed": sum(bool(f["problems"]) for f in rows),
+            "slc_reported": sum(f.get("slc_detected") is True for f in rows),
+            "thermal_reported": sum(f.get("thermal_detected") is True for f in rows),
+            "max_cache_err": max(errs) if errs else None,
+            "max_written_over_budget": max(ratios) if ratios else None,
+        }
     return out
 
 
 def _check(figures: list[dict[str, Any]]) -> None:
-    bad = [f"{f['kind']} seed {f['seed']} (rerun: NVMEPROBE_TEST_SEED={f['seed']}):"
-           f" {'; '.join(f['problems'])}" for f in figures if f["problems"]]
+    bad = [
+        f"{f['kind']} seed {f['seed']} (rerun: NVMEPROBE_TEST_SEED={f['seed']}):"
+        f" {'; '.join(f['problems'])}"
+        for f in figures
+        if f["problems"]
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -239,17 +274,33 @@ def _over_nbd(d: Draw, tmp_path: Path) -> tuple[dict[str, Any], Any, dict[str, A
     """The slc plan on `d` served by another process over NBD (no logs, no counters):
     (findings, profile, the simulator's own final stats)."""
     socket = tmp_path / "drive.sock"
-    server = subprocess.Popen([str(Path(sys.executable).with_name("nvmeprobe")), "sim", "serve",
-                               d.spec.removeprefix("sim:"), "--socket", str(socket)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("nvmeprobe")),
+            "sim",
+            "serve",
+            d.spec.removeprefix("sim:"),
+            "--socket",
+            str(socket),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     target = f"nbd+unix:///?socket={socket}"
     try:
         deadline = time.monotonic() + 30
         while not socket.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        summary = execute_run(RunOptions(target=target, plan="slc", overrides=tuple(overrides(d)),
-                                         destroy_data=(target,), results_dir=tmp_path / "results",
-                                         profiles_dir=tmp_path / "profiles"))
+        summary = execute_run(
+            RunOptions(
+                target=target,
+                plan="slc",
+                overrides=tuple(overrides(d)),
+                destroy_data=(target,),
+                results_dir=tmp_path / "results",
+                profiles_dir=tmp_path / "profiles",
+            )
+        )
         truth = sim_stats(socket)
     finally:
         server.send_signal(signal.SIGINT)

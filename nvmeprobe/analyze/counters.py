@@ -45,9 +45,14 @@ class Span:
 
     def to_dict(self) -> dict:
         """Plain evidence: cells, fio_bytes, host_bytes, media_bytes, unaligned_io, in_step."""
-        return {"cells": list(self.cells), "fio_bytes": self.fio_bytes,
-                "host_bytes": self.host_bytes, "media_bytes": self.media_bytes,
-                "unaligned_io": self.unaligned_io, "in_step": self.in_step}
+        return {
+            "cells": list(self.cells),
+            "fio_bytes": self.fio_bytes,
+            "host_bytes": self.host_bytes,
+            "media_bytes": self.media_bytes,
+            "unaligned_io": self.unaligned_io,
+            "in_step": self.in_step,
+        }
 
 
 def write_cells(cells: pd.DataFrame) -> pd.DataFrame:
@@ -100,11 +105,15 @@ def _span(rows: list[pd.Series], in_step: bool | None) -> Span:
         values = [_known(r, column) for r in rows]
         return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
-    return Span(tuple(str(r["cell"]) for r in rows),
-                sum(whole(r["host_bytes_written"]) for r in rows),
-                total("counter_host_bytes_written"), total("media_bytes_written"),
-                total("counter_unaligned_io"), in_step,
-                sum(whole(r["host_bytes_written"]) * _ramp_share(r) for r in rows))
+    return Span(
+        tuple(str(r["cell"]) for r in rows),
+        sum(whole(r["host_bytes_written"]) for r in rows),
+        total("counter_host_bytes_written"),
+        total("media_bytes_written"),
+        total("counter_unaligned_io"),
+        in_step,
+        sum(whole(r["host_bytes_written"]) * _ramp_share(r) for r in rows),
+    )
 
 
 def whole(value: object) -> int:

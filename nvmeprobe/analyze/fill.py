@@ -61,8 +61,12 @@ def first_measurement(manifest: dict[str, Any]) -> set[str]:
 
 def fill_at(cells: pd.DataFrame, cell_id: str, capacity: int | None) -> dict[str, Any]:
     """{fill_fraction, source, used_bytes, lower_bound, reason} at the start of `cell_id`."""
-    found: dict[str, Any] = {"fill_fraction": None, "source": None, "used_bytes": None,
-                             "lower_bound": False}
+    found: dict[str, Any] = {
+        "fill_fraction": None,
+        "source": None,
+        "used_bytes": None,
+        "lower_bound": False,
+    }
     if not capacity:
         return dict(found, reason="the drive's capacity is unknown")
     positions = np.flatnonzero(cells["cell"].to_numpy() == cell_id)
@@ -70,29 +74,36 @@ def fill_at(cells: pd.DataFrame, cell_id: str, capacity: int | None) -> dict[str
         return dict(found, reason=f"no cell {cell_id} in the profile")
     used = _first_known(cells.iloc[positions], "used_bytes")
     if used is not None:
-        return dict(found, fill_fraction=min(1.0, used / capacity), source="drive",
-                    used_bytes=used)
-    before = cells.iloc[:positions[0]]
+        return dict(found, fill_fraction=min(1.0, used / capacity), source="drive", used_bytes=used)
+    before = cells.iloc[: positions[0]]
     sequential = before[(before["rw"] == "write") & (before["direction"] == "write")]
     written = pd.to_numeric(sequential["host_bytes_written"], errors="coerce").dropna()
     if written.empty:
-        return dict(found, reason="the drive reports no use (Identify Namespace nuse) and the"
-                                  " run wrote nothing sequential before the burst")
+        return dict(
+            found,
+            reason="the drive reports no use (Identify Namespace nuse) and the"
+            " run wrote nothing sequential before the burst",
+        )
     reached = min(capacity, int(written.max()))
-    return dict(found, fill_fraction=reached / capacity, source="run", used_bytes=reached,
-                lower_bound=True)
+    return dict(
+        found, fill_fraction=reached / capacity, source="run", used_bytes=reached, lower_bound=True
+    )
 
 
 def _later_level(series: pd.DataFrame, findings: dict[str, Any]) -> dict[str, Any]:
     """The cache finding of a later fill level's burst (no cache on a throttling drive)."""
     found = slc.slc_cache(series).to_dict()
     first = findings.get("slc") or {}
-    heat = (findings.get("thermal") or {}).get("detected") is True \
-        or "drop_bytes" in (first.get("evidence") or {})  # the first drop, taken for heat
+    heat = (findings.get("thermal") or {}).get("detected") is True or "drop_bytes" in (
+        first.get("evidence") or {}
+    )  # the first drop, taken for heat
     if found.get("detected") and heat:
-        return {"detected": None, "reason": "the first burst's drop was heat, or not told"
-                                            " apart from it (see thermal): a drop at this fill"
-                                            " level is not either"}
+        return {
+            "detected": None,
+            "reason": "the first burst's drop was heat, or not told"
+            " apart from it (see thermal): a drop at this fill"
+            " level is not either",
+        }
     return found
 
 
@@ -103,8 +114,13 @@ def _first_known(rows: pd.DataFrame, column: str) -> int | None:
     return int(values.iloc[0]) if len(values) else None
 
 
-def with_fill(findings: dict[str, Any], cells: pd.DataFrame, manifest: dict[str, Any],
-              series: dict[str, pd.DataFrame], capacity: int | None) -> dict[str, Any]:
+def with_fill(
+    findings: dict[str, Any],
+    cells: pd.DataFrame,
+    manifest: dict[str, Any],
+    series: dict[str, pd.DataFrame],
+    capacity: int | None,
+) -> dict[str, Any]:
     """`findings` with `slc.fill_fraction`, `slc.evidence.fill` and `slc.by_fill` set.
 
     `series`: each measurement's bandwidth log by cell id (those without one are left out).
@@ -119,11 +135,17 @@ def with_fill(findings: dict[str, Any], cells: pd.DataFrame, manifest: dict[str,
     for index, cell_id in enumerate(opened):
         fill = fill_at(cells, cell_id, capacity)
         cache = found if index == 0 else _later_level(series[cell_id], findings)
-        entries.append({"cell": cell_id, "fill_fraction": fill["fill_fraction"],
-                        "fill_source": fill["source"], "detected": cache.get("detected"),
-                        "cache_bytes": cache.get("cache_bytes"),
-                        "in_cache_bw": cache.get("in_cache_bw"),
-                        "post_cache_bw": cache.get("post_cache_bw")})
+        entries.append(
+            {
+                "cell": cell_id,
+                "fill_fraction": fill["fill_fraction"],
+                "fill_source": fill["source"],
+                "detected": cache.get("detected"),
+                "cache_bytes": cache.get("cache_bytes"),
+                "in_cache_bw": cache.get("in_cache_bw"),
+                "post_cache_bw": cache.get("post_cache_bw"),
+            }
+        )
         if cache.get("reason"):
             entries[-1]["reason"] = cache["reason"]
         if index == 0:

@@ -27,10 +27,14 @@ from nvmeprobe.unknown import jsonable
 METHOD_VERSION = "analyze/1"
 
 
-def analyze_all(cells: pd.DataFrame, series: dict[str, pd.DataFrame] | None = None,
-                reported_iu: int | None = None, lba: int | None = None,
-                bursts: list[thermal.Burst] | None = None,
-                limit_c: float | None = None) -> dict:
+def analyze_all(
+    cells: pd.DataFrame,
+    series: dict[str, pd.DataFrame] | None = None,
+    reported_iu: int | None = None,
+    lba: int | None = None,
+    bursts: list[thermal.Burst] | None = None,
+    limit_c: float | None = None,
+) -> dict:
     """The `analyze --json` object: iu, slc, thermal, waf, steady_state, qos (+ method_version)."""
     series = series or {}
     if "slc" in series:
@@ -42,15 +46,17 @@ def analyze_all(cells: pd.DataFrame, series: dict[str, pd.DataFrame] | None = No
         heat = thermal.not_measured("no bandwidth series recorded")
     iu_found = iu.analyze_iu(cells, reported_iu, lba).to_dict()
     iu_found["counter_check"] = counter_check(cells, iu_found["inferred_bytes"], reported_iu, lba)
-    return jsonable({
-        "iu": iu_found,
-        "slc": slc_result.to_dict(),
-        "thermal": heat.to_dict(),
-        "waf": waf.waf(cells).to_dict(),
-        "steady_state": steady.steady_by_group(cells),
-        "qos": qos.qos(cells),
-        "method_version": METHOD_VERSION,
-    })
+    return jsonable(
+        {
+            "iu": iu_found,
+            "slc": slc_result.to_dict(),
+            "thermal": heat.to_dict(),
+            "waf": waf.waf(cells).to_dict(),
+            "steady_state": steady.steady_by_group(cells),
+            "qos": qos.qos(cells),
+            "method_version": METHOD_VERSION,
+        }
+    )
 
 
 def _without_heat(found: slc.SLCResult, heat: thermal.ThermalResult) -> slc.SLCResult:
@@ -58,7 +64,10 @@ def _without_heat(found: slc.SLCResult, heat: thermal.ThermalResult) -> slc.SLCR
     if not found.detected or heat.drop_is_thermal is False:
         return found
     verdict = heat.drop_is_thermal
-    reason = (f"the drop is thermal throttling ({heat.method})" if verdict
-              else f"the drop was not told apart from thermal throttling ({heat.method})")
+    reason = (
+        f"the drop is thermal throttling ({heat.method})"
+        if verdict
+        else f"the drop was not told apart from thermal throttling ({heat.method})"
+    )
     evidence = dict(found.evidence, reason=reason, drop_bytes=found.cache_bytes)
     return slc.SLCResult(False if verdict else None, None, None, None, None, evidence)

@@ -73,9 +73,16 @@ def sustained_bursts(profile: Profile) -> list[Burst]:
         if cell["id"] not in first or series is None:
             continue
         known = state.get(cell["id"]) or {}
-        bursts.append(Burst(cell["id"], series, temperature_series(profile.series, cell["id"]),
-                            known.get("throttling_reported"), known.get("rate_limit_bytes"),
-                            latency_series(profile.series, cell["id"])))
+        bursts.append(
+            Burst(
+                cell["id"],
+                series,
+                temperature_series(profile.series, cell["id"]),
+                known.get("throttling_reported"),
+                known.get("rate_limit_bytes"),
+                latency_series(profile.series, cell["id"]),
+            )
+        )
     return bursts
 
 
@@ -92,9 +99,13 @@ def analyze_profile(profile: Profile) -> dict[str, Any]:
     limits = [(state.get(b.cell) or {}).get("temperature_limit_c") for b in bursts]
     iu = (profile.facts.get("iu") or {}).get("reported_bytes")
     lba = (profile.facts.get("geometry") or {}).get("logical_block_size")
-    found = analyze_all(profile.cells, logs, iu, lba, bursts,
-                        next((lim for lim in limits if lim is not None), None))
-    opened = {cid: s for cid in measurements(profile.manifest)
-              if (s := bandwidth_series(profile.series, cid)) is not None}
+    found = analyze_all(
+        profile.cells, logs, iu, lba, bursts, next((lim for lim in limits if lim is not None), None)
+    )
+    opened = {
+        cid: s
+        for cid in measurements(profile.manifest)
+        if (s := bandwidth_series(profile.series, cid)) is not None
+    }
     size = (profile.facts.get("geometry") or {}).get("size_bytes")
     return with_fill(found, profile.cells, profile.manifest, opened, size)

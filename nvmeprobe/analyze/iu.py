@@ -81,8 +81,13 @@ class Fit:
 
     def to_dict(self) -> dict:
         """JSON-able summary (without the design matrix)."""
-        return {"iu": self.iu, "press": self.score, "per_io_s": self.per_io_s,
-                "per_iu_s": self.per_iu_s, "per_partial_s": self.per_partial_s}
+        return {
+            "iu": self.iu,
+            "press": self.score,
+            "per_io_s": self.per_io_s,
+            "per_iu_s": self.per_iu_s,
+            "per_partial_s": self.per_partial_s,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,11 +105,18 @@ class IUResult:
 
     def to_dict(self) -> dict:
         """The contract keys plus `warning`, `evidence`, `method_version`."""
-        return jsonable({
-            "inferred_bytes": self.inferred_bytes, "reported_bytes": self.reported_bytes,
-            "agrees": self.agrees, "confidence": self.confidence,
-            "rmw_amplification": self.rmw_amplification, "warning": self.warning,
-            "evidence": self.evidence, "method_version": self.method_version})
+        return jsonable(
+            {
+                "inferred_bytes": self.inferred_bytes,
+                "reported_bytes": self.reported_bytes,
+                "agrees": self.agrees,
+                "confidence": self.confidence,
+                "rmw_amplification": self.rmw_amplification,
+                "warning": self.warning,
+                "evidence": self.evidence,
+                "method_version": self.method_version,
+            }
+        )
 
 
 def write_points(cells: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -114,8 +126,9 @@ def write_points(cells: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     go to the deepest queue (throughput at depth is the least overhead-bound).
     """
     require_columns(cells, CELL_COLUMNS, "cells")
-    rows = cells[(cells["rw"] == "randwrite") & (cells["direction"] == "write")
-                 & (cells["bw_bytes"] > 0)]
+    rows = cells[
+        (cells["rw"] == "randwrite") & (cells["direction"] == "write") & (cells["bw_bytes"] > 0)
+    ]
     rows = rows.dropna(subset=["bs", "offset", "iodepth", "numjobs"])  # unknown shape: no point
     if rows.empty:
         return pd.DataFrame(columns=list(POINT_COLUMNS)), {"iodepth": None, "numjobs": None}
@@ -125,8 +138,11 @@ def write_points(cells: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     best = sizes.sort_values(["n", "depth"], ascending=False).iloc[0]
     chosen = rows[(rows["iodepth"] == best["iodepth"]) & (rows["numjobs"] == best["numjobs"])]
     points = chosen.groupby(["bs", "offset"], as_index=False)["bw_bytes"].median()
-    return points, {"iodepth": int(best["iodepth"]), "numjobs": int(best["numjobs"]),
-                    "cells": int(len(chosen))}
+    return points, {
+        "iodepth": int(best["iodepth"]),
+        "numjobs": int(best["numjobs"]),
+        "cells": int(len(chosen)),
+    }
 
 
 def iu_load(bs: int, offset: int, iu: int) -> tuple[float, float]:
@@ -159,8 +175,15 @@ def fit_iu(points: pd.DataFrame, iu: int) -> Fit:
     coef = _nnls(weighted, np.ones(len(bs)))
     residuals = weighted @ coef - 1.0
     sigma = 1.4826 * float(np.median(np.abs(residuals)))
-    return Fit(iu, _press(weighted, coef, residuals), float(coef[0]), float(coef[1]),
-               float(coef[2]), sigma, design)
+    return Fit(
+        iu,
+        _press(weighted, coef, residuals),
+        float(coef[0]),
+        float(coef[1]),
+        float(coef[2]),
+        sigma,
+        design,
+    )
 
 
 def _press(weighted: np.ndarray, coef: np.ndarray, residuals: np.ndarray) -> float:
@@ -171,8 +194,11 @@ def _press(weighted: np.ndarray, coef: np.ndarray, residuals: np.ndarray) -> flo
     without them, so a candidate cannot win by spending its RMW term on one point.
     """
     active = weighted[:, coef > 0]
-    leverage = np.einsum("ij,ji->i", active, np.linalg.pinv(active)) if active.size \
+    leverage = (
+        np.einsum("ij,ji->i", active, np.linalg.pinv(active))
+        if active.size
         else np.zeros(len(residuals))
+    )
     loo = residuals / np.maximum(1.0 - leverage, 1e-12)
     for i in np.flatnonzero(leverage > 0.99):
         keep = np.arange(len(residuals)) != i
@@ -181,8 +207,12 @@ def _press(weighted: np.ndarray, coef: np.ndarray, residuals: np.ndarray) -> flo
     return float(loo @ loo)
 
 
-def infer_iu(points: pd.DataFrame, reported_iu: int | None = None, lba: int | None = None,
-             config: dict | None = None) -> IUResult:
+def infer_iu(
+    points: pd.DataFrame,
+    reported_iu: int | None = None,
+    lba: int | None = None,
+    config: dict | None = None,
+) -> IUResult:
     """Infer the IU from (bs, offset, bw_bytes) write points; see the module docstring."""
     points = _checked_points(points, lba)
     evidence: dict = {"config": config or {}, "points": int(len(points))}
@@ -192,10 +222,15 @@ def infer_iu(points: pd.DataFrame, reported_iu: int | None = None, lba: int | No
         return _result(None, reported_iu, None, [], evidence)
     baseline, baseline_sizes = baseline_cost(aligned)
     factors = points.assign(factor=(1.0 / points["bw_bytes"]) / baseline)
-    amplification = [{"bs": int(r.bs), "offset": int(r.offset), "factor": float(r.factor)}
-                     for r in factors.sort_values(["bs", "offset"]).itertuples()]
-    evidence["baseline"] = {"cost_s_per_byte": baseline, "bw_bytes": 1.0 / baseline,
-                            "sizes": baseline_sizes}
+    amplification = [
+        {"bs": int(r.bs), "offset": int(r.offset), "factor": float(r.factor)}
+        for r in factors.sort_values(["bs", "offset"]).itertuples()
+    ]
+    evidence["baseline"] = {
+        "cost_s_per_byte": baseline,
+        "bw_bytes": 1.0 / baseline,
+        "sizes": baseline_sizes,
+    }
 
     floor = max(lba or 0, _finest_granularity(points))
     fits = _fit_all(points, floor)
@@ -207,27 +242,46 @@ def infer_iu(points: pd.DataFrame, reported_iu: int | None = None, lba: int | No
         fits[rule_iu] = fit_iu(points, rule_iu)
     chosen, decided_by = _decide(rule_iu, fit_choice, fits, floor)
     confidence = _confidence(chosen, fits)
-    if confidence is not None and rule_iu is not None and fit_choice is not None \
-            and not _equivalent(fits, rule_iu, fit_choice):
+    if (
+        confidence is not None
+        and rule_iu is not None
+        and fit_choice is not None
+        and not _equivalent(fits, rule_iu, fit_choice)
+    ):
         confidence *= 0.5
     for entry in amplification:
-        entry["predicted_waf"] = iu_load(int(entry["bs"]), int(entry["offset"]), chosen)[0] * chosen \
-            / entry["bs"]
-    evidence.update({
-        "noise_sigma": sigma, "tolerance": tol, "rule_iu": rule_iu, "rule": rule_evidence,
-        "fit": [fits[k].to_dict() for k in sorted(fits, key=lambda k: fits[k].score)[:6]],
-        "fit_iu": fit_choice, "decided_by": decided_by,
-        "no_penalty": decided_by == "no-penalty", "floor_bytes": floor})
+        entry["predicted_waf"] = (
+            iu_load(int(entry["bs"]), int(entry["offset"]), chosen)[0] * chosen / entry["bs"]
+        )
+    evidence.update(
+        {
+            "noise_sigma": sigma,
+            "tolerance": tol,
+            "rule_iu": rule_iu,
+            "rule": rule_evidence,
+            "fit": [fits[k].to_dict() for k in sorted(fits, key=lambda k: fits[k].score)[:6]],
+            "fit_iu": fit_choice,
+            "decided_by": decided_by,
+            "no_penalty": decided_by == "no-penalty",
+            "floor_bytes": floor,
+        }
+    )
     return _result(chosen, reported_iu, confidence, amplification, evidence)
 
 
-def analyze_iu(cells: pd.DataFrame, reported_iu: int | None = None,
-               lba: int | None = None) -> IUResult:
+def analyze_iu(
+    cells: pd.DataFrame, reported_iu: int | None = None, lba: int | None = None
+) -> IUResult:
     """IU finding from a cells table (random-write rows at one queue depth)."""
     points, config = write_points(cells)
     if points.empty:
-        return _result(None, reported_iu, None, [],
-                       {"config": config, "points": 0, "reason": "no random-write cells"})
+        return _result(
+            None,
+            reported_iu,
+            None,
+            [],
+            {"config": config, "points": 0, "reason": "no random-write cells"},
+        )
     return infer_iu(points, reported_iu, lba, config)
 
 
@@ -316,14 +370,18 @@ def _rule(factors: pd.DataFrame, tol: float) -> tuple[int | None, dict]:
     return (knee if pays else None), evidence
 
 
-def _decide(rule_iu: int | None, fit_choice: int | None, fits: dict[int, Fit],
-            floor: int) -> tuple[int, str]:
+def _decide(
+    rule_iu: int | None, fit_choice: int | None, fits: dict[int, Fit], floor: int
+) -> tuple[int, str]:
     """(IU, what decided it): the rule unless the fit is decisive against it."""
     tiny = _tiny(fits) if fits else 0.0
 
     def decisive(against: int) -> bool:
-        return fit_choice is not None and against in fits and \
-            fits[against].score >= DECISIVE_RATIO * (fits[fit_choice].score + tiny)
+        return (
+            fit_choice is not None
+            and against in fits
+            and fits[against].score >= DECISIVE_RATIO * (fits[fit_choice].score + tiny)
+        )
 
     fallback = rule_iu if rule_iu is not None else floor
     if fit_choice is None or _equivalent(fits, fallback, fit_choice):
@@ -343,12 +401,19 @@ def _confidence(chosen: int, fits: dict[int, Fit]) -> float | None:
     return float(min(1.0, max(0.0, 1.0 - (fits[chosen].score + tiny) / (min(others) + tiny))))
 
 
-def _result(inferred: int | None, reported: int | None, confidence: float | None,
-            amplification: list[dict], evidence: dict) -> IUResult:
+def _result(
+    inferred: int | None,
+    reported: int | None,
+    confidence: float | None,
+    amplification: list[dict],
+    evidence: dict,
+) -> IUResult:
     agrees = None if inferred is None or reported is None else inferred == reported
     warning = None
     if agrees is False:
-        warning = (f"IU MISMATCH: writes behave like a {format_bytes(inferred)} IU but the "
-                   f"drive reports {format_bytes(reported)}; align and size writes to the "
-                   f"measured IU")
+        warning = (
+            f"IU MISMATCH: writes behave like a {format_bytes(inferred)} IU but the "
+            f"drive reports {format_bytes(reported)}; align and size writes to the "
+            f"measured IU"
+        )
     return IUResult(inferred, reported, agrees, confidence, amplification, warning, evidence)

@@ -103,8 +103,9 @@ def next_probe(measured: list[Point], lba: int, max_bs: int) -> Probe | None:
     return _tie_break(measured, done, lba)
 
 
-def infer_from_points(points: list[Point], reported_iu: int | None = None,
-                      lba: int | None = None) -> iu.IUResult:
+def infer_from_points(
+    points: list[Point], reported_iu: int | None = None, lba: int | None = None
+) -> iu.IUResult:
     """The IU finding from adaptive probes (same inference as the full sweep)."""
     frame = _frame(points)
     return iu.infer_iu(frame, reported_iu, lba, {"adaptive": True, "probes": len(points)})
@@ -130,8 +131,9 @@ def _check(lba: int, max_bs: int) -> None:
 
 
 def _frame(points: list[Point]) -> pd.DataFrame:
-    return pd.DataFrame([(p.bs, p.offset, p.bw_bytes) for p in points],
-                        columns=list(iu.POINT_COLUMNS))
+    return pd.DataFrame(
+        [(p.bs, p.offset, p.bw_bytes) for p in points], columns=list(iu.POINT_COLUMNS)
+    )
 
 
 def _factors(points: list[Point]) -> pd.DataFrame:

@@ -21,24 +21,37 @@ import pandas as pd
 from nvmeprobe.analyze.counters import spans, whole
 
 
-def counter_check(cells: pd.DataFrame, inferred: int | None, reported: int | None,
-                  lba: int | None) -> dict[str, Any]:
+def counter_check(
+    cells: pd.DataFrame, inferred: int | None, reported: int | None, lba: int | None
+) -> dict[str, Any]:
     """The `iu.counter_check` object: verdict, counter_iu_bytes, reported_agrees, evidence."""
     probes = _probes(cells)
     checked, which = (inferred, "inferred") if inferred else (reported, "reported")
-    result: dict[str, Any] = {"verdict": "unknown", "checked_bytes": checked, "checked": which,
-                              "counter_iu_bytes": None, "reported_agrees": None,
-                              "consistent_iu_bytes": [], "probes": probes}
+    result: dict[str, Any] = {
+        "verdict": "unknown",
+        "checked_bytes": checked,
+        "checked": which,
+        "counter_iu_bytes": None,
+        "reported_agrees": None,
+        "consistent_iu_bytes": [],
+        "probes": probes,
+    }
     if not probes:
-        result["reason"] = ("no write cell whose Unaligned I/O counter (OCP C0h) moved in step"
-                            " with it: the drive does not report it, or its logs lagged")
+        result["reason"] = (
+            "no write cell whose Unaligned I/O counter (OCP C0h) moved in step"
+            " with it: the drive does not report it, or its logs lagged"
+        )
         return result
     smallest = lba or 512
     largest = max(p["bs"] for p in probes)
-    candidates = [1 << k for k in range(smallest.bit_length() - 1, largest.bit_length())
-                  if smallest <= 1 << k <= largest]
-    consistent = [c for c in candidates
-                  if all(_moves(c, p["bs"], p["offset"]) == p["moved"] for p in probes)]
+    candidates = [
+        1 << k
+        for k in range(smallest.bit_length() - 1, largest.bit_length())
+        if smallest <= 1 << k <= largest
+    ]
+    consistent = [
+        c for c in candidates if all(_moves(c, p["bs"], p["offset"]) == p["moved"] for p in probes)
+    ]
     result["consistent_iu_bytes"] = consistent
     if len(consistent) == 1:
         result["counter_iu_bytes"] = consistent[0]
@@ -67,7 +80,13 @@ def _probes(cells: pd.DataFrame) -> list[dict[str, Any]]:
         if span.in_step is not True or len(span.cells) != 1 or span.unaligned_io is None:
             continue
         row = shape.loc[span.cells[0]]
-        probes.append({"cell": span.cells[0], "bs": whole(row["bs"]),
-                       "offset": whole(row["offset"]), "unaligned_io": span.unaligned_io,
-                       "moved": span.unaligned_io > 0})
+        probes.append(
+            {
+                "cell": span.cells[0],
+                "bs": whole(row["bs"]),
+                "offset": whole(row["offset"]),
+                "unaligned_io": span.unaligned_io,
+                "moved": span.unaligned_io > 0,
+            }
+        )
     return probes

@@ -42,8 +42,11 @@ def percentile_columns(cells: pd.DataFrame) -> list[str]:
 def percentile_table(cells: pd.DataFrame) -> list[dict]:
     """One row per cell and direction: its keys, iops, lat_mean_us and every percentile."""
     require_columns(cells, CELL_KEYS, "cells")
-    columns = list(CELL_KEYS) + [c for c in ["lat_mean_us"] if c in cells.columns] \
+    columns = (
+        list(CELL_KEYS)
+        + [c for c in ["lat_mean_us"] if c in cells.columns]
         + percentile_columns(cells)
+    )
     return jsonable(cells.loc[:, columns].to_dict(orient="records"))
 
 
@@ -54,16 +57,26 @@ def saturation_knee(iodepths: list[int], iops: list[float]) -> dict:
     top = float(curve.max())
     depths = [int(d) for d in curve.index]
     if len(curve) < MIN_DEPTHS or not top > 0:
-        return {"knee_iodepth": None, "max_iops": optional_float(top) if len(curve) else None,
-                "iops_at_knee": None, "kneedle_iodepth": None, "points": _points(curve)}
+        return {
+            "knee_iodepth": None,
+            "max_iops": optional_float(top) if len(curve) else None,
+            "iops_at_knee": None,
+            "kneedle_iodepth": None,
+            "points": _points(curve),
+        }
     knee = next(d for d, v in curve.items() if v >= KNEE_FRACTION * top)
     x = np.log2(np.array(depths, dtype=float))
     y = curve.to_numpy() / top
     span = x[-1] - x[0]
     chord = y[0] + (y[-1] - y[0]) * (x - x[0]) / span if span > 0 else y
     kneedle = depths[int(np.argmax(y - chord))]
-    return {"knee_iodepth": int(knee), "max_iops": top, "iops_at_knee": float(curve[knee]),
-            "kneedle_iodepth": kneedle, "points": _points(curve)}
+    return {
+        "knee_iodepth": int(knee),
+        "max_iops": top,
+        "iops_at_knee": float(curve[knee]),
+        "kneedle_iodepth": kneedle,
+        "points": _points(curve),
+    }
 
 
 def qos(cells: pd.DataFrame) -> dict:
@@ -75,9 +88,15 @@ def qos(cells: pd.DataFrame) -> dict:
             continue
         knee = saturation_knee(group["iodepth"].tolist(), group["iops"].tolist())
         knees.append({**dict(zip(GROUP_KEYS, key)), **knee})
-    return jsonable({"percentiles": table, "saturation": knees,
-                     "percentile_columns": percentile_columns(cells),
-                     "knee_fraction": KNEE_FRACTION, "method_version": METHOD_VERSION})
+    return jsonable(
+        {
+            "percentiles": table,
+            "saturation": knees,
+            "percentile_columns": percentile_columns(cells),
+            "knee_fraction": KNEE_FRACTION,
+            "method_version": METHOD_VERSION,
+        }
+    )
 
 
 def _points(curve: pd.Series) -> list[dict]:

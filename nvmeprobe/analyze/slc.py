@@ -81,11 +81,18 @@ class SLCResult:
 
     def to_dict(self) -> dict:
         """The contract keys plus `evidence` and `method_version`."""
-        return jsonable({
-            "detected": self.detected, "cache_bytes": self.cache_bytes,
-            "in_cache_bw": self.in_cache_bw, "post_cache_bw": self.post_cache_bw,
-            "recovered_bytes": self.recovered_bytes, "fill_fraction": self.fill_fraction,
-            "evidence": self.evidence, "method_version": self.method_version})
+        return jsonable(
+            {
+                "detected": self.detected,
+                "cache_bytes": self.cache_bytes,
+                "in_cache_bw": self.in_cache_bw,
+                "post_cache_bw": self.post_cache_bw,
+                "recovered_bytes": self.recovered_bytes,
+                "fill_fraction": self.fill_fraction,
+                "evidence": self.evidence,
+                "method_version": self.method_version,
+            }
+        )
 
 
 def not_measured(reason: str) -> SLCResult:
@@ -93,8 +100,9 @@ def not_measured(reason: str) -> SLCResult:
     return SLCResult(None, None, None, None, None, {"reason": reason})
 
 
-def bin_by_bytes(series: pd.DataFrame, max_bins: int = MAX_BINS,
-                 throughput: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def bin_by_bytes(
+    series: pd.DataFrame, max_bins: int = MAX_BINS, throughput: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """(bytes written at each bin's end, each bin's rate), bins of equal bytes.
 
     A bin's rate is its throughput: its bytes over the time they took
@@ -132,21 +140,31 @@ def detect_drop(written: np.ndarray, bw: np.ndarray) -> dict:
 
     n = len(bw)
     min_seg = max(MIN_SEGMENT, math.ceil(MIN_SEGMENT_FRACTION * n))
-    found: dict = {"detected": False, "cache_bytes": None, "in_cache_bw": None,
-                   "post_cache_bw": None, "evidence": {"bins": n, "median_bw": float(np.median(bw))
-                                                       if n else None}}
+    found: dict = {
+        "detected": False,
+        "cache_bytes": None,
+        "in_cache_bw": None,
+        "post_cache_bw": None,
+        "evidence": {"bins": n, "median_bw": float(np.median(bw)) if n else None},
+    }
     if n < 2 * min_seg:
         found["detected"] = None
         found["evidence"]["reason"] = f"too few samples ({n}) to find a drop"
         return found
     x = np.log(np.maximum(bw, 1.0))
     diffs = np.diff(x)
-    sigma = max(SIGMA_FLOOR, 1.4826 * float(np.median(np.abs(diffs - np.median(diffs))))
-                / math.sqrt(2))
+    sigma = max(
+        SIGMA_FLOOR, 1.4826 * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2)
+    )
     penalty = PENALTY_SIGMAS * sigma**2 * math.log(n)
     bkps = rpt.KernelCPD(kernel="linear", min_size=min_seg).fit(x).predict(pen=penalty)[:-1]
-    found["evidence"].update({"noise_sigma_log": sigma, "penalty": penalty,
-                              "change_points_bytes": [int(written[b - 1]) for b in bkps]})
+    found["evidence"].update(
+        {
+            "noise_sigma_log": sigma,
+            "penalty": penalty,
+            "change_points_bytes": [int(written[b - 1]) for b in bkps],
+        }
+    )
     candidates = [b for b in bkps if min_seg <= b <= n - min_seg]
     if not candidates:
         return found
@@ -154,12 +172,21 @@ def detect_drop(written: np.ndarray, bw: np.ndarray) -> dict:
     ratio = _throughput(bw[b:]) / _throughput(bw[:b])
     with warnings.catch_warnings():  # near-constant segments (a noiseless drive) are fine here
         warnings.simplefilter("ignore", RuntimeWarning)
-        p_value = float(stats.ttest_ind(x[:b], x[b:], equal_var=False, alternative="greater").pvalue)
-    found["evidence"].update({"ratio": ratio, "p_value": p_value,
-                              "in_bins": int(b), "post_bins": int(n - b)})
+        p_value = float(
+            stats.ttest_ind(x[:b], x[b:], equal_var=False, alternative="greater").pvalue
+        )
+    found["evidence"].update(
+        {"ratio": ratio, "p_value": p_value, "in_bins": int(b), "post_bins": int(n - b)}
+    )
     if ratio < DROP_RATIO and p_value < ALPHA:
-        found.update({"detected": True, "cache_bytes": int(written[b - 1]),
-                      "in_cache_bw": _throughput(bw[:b]), "post_cache_bw": _throughput(bw[b:])})
+        found.update(
+            {
+                "detected": True,
+                "cache_bytes": int(written[b - 1]),
+                "in_cache_bw": _throughput(bw[:b]),
+                "post_cache_bw": _throughput(bw[b:]),
+            }
+        )
     return found
 
 
@@ -200,8 +227,9 @@ def split_bursts(series: pd.DataFrame, idle_s: float = IDLE_S) -> list[pd.DataFr
     return bursts
 
 
-def slc_cache(series: pd.DataFrame, recovery: pd.DataFrame | None = None,
-              idle_s: float = IDLE_S) -> SLCResult:
+def slc_cache(
+    series: pd.DataFrame, recovery: pd.DataFrame | None = None, idle_s: float = IDLE_S
+) -> SLCResult:
     """SLC finding from a sustained-write series (and a second burst after idle).
 
     Without `recovery`, a series holding two bursts separated by idle time is
@@ -214,13 +242,21 @@ def slc_cache(series: pd.DataFrame, recovery: pd.DataFrame | None = None,
         second = split_bursts(recovery, idle_s)
         bursts = bursts[:1] + second[:1]
     first = detect_drop(*bin_by_bytes(bursts[0]))
-    evidence = {"first_burst": first["evidence"], "bytes_observed": int(bursts[0]["bytes_written"]
-                                                                         .iloc[-1])}
+    evidence = {
+        "first_burst": first["evidence"],
+        "bytes_observed": int(bursts[0]["bytes_written"].iloc[-1]),
+    }
     recovered = None
     if first["detected"] and len(bursts) > 1:
         recovered, evidence["recovery"] = _recovered(bursts[1], first)
-    return SLCResult(first["detected"], first["cache_bytes"], first["in_cache_bw"],
-                     first["post_cache_bw"], recovered, evidence)
+    return SLCResult(
+        first["detected"],
+        first["cache_bytes"],
+        first["in_cache_bw"],
+        first["post_cache_bw"],
+        recovered,
+        evidence,
+    )
 
 
 def _recovered(burst: pd.DataFrame, first: dict) -> tuple[int | None, dict]:
@@ -256,27 +292,40 @@ def _arrays(series: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class DropWatcher:
     """Live drop detector: `feed` each bandwidth sample; True once a drop is confirmed.
 
-    A sample is low when it is under `ratio` x the reference level, the
-    median of up to `reference_samples` recent samples that were not low
-    (judged once `min_reference` of them are in, default `confirm_samples`;
-    after skipping `warmup_samples`, so the initial ramp cannot set a high
-    reference; a rising ramp only lifts the reference). A drop is confirmed
-    when the median of the last `confirm_samples` samples is low and at least
-    `min_confirm_bytes` were written since the episode began (the first low
-    sample of the window when its median first turned low).
-    With the default 9 samples, 5 must be low: a 10% noise series would need
-    several 2-sigma dips in a row. `drop_bytes` / `drop_t_s` (bytes written and
-time at the start of the first low sample of the confirming window) estimate
-the cache size and when it ran out.
+        A sample is low when it is under `ratio` x the reference level, the
+        median of up to `reference_samples` recent samples that were not low
+        (judged once `min_reference` of them are in, default `confirm_samples`;
+        after skipping `warmup_samples`, so the initial ramp cannot set a high
+        reference; a rising ramp only lifts the reference). A drop is confirmed
+        when the median of the last `confirm_samples` samples is low and at least
+        `min_confirm_bytes` were written since the episode began (the first low
+        sample of the window when its median first turned low).
+        With the default 9 samples, 5 must be low: a 10% noise series would need
+        several 2-sigma dips in a row. `drop_bytes` / `drop_t_s` (bytes written and
+    time at the start of the first low sample of the confirming window) estimate
+    the cache size and when it ran out.
     """
 
-    def __init__(self, confirm_samples: int = 9, min_confirm_bytes: int = 0,
-                 ratio: float = DROP_RATIO, warmup_samples: int = 3,
-                 reference_samples: int = 120, min_reference: int | None = None) -> None:
-        if confirm_samples < 1 or not 0 < ratio < 1 or warmup_samples < 0 \
-                or reference_samples < confirm_samples or min_confirm_bytes < 0:
-            raise InputError("DropWatcher: need confirm_samples >= 1, 0 < ratio < 1, "
-                             "warmup_samples >= 0, reference_samples >= confirm_samples")
+    def __init__(
+        self,
+        confirm_samples: int = 9,
+        min_confirm_bytes: int = 0,
+        ratio: float = DROP_RATIO,
+        warmup_samples: int = 3,
+        reference_samples: int = 120,
+        min_reference: int | None = None,
+    ) -> None:
+        if (
+            confirm_samples < 1
+            or not 0 < ratio < 1
+            or warmup_samples < 0
+            or reference_samples < confirm_samples
+            or min_confirm_bytes < 0
+        ):
+            raise InputError(
+                "DropWatcher: need confirm_samples >= 1, 0 < ratio < 1, "
+                "warmup_samples >= 0, reference_samples >= confirm_samples"
+            )
         self.confirm_samples = confirm_samples
         self.min_confirm_bytes = min_confirm_bytes
         self.ratio = ratio

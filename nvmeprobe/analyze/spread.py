@@ -78,10 +78,14 @@ def distribution(values: dict[str, float]) -> Distribution | None:
     middle = float(np.median(numbers))
     mad = scaled_mad(numbers)
     limit = OUTLIER_MADS * _floored(mad, middle)
-    flagged = [] if len(numbers) < 3 else sorted(
-        name for name, v in known.items() if limit > 0 and abs(v - middle) > limit)
-    spread = (None if middle == 0 or len(numbers) < 2
-              else (max(numbers) - min(numbers)) / abs(middle))
+    flagged = (
+        []
+        if len(numbers) < 3
+        else sorted(name for name, v in known.items() if limit > 0 and abs(v - middle) > limit)
+    )
+    spread = (
+        None if middle == 0 or len(numbers) < 2 else (max(numbers) - min(numbers)) / abs(middle)
+    )
     return Distribution(len(numbers), middle, min(numbers), max(numbers), spread, mad, flagged)
 
 
@@ -116,8 +120,10 @@ def set_difference(a: list[float], b: list[float], alpha: float = ALPHA) -> Diff
         p = float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
         return Difference(len(a), len(b), med_a, med_b, MANN_WHITNEY, p, p <= alpha)
     if len(a) >= 2 and len(b) >= 2:
-        pooled = math.sqrt(((len(a) - 1) * scaled_mad(a) ** 2 + (len(b) - 1) * scaled_mad(b) ** 2)
-                           / (len(a) + len(b) - 2))
+        pooled = math.sqrt(
+            ((len(a) - 1) * scaled_mad(a) ** 2 + (len(b) - 1) * scaled_mad(b) ** 2)
+            / (len(a) + len(b) - 2)
+        )
         limit = OUTLIER_MADS * _floored(pooled, max(abs(med_a), abs(med_b)))
         beyond = abs(med_b - med_a) > limit
         return Difference(len(a), len(b), med_a, med_b, POOLED_MAD, None, beyond)

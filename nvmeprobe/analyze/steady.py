@@ -57,8 +57,7 @@ class SteadyResult:
 
 
 def _exact(value: float | int) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise InputError(f"steady state: values must be finite numbers, got {value!r}")
     if isinstance(value, numbers.Integral):
         return Fraction(int(value))
@@ -75,8 +74,13 @@ def _window(values: list[Fraction]) -> tuple[Fraction, Fraction, Fraction]:
     return avg, max(values) - min(values), abs(sxy / sxx) * (n - 1)
 
 
-def steady_state(values: list[float], window: int = 5, excursion: float = 0.20,
-                 slope: float = 0.10, max_rounds: int = 25) -> SteadyResult:
+def steady_state(
+    values: list[float],
+    window: int = 5,
+    excursion: float = 0.20,
+    slope: float = 0.10,
+    max_rounds: int = 25,
+) -> SteadyResult:
     """Apply the PTS round rule to per-round values of the tracking variable."""
     if window < 2:
         raise InputError(f"steady state: window must be at least 2 rounds, got {window}")
@@ -84,17 +88,32 @@ def steady_state(values: list[float], window: int = 5, excursion: float = 0.20,
     exact = [_exact(v) for v in list(values)[:max_rounds]]
     windows: list[dict] = []
     for end in range(window, len(exact) + 1):
-        avg, spread, change = _window(exact[end - window:end])
+        avg, spread, change = _window(exact[end - window : end])
         ok = avg != 0 and spread <= limit_excursion * abs(avg) and change <= limit_slope * abs(avg)
-        windows.append({"round": end, "window_avg": float(avg), "excursion": float(spread),
-                        "slope_change": float(change), "steady": ok})
+        windows.append(
+            {
+                "round": end,
+                "window_avg": float(avg),
+                "excursion": float(spread),
+                "slope_change": float(change),
+                "steady": ok,
+            }
+        )
         if ok:
             break
     last = windows[-1] if windows else {}
     steady = bool(last.get("steady"))
-    return SteadyResult(steady, last["round"] if steady else None, last.get("window_avg"),
-                        last.get("excursion"), last.get("slope_change"), len(exact), windows,
-                        len(values) > max_rounds, window)
+    return SteadyResult(
+        steady,
+        last["round"] if steady else None,
+        last.get("window_avg"),
+        last.get("excursion"),
+        last.get("slope_change"),
+        len(exact),
+        windows,
+        len(values) > max_rounds,
+        window,
+    )
 
 
 def steady_by_group(cells: pd.DataFrame, metric: str = "iops") -> dict:
@@ -108,5 +127,11 @@ def steady_by_group(cells: pd.DataFrame, metric: str = "iops") -> dict:
         per_round = group.groupby("round")[metric].median().sort_index()
         result = steady_state([float(v) for v in per_round])
         groups.append({**dict(zip(keys, key)), "metric": metric, **result.to_dict()})
-    return jsonable({"measured": bool(groups), "steady": all(g["steady"] for g in groups)
-                     if groups else None, "groups": groups, "method_version": METHOD_VERSION})
+    return jsonable(
+        {
+            "measured": bool(groups),
+            "steady": all(g["steady"] for g in groups) if groups else None,
+            "groups": groups,
+            "method_version": METHOD_VERSION,
+        }
+    )

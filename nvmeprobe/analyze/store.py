@@ -13,9 +13,11 @@ def analyze_and_store(path: Path) -> dict[str, Any]:
     """Analyse a profile and write the findings back into it."""
     profile = read_profile(path)
     findings = analyze_profile(profile)
-    write_profile(path, profile.cells, profile.series, findings,
-                  metadata={"facts": profile.facts, "manifest": profile.manifest,
-                            "run_id": profile.run_id})
+    write_profile(
+        path,
+        profile.cells,
+        profile.series,
+        findings,
+        metadata={"facts": profile.facts, "manifest": profile.manifest, "run_id": profile.run_id},
+    )
     return findings
-
-

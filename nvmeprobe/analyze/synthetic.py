@@ -47,8 +47,9 @@ class CostDrive:
         return bs / per_io * rng.uniform(1 - self.noise, 1 + self.noise)
 
 
-def random_drive(rng: np.random.Generator, *, ideal: bool = False, iops_bound: bool = False,
-                 noise: float = 0.1) -> CostDrive:
+def random_drive(
+    rng: np.random.Generator, *, ideal: bool = False, iops_bound: bool = False, noise: float = 0.1
+) -> CostDrive:
     """A drive with IU drawn from 4 KiB..128 KiB (or an ideal one: IU = LBA, no RMW)."""
     lba = int(rng.choice([512, 4096]))
     program = float(rng.uniform(50e-6, 500e-6))
@@ -71,26 +72,51 @@ def full_sweep(lba: int, max_bs: int = MIB) -> list[tuple[int, int]]:
     return points
 
 
-def sweep_cells(drive: CostDrive, rng: np.random.Generator, iodepth: int = 8,
-                points: list[tuple[int, int]] | None = None) -> pd.DataFrame:
+def sweep_cells(
+    drive: CostDrive,
+    rng: np.random.Generator,
+    iodepth: int = 8,
+    points: list[tuple[int, int]] | None = None,
+) -> pd.DataFrame:
     """A cells table (contract columns) of random writes over `points` (default: full sweep)."""
     rows = []
     for i, (bs, offset) in enumerate(points or full_sweep(drive.lba)):
         bw = drive.bw(bs, offset, rng)
-        rows.append({"cell": f"c{i:04d}", "stage": "iu", "round": None, "rw": "randwrite",
-                     "direction": "write", "bs": bs, "offset": offset, "iodepth": iodepth,
-                     "numjobs": 1, "iops": bw / bs, "bw_bytes": bw,
-                     "lat_mean_us": iodepth * bs / bw * 1e6, "lat_p50_us": iodepth * bs / bw * 1e6,
-                     "lat_p99_us": 2 * iodepth * bs / bw * 1e6,
-                     "lat_p99_9_us": 3 * iodepth * bs / bw * 1e6,
-                     "lat_p99_99_us": 4 * iodepth * bs / bw * 1e6,
-                     "host_bytes_written": None, "media_bytes_written": None})
+        rows.append(
+            {
+                "cell": f"c{i:04d}",
+                "stage": "iu",
+                "round": None,
+                "rw": "randwrite",
+                "direction": "write",
+                "bs": bs,
+                "offset": offset,
+                "iodepth": iodepth,
+                "numjobs": 1,
+                "iops": bw / bs,
+                "bw_bytes": bw,
+                "lat_mean_us": iodepth * bs / bw * 1e6,
+                "lat_p50_us": iodepth * bs / bw * 1e6,
+                "lat_p99_us": 2 * iodepth * bs / bw * 1e6,
+                "lat_p99_9_us": 3 * iodepth * bs / bw * 1e6,
+                "lat_p99_99_us": 4 * iodepth * bs / bw * 1e6,
+                "host_bytes_written": None,
+                "media_bytes_written": None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def slc_series(rng: np.random.Generator, cache_bytes: float, in_bw: float, post_bw: float,
-               total_bytes: float, dt: float = 1.0, noise: float = 0.1,
-               ramp_samples: int = 3) -> pd.DataFrame:
+def slc_series(
+    rng: np.random.Generator,
+    cache_bytes: float,
+    in_bw: float,
+    post_bw: float,
+    total_bytes: float,
+    dt: float = 1.0,
+    noise: float = 0.1,
+    ramp_samples: int = 3,
+) -> pd.DataFrame:
     """A bandwidth log: `in_bw` until `cache_bytes` are written, then `post_bw`.
 
     The first `ramp_samples` samples ramp up from 30% of the in-cache rate; every
@@ -132,9 +158,15 @@ class HotDrive:
     cache_bytes: float = 0.0
     post_bw: float | None = None
 
-    def burst(self, rng: np.random.Generator, total_bytes: float, rate: float | None = None,
-              dt: float = 0.05, noise: float = 0.05,
-              temp_every_s: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def burst(
+        self,
+        rng: np.random.Generator,
+        total_bytes: float,
+        rate: float | None = None,
+        dt: float = 0.05,
+        noise: float = 0.05,
+        temp_every_s: float = 1.0,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(bw series, temperature samples) of one burst from ambient, held to `rate` if given.
 
         The series also carries `lat_us`: each sample's IO latency, taken as
@@ -144,13 +176,16 @@ class HotDrive:
         t, written, temp, throttled = 0.0, 0.0, self.ambient_c, False
         rows, temps, next_temp = [], [], 0.0
         while written < total_bytes:
-            drive_bw = self.full_bw if written < self.cache_bytes else (self.post_bw or self.full_bw)
+            drive_bw = (
+                self.full_bw if written < self.cache_bytes else (self.post_bw or self.full_bw)
+            )
             if throttled:
                 drive_bw /= self.throttle_factor
             bw = min(drive_bw, rate) if rate else drive_bw
             temp += (self.ambient_c + self.rise_c * bw / self.full_bw - temp) * dt / self.tau_s
-            throttled = temp >= self.limit_c or (throttled and
-                                                 temp > self.limit_c - self.hysteresis_c)
+            throttled = temp >= self.limit_c or (
+                throttled and temp > self.limit_c - self.hysteresis_c
+            )
             t += dt
             sample = bw * rng.uniform(1 - noise, 1 + noise)
             written += sample * dt
@@ -158,5 +193,7 @@ class HotDrive:
             if t >= next_temp:
                 temps.append((t, round(temp)))
                 next_temp += temp_every_s
-        return (pd.DataFrame(rows, columns=["t_s", "bw_bytes", "bytes_written", "lat_us"]),
-                pd.DataFrame(temps, columns=["t_s", "temperature_c"]))
+        return (
+            pd.DataFrame(rows, columns=["t_s", "bw_bytes", "bytes_written", "lat_us"]),
+            pd.DataFrame(temps, columns=["t_s", "temperature_c"]),
+        )

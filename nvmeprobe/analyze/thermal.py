@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nvmeprobe.unknown import jsonable
 from nvmeprobe.analyze.slc import bin_by_bytes, detect_drop
+from nvmeprobe.unknown import jsonable
 
 METHOD_VERSION = "thermal/1"
 LIMIT_MARGIN_C = 3.0
@@ -82,8 +82,13 @@ class Burst:
         frame = self.series.sort_values("t_s", kind="stable")
         lat = self.latency[self.latency["lat_us"] > 0].sort_values("t_s", kind="stable")
         written = np.interp(lat["t_s"], frame["t_s"], frame["bytes_written"])
-        return pd.DataFrame({"t_s": lat["t_s"].to_numpy(), "bw_bytes": 1e6 / lat["lat_us"],
-                             "bytes_written": np.maximum.accumulate(written)})
+        return pd.DataFrame(
+            {
+                "t_s": lat["t_s"].to_numpy(),
+                "bw_bytes": 1e6 / lat["lat_us"],
+                "bytes_written": np.maximum.accumulate(written),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,19 @@ class ThermalResult:
 
     def to_dict(self) -> dict:
         """The contract keys plus `evidence` and `method_version`."""
-        return jsonable({
-            "detected": self.detected, "onset_s": self.onset_s, "onset_bytes": self.onset_bytes,
-            "rate_before": self.rate_before, "rate_after": self.rate_after,
-            "temperature_c": self.temperature_c, "method": self.method,
-            "evidence": self.evidence, "method_version": self.method_version})
+        return jsonable(
+            {
+                "detected": self.detected,
+                "onset_s": self.onset_s,
+                "onset_bytes": self.onset_bytes,
+                "rate_before": self.rate_before,
+                "rate_after": self.rate_after,
+                "temperature_c": self.temperature_c,
+                "method": self.method,
+                "evidence": self.evidence,
+                "method_version": self.method_version,
+            }
+        )
 
 
 def not_measured(reason: str) -> ThermalResult:
@@ -127,8 +140,9 @@ def find_drop(burst: Burst, service: bool = False) -> dict:
 
 
 def _peak(bursts: list[Burst]) -> float | None:
-    temps = [b.temps["temperature_c"].max() for b in bursts
-             if b.temps is not None and not b.temps.empty]
+    temps = [
+        b.temps["temperature_c"].max() for b in bursts if b.temps is not None and not b.temps.empty
+    ]
     return float(max(temps)) if temps else None
 
 
@@ -160,18 +174,40 @@ def _rates(burst: Burst, t_s: float) -> tuple[float | None, float | None]:
 
 def _thermal(drop: dict, burst: Burst, method: str, evidence: dict) -> ThermalResult:
     before, after = _rates(burst, drop["t_s"])
-    return ThermalResult(True, method, drop["t_s"], drop["cache_bytes"], before, after,
-                         _temperature_near(burst, drop["t_s"]), True, evidence)
+    return ThermalResult(
+        True,
+        method,
+        drop["t_s"],
+        drop["cache_bytes"],
+        before,
+        after,
+        _temperature_near(burst, drop["t_s"]),
+        True,
+        evidence,
+    )
 
 
-def _later_onset(burst: Burst, onset: float, limit_c: float, evidence: dict,
-                 what: str = "at its limit after the drop") -> ThermalResult:
+def _later_onset(
+    burst: Burst,
+    onset: float,
+    limit_c: float,
+    evidence: dict,
+    what: str = "at its limit after the drop",
+) -> ThermalResult:
     """Throttling that is not the drop (it came later, or made none): its own onset and rates."""
     frame = burst.series.sort_values("t_s", kind="stable")
     before, after = _rates(burst, onset)
-    return ThermalResult(True, f"temperature: {what} ({limit_c:g} C)", onset,
-                         int(np.interp(onset, frame["t_s"], frame["bytes_written"])), before,
-                         after, _temperature_near(burst, onset), False, evidence)
+    return ThermalResult(
+        True,
+        f"temperature: {what} ({limit_c:g} C)",
+        onset,
+        int(np.interp(onset, frame["t_s"], frame["bytes_written"])),
+        before,
+        after,
+        _temperature_near(burst, onset),
+        False,
+        evidence,
+    )
 
 
 def thermal_finding(bursts: list[Burst], limit_c: float | None) -> ThermalResult:
@@ -181,47 +217,77 @@ def thermal_finding(bursts: list[Burst], limit_c: float | None) -> ThermalResult
     first = bursts[0]
     drop = find_drop(first)
     peak = _peak(bursts)
-    evidence: dict = {"limit_c": limit_c, "peak_temperature_c": peak,
-                      "drop_bytes": drop["cache_bytes"], "drop_t_s": drop.get("t_s")}
+    evidence: dict = {
+        "limit_c": limit_c,
+        "peak_temperature_c": peak,
+        "drop_bytes": drop["cache_bytes"],
+        "drop_t_s": drop.get("t_s"),
+    }
     moved = first.throttling
     evidence["counters_moved"] = moved
     if not drop["detected"]:
         onset = _temperature_onset(first, limit_c) if limit_c is not None else None
         if onset is not None and limit_c is not None:  # at its limit, yet less than a 20% fall
-            return _later_onset(first, onset, limit_c, evidence,
-                                "at its limit, no bandwidth drop of 20% or more")
+            return _later_onset(
+                first, onset, limit_c, evidence, "at its limit, no bandwidth drop of 20% or more"
+            )
         if moved:
-            return ThermalResult(True, "counters: throttling reported, no bandwidth drop seen",
-                                 temperature_c=peak, drop_is_thermal=False, evidence=evidence)
-        why = "no bandwidth drop in the sustained write" if drop["detected"] is False \
+            return ThermalResult(
+                True,
+                "counters: throttling reported, no bandwidth drop seen",
+                temperature_c=peak,
+                drop_is_thermal=False,
+                evidence=evidence,
+            )
+        why = (
+            "no bandwidth drop in the sustained write"
+            if drop["detected"] is False
             else "too few samples to find a drop"
-        return ThermalResult(False if drop["detected"] is False else None, why,
-                             temperature_c=peak, drop_is_thermal=False, evidence=evidence)
+        )
+        return ThermalResult(
+            False if drop["detected"] is False else None,
+            why,
+            temperature_c=peak,
+            drop_is_thermal=False,
+            evidence=evidence,
+        )
     if limit_c is not None and first.temps is not None and not first.temps.empty:
         onset = _temperature_onset(first, limit_c)
         evidence["temperature_onset_s"] = onset
         if onset is not None and onset <= drop["t_s"] + WINDOW_S:
-            return _thermal(drop, first, f"temperature: at its limit ({limit_c:g} C) at the drop",
-                            evidence)
+            return _thermal(
+                drop, first, f"temperature: at its limit ({limit_c:g} C) at the drop", evidence
+            )
         if onset is not None:  # the drop was a cache; the drive throttled later
             return _later_onset(first, onset, limit_c, evidence)
         if not moved:
-            return ThermalResult(False, f"temperature: below its limit ({limit_c:g} C) at the drop",
-                                 temperature_c=peak, drop_is_thermal=False, evidence=evidence)
+            return ThermalResult(
+                False,
+                f"temperature: below its limit ({limit_c:g} C) at the drop",
+                temperature_c=peak,
+                drop_is_thermal=False,
+                evidence=evidence,
+            )
     if moved:
         return _thermal(drop, first, "counters: throttling reported during the burst", evidence)
     confirm = next((b for b in bursts[1:] if b.rate_limit), None)
     if confirm is None:
-        return ThermalResult(None, "undecided: the target reports no temperature limit and no"
-                             " lower-rate confirmation burst ran", temperature_c=peak,
-                             drop_is_thermal=None, evidence=evidence)
+        return ThermalResult(
+            None,
+            "undecided: the target reports no temperature limit and no"
+            " lower-rate confirmation burst ran",
+            temperature_c=peak,
+            drop_is_thermal=None,
+            evidence=evidence,
+        )
     return _by_confirmation(bursts, confirm, drop, peak, evidence)
 
 
-def _by_confirmation(bursts: list[Burst], confirm: Burst, drop: dict, peak: float | None,
-                     evidence: dict) -> ThermalResult:
+def _by_confirmation(
+    bursts: list[Burst], confirm: Burst, drop: dict, peak: float | None, evidence: dict
+) -> ThermalResult:
     """Decide by the lower-rate burst: same bytes -> cache; later or never -> heat."""
-    before = bursts[:bursts.index(confirm)]
+    before = bursts[: bursts.index(confirm)]
     reference = drop
     for burst in before[1:]:  # the full-rate burst right before it (same idle before both)
         if not burst.rate_limit:
@@ -231,27 +297,56 @@ def _by_confirmation(bursts: list[Burst], confirm: Burst, drop: dict, peak: floa
     ref_bytes = reference["cache_bytes"]
     seen = find_drop(confirm, service=True)
     written = float(confirm.series["bytes_written"].max()) if not confirm.series.empty else 0.0
-    evidence["confirmation"] = {"cell": confirm.cell, "rate_limit": confirm.rate_limit,
-                                "reference_bytes": ref_bytes, "written_bytes": written,
-                                "drop_bytes": seen["cache_bytes"]}
-    rate = f"{confirm.rate_limit / drop['in_cache_bw']:.0%} of the rate" if drop["in_cache_bw"] \
+    evidence["confirmation"] = {
+        "cell": confirm.cell,
+        "rate_limit": confirm.rate_limit,
+        "reference_bytes": ref_bytes,
+        "written_bytes": written,
+        "drop_bytes": seen["cache_bytes"],
+    }
+    rate = (
+        f"{confirm.rate_limit / drop['in_cache_bw']:.0%} of the rate"
+        if drop["in_cache_bw"]
         else "a lower rate"
+    )
     if seen["detected"]:
         ratio = seen["cache_bytes"] / ref_bytes
         evidence["confirmation"]["bytes_ratio"] = ratio
         if ratio <= 1 + SAME_BYTES and ratio >= 0.5:
-            return ThermalResult(False, f"confirmation: at {rate} the drop came after the same"
-                                 f" bytes ({ratio:.2f}x): a cache", temperature_c=peak,
-                                 drop_is_thermal=False, evidence=evidence)
+            return ThermalResult(
+                False,
+                f"confirmation: at {rate} the drop came after the same"
+                f" bytes ({ratio:.2f}x): a cache",
+                temperature_c=peak,
+                drop_is_thermal=False,
+                evidence=evidence,
+            )
         if ratio >= LATER_BYTES:
-            return _thermal(drop, bursts[0], f"confirmation: at {rate} the drop came"
-                            f" {ratio:.2f}x later in bytes: heat", evidence)
-        return ThermalResult(None, f"confirmation inconclusive: at {rate} the drop came after"
-                             f" {ratio:.2f}x the bytes", temperature_c=peak,
-                             drop_is_thermal=None, evidence=evidence)
+            return _thermal(
+                drop,
+                bursts[0],
+                f"confirmation: at {rate} the drop came {ratio:.2f}x later in bytes: heat",
+                evidence,
+            )
+        return ThermalResult(
+            None,
+            f"confirmation inconclusive: at {rate} the drop came after {ratio:.2f}x the bytes",
+            temperature_c=peak,
+            drop_is_thermal=None,
+            evidence=evidence,
+        )
     if written >= LATER_BYTES * ref_bytes and seen["detected"] is False:
-        return _thermal(drop, bursts[0], f"confirmation: no drop at {rate} within"
-                        f" {written / ref_bytes:.2f}x the bytes: heat", evidence)
-    return ThermalResult(None, f"confirmation inconclusive: the burst at {rate} wrote"
-                         f" {written / ref_bytes:.2f}x the bytes without a clear drop",
-                         temperature_c=peak, drop_is_thermal=None, evidence=evidence)
+        return _thermal(
+            drop,
+            bursts[0],
+            f"confirmation: no drop at {rate} within {written / ref_bytes:.2f}x the bytes: heat",
+            evidence,
+        )
+    return ThermalResult(
+        None,
+        f"confirmation inconclusive: the burst at {rate} wrote"
+        f" {written / ref_bytes:.2f}x the bytes without a clear drop",
+        temperature_c=peak,
+        drop_is_thermal=None,
+        evidence=evidence,
+    )

@@ -53,10 +53,17 @@ class WAFResult:
 
     def to_dict(self) -> dict:
         """The contract keys plus `method`, `by_size` ({bs, offset, waf, ...}) and evidence."""
-        return jsonable({
-            "measured": self.measured, "host_bytes": self.host_bytes,
-            "media_bytes": self.media_bytes, "method": self.method, "by_size": self.by_size,
-            "evidence": self.evidence, "method_version": self.method_version})
+        return jsonable(
+            {
+                "measured": self.measured,
+                "host_bytes": self.host_bytes,
+                "media_bytes": self.media_bytes,
+                "method": self.method,
+                "by_size": self.by_size,
+                "evidence": self.evidence,
+                "method_version": self.method_version,
+            }
+        )
 
 
 def waf(cells: pd.DataFrame) -> WAFResult:
@@ -68,24 +75,37 @@ def waf(cells: pd.DataFrame) -> WAFResult:
     evidence: dict[str, Any] = {
         "cells": int(cells["cell"].nunique()),
         "cells_with_host_writes": sum(len(s.cells) for s in found),
-        "cells_skipped_unknown_media": sum(len(s.cells) for s in found
-                                           if s.in_step is not False and s.media_bytes is None),
+        "cells_skipped_unknown_media": sum(
+            len(s.cells) for s in found if s.in_step is not False and s.media_bytes is None
+        ),
         "cells_unattributed": sum(len(s.cells) for s in found if s.in_step is False),
         "tolerance": TOLERANCE,
-        "spans": [dict(s.to_dict(), waf=_ratio(s)) for s in found if len(s.cells) > 1
-                  or s.in_step is False],
+        "spans": [
+            dict(s.to_dict(), waf=_ratio(s))
+            for s in found
+            if len(s.cells) > 1 or s.in_step is False
+        ],
     }
     if not usable:
-        evidence["reason"] = ("the counters never came back in step with the cells (they"
-                              " refresh less often than the run lasted): no WAF from stale"
-                              " deltas" if stale else "no cell with both host and media bytes"
-                              " written")
+        evidence["reason"] = (
+            "the counters never came back in step with the cells (they"
+            " refresh less often than the run lasted): no WAF from stale"
+            " deltas"
+            if stale
+            else "no cell with both host and media bytes written"
+        )
         return WAFResult(None, None, None, [], evidence, "aggregated" if stale else None)
     host = sum(_host(s) for s in usable)
     media = sum(s.media_bytes or 0 for s in usable)
     method = "aggregated" if stale else _method(usable)
-    return WAFResult(float(Fraction(media, host)) if host else None, host, media,
-                     _by_size(cells, usable), evidence, method)
+    return WAFResult(
+        float(Fraction(media, host)) if host else None,
+        host,
+        media,
+        _by_size(cells, usable),
+        evidence,
+        method,
+    )
 
 
 def _host(span: Span) -> int:
@@ -114,6 +134,14 @@ def _by_size(cells: pd.DataFrame, usable: list[Span]) -> list[dict]:
         entry[0] += _host(span)
         entry[1] += span.media_bytes or 0
         entry[2] += len(span.cells)
-    return [{"bs": bs, "offset": offset, "waf": float(Fraction(m, h)) if h else None,
-             "host_bytes": h, "media_bytes": m, "cells": n}
-            for (bs, offset), (h, m, n) in sorted(totals.items())]
+    return [
+        {
+            "bs": bs,
+            "offset": offset,
+            "waf": float(Fraction(m, h)) if h else None,
+            "host_bytes": h,
+            "media_bytes": m,
+            "cells": n,
+        }
+        for (bs, offset), (h, m, n) in sorted(totals.items())
+    ]

@@ -11,9 +11,22 @@ import click
 from nvmeprobe import __version__
 from nvmeprobe.errors import ProbeError
 
-
-COMMANDS = ("detect", "inspect", "plan", "run", "analyze", "report", "compare", "export",
-            "ingest", "query", "recommend", "qualify", "demo", "sim")
+COMMANDS = (
+    "detect",
+    "inspect",
+    "plan",
+    "run",
+    "analyze",
+    "report",
+    "compare",
+    "export",
+    "ingest",
+    "query",
+    "recommend",
+    "qualify",
+    "demo",
+    "sim",
+)
 """Command names, each in nvmeprobe/cli/<name>.py as `command`, imported when used
 (so `nvmeprobe detect` does not pay for pandas, pyarrow and scipy)."""
 

@@ -29,17 +29,42 @@ def _change(row: dict[str, Any]) -> str:
 
 def _heading(doc: dict[str, Any]) -> None:
     if doc.get("sets"):
-        print_table([Col("", key=True), Col("profiles", keep=1), Col("drives", key=True),
-                     Col("model", keep=2), Col("firmware", keep=3, short="fw")],
-                    [[side.upper(), str(doc[side]["profiles"]),
-                      *(escape(", ".join(doc[side][k])) for k in ("drives", "models", "firmware"))]
-                     for side in ("a", "b")], title="sets (one value per drive)")
+        print_table(
+            [
+                Col("", key=True),
+                Col("profiles", keep=1),
+                Col("drives", key=True),
+                Col("model", keep=2),
+                Col("firmware", keep=3, short="fw"),
+            ],
+            [
+                [
+                    side.upper(),
+                    str(doc[side]["profiles"]),
+                    *(escape(", ".join(doc[side][k])) for k in ("drives", "models", "firmware")),
+                ]
+                for side in ("a", "b")
+            ],
+            title="sets (one value per drive)",
+        )
         return
-    print_table([Col("", key=True), Col("model", key=True), Col("serial", key=True),
-                 Col("firmware", keep=1, short="fw"), Col("run", key=True)],
-                [[side.upper(), *(escape(_value(doc[side][k]))
-                                  for k in ("model", "serial", "firmware", "run_id"))]
-                 for side in ("a", "b")], title="profiles")
+    print_table(
+        [
+            Col("", key=True),
+            Col("model", key=True),
+            Col("serial", key=True),
+            Col("firmware", keep=1, short="fw"),
+            Col("run", key=True),
+        ],
+        [
+            [
+                side.upper(),
+                *(escape(_value(doc[side][k])) for k in ("model", "serial", "firmware", "run_id")),
+            ]
+            for side in ("a", "b")
+        ],
+        title="profiles",
+    )
 
 
 def _basis(doc: dict[str, Any], row: dict[str, Any]) -> str:
@@ -52,20 +77,50 @@ def render_comparison(doc: dict[str, Any]) -> None:
     """Identities, findings, and the cell values that changed beyond noise."""
     _heading(doc)
     shown = [row for row in doc["findings"] if row["beyond_noise"] or "[" not in row["finding"]]
-    print_table([Col("finding", key=True), Col("A", keep=2), Col("B", keep=2),
-                 Col("change", keep=3)],
-                [[escape(row["finding"]), escape(_value(row["a"])), escape(_value(row["b"])),
-                  _change(row)] for row in shown],
-                title=f"findings: the main ones and every one beyond noise (red); {len(shown)} of"
-                      f" {len(doc['findings'])}")
+    print_table(
+        [Col("finding", key=True), Col("A", keep=2), Col("B", keep=2), Col("change", keep=3)],
+        [
+            [
+                escape(row["finding"]),
+                escape(_value(row["a"])),
+                escape(_value(row["b"])),
+                _change(row),
+            ]
+            for row in shown
+        ],
+        title=f"findings: the main ones and every one beyond noise (red); {len(shown)} of"
+        f" {len(doc['findings'])}",
+    )
     changed = [row for row in doc["cells"] if row["beyond_noise"]]
-    basis = (Col("tested by", keep=3, short="test") if doc.get("sets")
-             else Col("tolerance", keep=1, short="tol."))
-    print_table([Col("cell", key=True), Col("metric", key=True), Col("A", keep=2),
-                 Col("B", keep=2), Col("change", keep=3), basis, Col("B is", keep=4)],
-                [[cell_label(row), row["metric"], _value(row["a"]), _value(row["b"]), _change(row),
-                  _basis(doc, row), row["verdict"] or "-"] for row in changed],
-                title=f"cell values beyond noise ({len(changed)} of {len(doc['cells'])})")
+    basis = (
+        Col("tested by", keep=3, short="test")
+        if doc.get("sets")
+        else Col("tolerance", keep=1, short="tol.")
+    )
+    print_table(
+        [
+            Col("cell", key=True),
+            Col("metric", key=True),
+            Col("A", keep=2),
+            Col("B", keep=2),
+            Col("change", keep=3),
+            basis,
+            Col("B is", keep=4),
+        ],
+        [
+            [
+                cell_label(row),
+                row["metric"],
+                _value(row["a"]),
+                _value(row["b"]),
+                _change(row),
+                _basis(doc, row),
+                row["verdict"] or "-",
+            ]
+            for row in changed
+        ],
+        title=f"cell values beyond noise ({len(changed)} of {len(doc['cells'])})",
+    )
     if doc.get("sets"):
         tests = doc["summary"]["tests"]
         print_line("tested by: " + "; ".join(f"{name} ({count})" for name, count in tests.items()))
@@ -79,8 +134,13 @@ def render_comparison(doc: dict[str, Any]) -> None:
 @click.command("compare")
 @click.argument("a", type=click.Path(path_type=Path, exists=True))
 @click.argument("b", type=click.Path(path_type=Path, exists=True))
-@click.option("--noise", type=float, default=DEFAULT_NOISE, show_default=True,
-              help="Noise floor: the smallest relative change counted (0.05 = 5%).")
+@click.option(
+    "--noise",
+    type=float,
+    default=DEFAULT_NOISE,
+    show_default=True,
+    help="Noise floor: the smallest relative change counted (0.05 = 5%).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def command(a: Path, b: Path, noise: float, as_json: bool) -> None:
     """Compare A with B: every finding and matching cell.
@@ -92,8 +152,9 @@ def command(a: Path, b: Path, noise: float, as_json: bool) -> None:
     paths_a, paths_b = resolve_profiles([a]), resolve_profiles([b])
     items_a, items_b = load_profiles(paths_a), load_profiles(paths_b)
     if len(paths_a) == 1 and len(paths_b) == 1:
-        doc = compare_profiles(items_a[0].profile, items_b[0].profile, paths_a[0], paths_b[0],
-                               noise)
+        doc = compare_profiles(
+            items_a[0].profile, items_b[0].profile, paths_a[0], paths_b[0], noise
+        )
     else:
         doc = compare_sets(items_a, items_b, paths_a, paths_b, noise)
     if as_json:

@@ -14,10 +14,20 @@ from nvmeprobe.demo import DEMO_DRIVES, run_demo
 
 
 @click.command("demo")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-out"),
-              show_default=True, help="Folder for results, profiles, recommendation and report.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the recommendation (and each drive's run summary) as JSON.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("demo-out"),
+    show_default=True,
+    help="Folder for results, profiles, recommendation and report.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the recommendation (and each drive's run summary) as JSON.",
+)
 def command(out_dir: Path, as_json: bool) -> None:
     """Start simulated tlc-4k and qlc-16k drives, measure them with fio, recommend placement."""
     err_console.print(f"[bold]characterising simulated {' and '.join(DEMO_DRIVES)} at once[/]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.markup import escape
+
 from nvmeprobe.cli.output import Col, err_console, print_json, print_table
 from nvmeprobe.discover.detect import detect_devices
 from nvmeprobe.units import format_bytes
@@ -19,16 +20,31 @@ def command(as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    columns = [Col("target", key=True), Col("kind", keep=3), Col("model", keep=4),
-               Col("serial", keep=2), Col("size", keep=5), Col("LBA", keep=1),
-               Col("reported IU", keep=3, short="IU"), Col("in use", keep=6)]
+    columns = [
+        Col("target", key=True),
+        Col("kind", keep=3),
+        Col("model", keep=4),
+        Col("serial", keep=2),
+        Col("size", keep=5),
+        Col("LBA", keep=1),
+        Col("reported IU", keep=3, short="IU"),
+        Col("in use", keep=6),
+    ]
     table = []
     for row in rows:
         in_use = {True: "[red]yes[/]", False: "no", None: "[yellow]unknown[/]"}[row["in_use"]]
         if row["in_use_reasons"] and row["in_use"] is not False:
             in_use += f" ({escape('; '.join(row['in_use_reasons']))})"
-        table.append([escape(row["target"]), row["kind"], escape(row["model"] or "-"),
-                      escape(row["serial"] or "-"), format_bytes(row["size_bytes"]),
-                      format_bytes(row["logical_block_size"]),
-                      format_bytes(row["reported_iu_bytes"]), in_use])
+        table.append(
+            [
+                escape(row["target"]),
+                row["kind"],
+                escape(row["model"] or "-"),
+                escape(row["serial"] or "-"),
+                format_bytes(row["size_bytes"]),
+                format_bytes(row["logical_block_size"]),
+                format_bytes(row["reported_iu_bytes"]),
+                in_use,
+            ]
+        )
     print_table(columns, table, title="Block devices")

@@ -17,12 +17,20 @@ from nvmeprobe.report.export import FORMATS, encode, export_table
 @click.command("export")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
-@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to this file instead of stdout.")
-@click.option("--record", type=click.Choice(RECORDS),
-              help="Only this record type, with its columns (default: every row and column).")
-def command(profiles: tuple[Path, ...], fmt: str, out_file: Path | None,
-            record: str | None) -> None:
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of stdout.",
+)
+@click.option(
+    "--record",
+    type=click.Choice(RECORDS),
+    help="Only this record type, with its columns (default: every row and column).",
+)
+def command(
+    profiles: tuple[Path, ...], fmt: str, out_file: Path | None, record: str | None
+) -> None:
     """Export PROFILES as CSV, JSON or Parquet (rows of several profiles one after another).
 
     PROFILES: profile files, run folders, drive folders or profiles trees. Parquet of one

@@ -10,15 +10,26 @@ from rich.markup import escape
 
 from nvmeprobe.cli.output import Col, console, print_json, print_table
 from nvmeprobe.discover.collect import load_capture, save_capture
-from nvmeprobe.errors import InputError
 from nvmeprobe.discover.session import inspect_report, open_session
+from nvmeprobe.errors import InputError
 from nvmeprobe.units import format_bytes
 
-_BYTE_KEYS = {"size_bytes", "logical_block_size", "physical_block_size", "minimum_io_size",
-              "optimal_io_size", "reported_bytes", "write_alignment_bytes",
-              "deallocate_granularity_bytes", "optimal_write_bytes",
-              "deallocate_alignment_bytes", "boundary_bytes", "host_bytes_written",
-              "media_bytes_written", "host_bytes_read"}
+_BYTE_KEYS = {
+    "size_bytes",
+    "logical_block_size",
+    "physical_block_size",
+    "minimum_io_size",
+    "optimal_io_size",
+    "reported_bytes",
+    "write_alignment_bytes",
+    "deallocate_granularity_bytes",
+    "optimal_write_bytes",
+    "deallocate_alignment_bytes",
+    "boundary_bytes",
+    "host_bytes_written",
+    "media_bytes_written",
+    "host_bytes_read",
+}
 
 
 def _value(key: str, value: Any) -> str:
@@ -36,14 +47,20 @@ def _value(key: str, value: Any) -> str:
 def render_report(report: dict[str, Any]) -> None:
     """The human view of an inspect report."""
     identity = report.get("identity") or {}
-    console.print(f"[bold]{report['target']}[/] ({report.get('kind')}):"
-                  f" {identity.get('model') or 'unknown model'}")
+    console.print(
+        f"[bold]{report['target']}[/] ({report.get('kind')}):"
+        f" {identity.get('model') or 'unknown model'}"
+    )
     for section in ("identity", "geometry", "iu", "endurance"):
         fields = (report.get(section) or {}).items()
-        rows = [[key, escape(_value(key, value))] for key, value in fields  # groups: in --json
-                if not (isinstance(value, list) and value and isinstance(value[0], dict))]
-        print_table([Col("field", key=True), Col("value", keep=1)], rows, title=section,
-                    show_header=False)
+        rows = [
+            [key, escape(_value(key, value))]
+            for key, value in fields  # groups: in --json
+            if not (isinstance(value, list) and value and isinstance(value[0], dict))
+        ]
+        print_table(
+            [Col("field", key=True), Col("value", keep=1)], rows, title=section, show_header=False
+        )
     for warning in report.get("warnings") or []:
         console.print(f"[bold yellow]warning:[/] {warning}")
     for gap in report.get("gaps") or []:
@@ -53,12 +70,21 @@ def render_report(report: dict[str, Any]) -> None:
 @click.command("inspect")
 @click.argument("target", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("--capture", "capture_dir", type=click.Path(path_type=Path),
-              help="Also save every raw output read (nvme-cli, sysfs, smartctl) to this folder.")
-@click.option("--from", "from_dir", type=click.Path(path_type=Path),
-              help="Decode a capture folder instead of reading a device.")
-def command(target: str | None, as_json: bool, capture_dir: Path | None,
-            from_dir: Path | None) -> None:
+@click.option(
+    "--capture",
+    "capture_dir",
+    type=click.Path(path_type=Path),
+    help="Also save every raw output read (nvme-cli, sysfs, smartctl) to this folder.",
+)
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(path_type=Path),
+    help="Decode a capture folder instead of reading a device.",
+)
+def command(
+    target: str | None, as_json: bool, capture_dir: Path | None, from_dir: Path | None
+) -> None:
     """Report TARGET's identity, geometry, reported IU and endurance counters."""
     if from_dir is not None:
         capture = load_capture(from_dir)

@@ -88,8 +88,9 @@ def _notes(columns: Sequence[Col], rows: list[list[Any]]) -> tuple[list[list[str
     return result, texts
 
 
-def _widths(columns: Sequence[Col], rows: list[list[str]], headers: list[str]
-            ) -> tuple[list[int], list[int]]:
+def _widths(
+    columns: Sequence[Col], rows: list[list[str]], headers: list[str]
+) -> tuple[list[int], list[int]]:
     """(natural, minimum) content width of each column: keys are never narrower than their
     longest value; other columns keep short values whole and wrap longer ones between words
     (a word over _LONG_WORD may fold)."""
@@ -98,14 +99,23 @@ def _widths(columns: Sequence[Col], rows: list[list[str]], headers: list[str]
         texts = [_plain(row[i]) for row in rows] + [headers[i]]
         lines = [line for text in texts for line in text.splitlines() or [""]]
         natural.append(max(len(line) for line in lines))
-        parts = [len(text) if len(text) <= _SHORT else max(map(len, text.split() or [""]))
-                 for text in texts]
+        parts = [
+            len(text) if len(text) <= _SHORT else max(map(len, text.split() or [""]))
+            for text in texts
+        ]
         minimum.append(natural[-1] if column.key else min(max(parts), _LONG_WORD))
     return natural, minimum
 
 
-def _table(title: str | None, columns: Sequence[Col], rows: list[list[str]], short: bool,
-           show_header: bool, out: Console, **options: Any) -> Table | None:
+def _table(
+    title: str | None,
+    columns: Sequence[Col],
+    rows: list[list[str]],
+    short: bool,
+    show_header: bool,
+    out: Console,
+    **options: Any,
+) -> Table | None:
     """The table at the console's width, None when its narrowest layout does not fit."""
     headers = [(c.short or c.header) if short else c.header for c in columns]
     natural, minimum = _widths(columns, rows, headers)
@@ -113,8 +123,13 @@ def _table(title: str | None, columns: Sequence[Col], rows: list[list[str]], sho
     def build(widths: list[int]) -> Table:
         table = Table(title=title, title_justify="left", show_header=show_header, **options)
         for column, header, width in zip(columns, headers, widths):
-            table.add_column(header, width=width, justify=column.justify,  # type: ignore[arg-type]
-                             no_wrap=column.key, overflow="fold")
+            table.add_column(
+                header,
+                width=width,
+                justify=column.justify,  # type: ignore[arg-type]
+                no_wrap=column.key,
+                overflow="fold",
+            )
         for row in rows:
             table.add_row(*row)
         return table
@@ -131,16 +146,20 @@ def _table(title: str | None, columns: Sequence[Col], rows: list[list[str]], sho
     return build(widths)
 
 
-def _print_blocks(title: str | None, columns: Sequence[Col], rows: list[list[str]],
-                  out: Console) -> None:
+def _print_blocks(
+    title: str | None, columns: Sequence[Col], rows: list[list[str]], out: Console
+) -> None:
     """One record per block: the identifying values on a line of their own, then the other
     `column: value` pairs, as many to a line as fit."""
     if title:
         out.print(Text(title, style="bold"), soft_wrap=True, highlight=False)
     keys = [i for i, c in enumerate(columns) if c.key]
     for row in rows:
-        out.print(Text.from_markup("  ".join(row[i] for i in keys), style="bold"), soft_wrap=True,
-                  highlight=False)
+        out.print(
+            Text.from_markup("  ".join(row[i] for i in keys), style="bold"),
+            soft_wrap=True,
+            highlight=False,
+        )
         line = Text("  ")
         for i, column in enumerate(columns):
             if i in keys or not _plain(row[i]):
@@ -155,21 +174,37 @@ def _print_blocks(title: str | None, columns: Sequence[Col], rows: list[list[str
             out.print(line, highlight=False)
 
 
-def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, title: str | None = None,
-                caption: str | None = None, show_header: bool = True, out: Console | None = None,
-                **options: Any) -> None:
+def print_table(
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    show_header: bool = True,
+    out: Console | None = None,
+    **options: Any,
+) -> None:
     """Print rows (rich markup strings; a note column's value may be a list of texts)
     under `columns`, fitted to the console width. Each note is printed once below the
     table, whole on its line (it may hold a command to copy)."""
     out = out or console
     grid, texts = _notes(columns, [list(r) for r in rows])
     shown = list(range(len(columns)))
-    droppable = sorted((i for i, c in enumerate(columns) if not c.key),
-                       key=lambda i: (columns[i].keep, -i))
+    droppable = sorted(
+        (i for i, c in enumerate(columns) if not c.key), key=lambda i: (columns[i].keep, -i)
+    )
 
     def attempt(short: bool) -> Table | None:
-        return _table(title, [columns[i] for i in shown], [[r[i] for i in shown] for r in grid],
-                      short, show_header, out, caption=caption, **options)
+        return _table(
+            title,
+            [columns[i] for i in shown],
+            [[r[i] for i in shown] for r in grid],
+            short,
+            show_header,
+            out,
+            caption=caption,
+            **options,
+        )
 
     # full headers; then short ones, leaving out the least important columns one by one
     table = attempt(short=False)
@@ -185,8 +220,11 @@ def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, title:
         out.print(table)
     dropped = [columns[i].header for i in range(len(columns)) if i not in shown]
     if dropped:
-        out.print(f"[dim]not shown at this width: {escape(', '.join(dropped))} (see --json)[/]",
-                  highlight=False)
+        out.print(
+            f"[dim]not shown at this width: {escape(', '.join(dropped))} (see --json)[/]",
+            highlight=False,
+        )
     for n, text in enumerate(texts, 1):
-        out.print(Text.from_markup(f"[{n}] ") + Text.from_markup(text), highlight=False,
-                  soft_wrap=True)
+        out.print(
+            Text.from_markup(f"[{n}] ") + Text.from_markup(text), highlight=False, soft_wrap=True
+        )

@@ -27,11 +27,19 @@ class DrivesProgress:
     """One progress line per target on stderr: cells done, the cell running, live IOPS."""
 
     def __init__(self, targets: list[str], console: Console | None = None) -> None:
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                 TextColumn("{task.fields[live]}"), TimeElapsedColumn(),
-                                 console=console or err_console, transient=False)
-        self.tasks = {t: self.progress.add_task(f"{drive_label(t)} waiting", total=1, live="",
-                                                start=False) for t in targets}
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[live]}"),
+            TimeElapsedColumn(),
+            console=console or err_console,
+            transient=False,
+        )
+        self.tasks = {
+            t: self.progress.add_task(f"{drive_label(t)} waiting", total=1, live="", start=False)
+            for t in targets
+        }
         self.counts: dict[str, list[int]] = {t: [0, 0] for t in targets}  # [finished, all]
 
     def __enter__(self) -> DrivesProgress:
@@ -58,23 +66,33 @@ class DrivesProgress:
         return f"{drive_label(target)} [{min(done + 1, total)}/{total}] {what}"
 
     def status(self, target: str, cell: Cell, status: FioStatus) -> None:
-        self.progress.update(self.tasks[target], description=self._describe(target, cell.id),
-                             live=live_text(status))
+        self.progress.update(
+            self.tasks[target], description=self._describe(target, cell.id), live=live_text(status)
+        )
 
     def cell_done(self, target: str, cell: Cell, state: str) -> None:
         """The cell's outcome replaces its last fio sample (and a 'starting' never seen by fio)."""
         done, total = self.counts[target]
         self.counts[target][0] += 1
-        self.progress.update(self.tasks[target], advance=cell.est_seconds, live=state,
-                             description=f"{drive_label(target)} [{done + 1}/{total}] {cell.id}")
+        self.progress.update(
+            self.tasks[target],
+            advance=cell.est_seconds,
+            live=state,
+            description=f"{drive_label(target)} [{done + 1}/{total}] {cell.id}",
+        )
         if state != "done":
             self.progress.console.print(f"[red]{drive_label(target)}: cell {cell.id} {state}[/]")
 
     def end(self, drive: DriveRun) -> None:
         task = self.tasks[drive.label]
         outcome = "done" if drive.error is None else "[red]failed[/]"
-        self.progress.update(task, description=f"{drive_label(drive.target)} {outcome}",
-                             live="", total=1, completed=1)
+        self.progress.update(
+            task,
+            description=f"{drive_label(drive.target)} {outcome}",
+            live="",
+            total=1,
+            completed=1,
+        )
         if drive.error is not None:
             self.progress.console.print(f"[red]{drive.target}: {drive.error}[/]")
 
@@ -90,10 +108,12 @@ def run_drives(options: list[RunOptions], parallel: int | None) -> list[DriveRun
     unfinished = [d for d in drives if d.summary is None or d.error is not None]
     run_ids = [d.run_id or d.options.resume for d in unfinished]
     never = [d.target for d in unfinished if not (d.run_id or d.options.resume)]
-    raise MeasurementFailed("interrupted: finished cells are kept; resume with nvmeprobe run"
-                            f" {resume_flags([r for r in run_ids if r])}"
-                            f" --results {options[0].results_dir}"
-                            + (f"; not started: {' '.join(never)}" if never else ""))
+    raise MeasurementFailed(
+        "interrupted: finished cells are kept; resume with nvmeprobe run"
+        f" {resume_flags([r for r in run_ids if r])}"
+        f" --results {options[0].results_dir}"
+        + (f"; not started: {' '.join(never)}" if never else "")
+    )
 
 
 def resume_flags(run_ids: list[str]) -> str:
@@ -111,8 +131,10 @@ def failure(drives: list[DriveRun]) -> ProbeError | None:
     if not failed:
         return None
     codes = {d.exit_code for d in failed}
-    error = ProbeError(f"{len(failed)} of {len(drives)} target(s) did not succeed: "
-                       + "; ".join(f"{d.target} ({d.error})" for d in failed))
+    error = ProbeError(
+        f"{len(failed)} of {len(drives)} target(s) did not succeed: "
+        + "; ".join(f"{d.target} ({d.error})" for d in failed)
+    )
     error.exit_code = codes.pop() if len(codes) == 1 else EXIT_FAILED
     return error
 
@@ -129,10 +151,14 @@ def print_outcomes(drives: list[DriveRun], results_dir: Path) -> None:
         if summary is None:
             print_line(f"{drive.target}: nothing run", to=err_console)
             continue
-        print_line(f"{drive.target}: {summary.cells_done} cells done,"
-                   f" {len(summary.cells_failed)} failed; profile {summary.profile}",
-                   to=err_console)
+        print_line(
+            f"{drive.target}: {summary.cells_done} cells done,"
+            f" {len(summary.cells_failed)} failed; profile {summary.profile}",
+            to=err_console,
+        )
     pending = [d.run_id for d in drives if d.error is not None and d.run_id]
     if pending:
-        print_line(f"finish with: nvmeprobe run {resume_flags(pending)} --results {results_dir}",
-                   to=err_console)
+        print_line(
+            f"finish with: nvmeprobe run {resume_flags(pending)} --results {results_dir}",
+            to=err_console,
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 import click
@@ -20,8 +19,13 @@ def sim_group() -> None:
 
 @sim_group.command("serve")
 @click.argument("spec")
-@click.option("--socket", "socket_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Unix socket to serve NBD on; the control channel is SOCKET.ctl.")
+@click.option(
+    "--socket",
+    "socket_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Unix socket to serve NBD on; the control channel is SOCKET.ctl.",
+)
 def serve_command(spec: str, socket_path: Path) -> None:
     """Serve SPEC (a preset such as qlc-16k, or iu=16k,slc=64m,...) until Ctrl-C.
 
@@ -43,29 +47,47 @@ def presets_command(as_json: bool) -> None:
     rows: list[dict[str, Any]] = []
     for name, (description, _) in PRESETS.items():
         params = parse_spec(name)
-        rows.append({"name": name, "description": description, "spec": preset_spec(name),
-                     "params": params.to_dict(), "truth": params.truth()})
+        rows.append(
+            {
+                "name": name,
+                "description": description,
+                "spec": preset_spec(name),
+                "params": params.to_dict(),
+                "truth": params.truth(),
+            }
+        )
     if as_json:
         print_json(rows)
         return
     right = "right"
-    columns = [Col("preset", key=True), Col("IU", keep=5, justify=right),
-               Col("reports", keep=3, short="rep.", justify=right),
-               Col("SLC", keep=4, justify=right),
-               Col("in cache", keep=2, short="cache", justify=right),
-               Col("native", keep=3, short="nat.", justify=right),
-               Col("throttles", keep=1, short="heat", justify=right),
-               Col("description", keep=6, short="desc.", note=True)]
+    columns = [
+        Col("preset", key=True),
+        Col("IU", keep=5, justify=right),
+        Col("reports", keep=3, short="rep.", justify=right),
+        Col("SLC", keep=4, justify=right),
+        Col("in cache", keep=2, short="cache", justify=right),
+        Col("native", keep=3, short="nat.", justify=right),
+        Col("throttles", keep=1, short="heat", justify=right),
+        Col("description", keep=6, short="desc.", note=True),
+    ]
     table = []
     for row in rows:
         truth = row["truth"]
-        table.append([row["name"], format_bytes(truth["iu_bytes"]),
-                      format_bytes(truth["reported_iu_bytes"]),
-                      _cache(truth["slc_bytes"], row["params"]["slc_free_share"]),
-                      _rate(truth["in_cache_write_bw"]), _rate(truth["native_write_bw"]),
-                      _throttles(truth.get("heat")), row["description"]])
-    print_table(columns, table, box=box.SIMPLE,
-                caption="write rates: IU-aligned, all units busy, real time")
+        table.append(
+            [
+                row["name"],
+                format_bytes(truth["iu_bytes"]),
+                format_bytes(truth["reported_iu_bytes"]),
+                _cache(truth["slc_bytes"], row["params"]["slc_free_share"]),
+                _rate(truth["in_cache_write_bw"]),
+                _rate(truth["native_write_bw"]),
+                _throttles(truth.get("heat")),
+                row["description"],
+            ]
+        )
+    print_table(
+        columns, table, box=box.SIMPLE, caption="write rates: IU-aligned, all units busy, real time"
+    )
 
 
 def _cache(static: int, free_share: float) -> str:

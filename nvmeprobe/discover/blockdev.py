@@ -10,12 +10,26 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-QUEUE_ATTRS = ("logical_block_size", "physical_block_size", "minimum_io_size",
-               "optimal_io_size", "max_hw_sectors_kb", "chunk_sectors",
-               "discard_granularity", "rotational", "nr_requests")
+QUEUE_ATTRS = (
+    "logical_block_size",
+    "physical_block_size",
+    "minimum_io_size",
+    "optimal_io_size",
+    "max_hw_sectors_kb",
+    "chunk_sectors",
+    "discard_granularity",
+    "rotational",
+    "nr_requests",
+)
 
-_KIND_BY_PREFIX = (("nvme", "nvme"), ("loop", "loop"), ("nullb", "null_blk"),
-                   ("vd", "virtio"), ("sd", "scsi"), ("nbd", "nbd"))
+_KIND_BY_PREFIX = (
+    ("nvme", "nvme"),
+    ("loop", "loop"),
+    ("nullb", "null_blk"),
+    ("vd", "virtio"),
+    ("sd", "scsi"),
+    ("nbd", "nbd"),
+)
 _SKIPPED_PREFIXES = ("ram", "zram", "dm-", "md", "sr", "fd")
 
 
@@ -67,23 +81,34 @@ def read_block_device(name: str, sys_root: str = "/sys") -> BlockDevice:
     """Everything sysfs says about /sys/block/NAME."""
     base = Path(sys_root) / "block" / name
     sectors = _read_int(base / "size")
-    queue = {attr: value for attr in QUEUE_ATTRS
-             if (value := _read_int(base / "queue" / attr)) is not None}
+    queue = {
+        attr: value
+        for attr in QUEUE_ATTRS
+        if (value := _read_int(base / "queue" / attr)) is not None
+    }
     device = base / "device"
     model = _read(device / "model")
     serial = _read(device / "serial") or _read(base / "serial")
     firmware = _read(device / "firmware_rev") or _read(device / "rev")
-    partitions = sorted(p.name for p in base.iterdir()
-                        if (p / "partition").exists()) if base.is_dir() else []
+    partitions = (
+        sorted(p.name for p in base.iterdir() if (p / "partition").exists())
+        if base.is_dir()
+        else []
+    )
     holders_dir = base / "holders"
     holders = sorted(os.listdir(holders_dir)) if holders_dir.is_dir() else []
     return BlockDevice(
-        name=name, kind=device_kind(name),
+        name=name,
+        kind=device_kind(name),
         size_bytes=sectors * 512 if sectors is not None else None,
-        queue=queue, model=model or None, serial=serial or None,
+        queue=queue,
+        model=model or None,
+        serial=serial or None,
         firmware=firmware or None,
         backing_file=_read(base / "loop" / "backing_file"),
-        partitions=partitions, holders=holders, dev=_read(base / "dev"),
+        partitions=partitions,
+        holders=holders,
+        dev=_read(base / "dev"),
     )
 
 

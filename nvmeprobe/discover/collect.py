@@ -33,7 +33,7 @@ def _run_local(name: str, args: list[str]) -> bytes:
 class Tools:
     """Where inspect's programs run: this machine, or another host (run/ssh_facts.py)."""
 
-    run: Callable[[str, list[str]], bytes] = _run_local   # stdout; raises ProbeError
+    run: Callable[[str, list[str]], bytes] = _run_local  # stdout; raises ProbeError
     have: Callable[[str], bool] = have_tool
 
 
@@ -48,17 +48,23 @@ def _sysfs_files(dev: BlockDevice) -> Capture:
     files = {
         "kind.txt": dev.kind.encode(),
         "sysfs-queue.txt": _kv_lines(dev.queue),
-        "sysfs-identity.txt": _kv_lines({"model": dev.model, "serial": dev.serial,
-                                          "firmware": dev.firmware,
-                                          "backing_file": dev.backing_file}),
+        "sysfs-identity.txt": _kv_lines(
+            {
+                "model": dev.model,
+                "serial": dev.serial,
+                "firmware": dev.firmware,
+                "backing_file": dev.backing_file,
+            }
+        ),
     }
     if dev.size_bytes is not None:
         files["sysfs-size.txt"] = str(dev.size_bytes).encode()
     return files
 
 
-def _run_into(capture: Capture, name: str, tool: str, args: list[str],
-              tools: Tools = LOCAL) -> bytes | None:
+def _run_into(
+    capture: Capture, name: str, tool: str, args: list[str], tools: Tools = LOCAL
+) -> bytes | None:
     """Run a tool; store stdout as `name` or its error as `name.err`."""
     try:
         out = tools.run(tool, args)
@@ -87,18 +93,30 @@ def _endurance_groups(id_ns_json: bytes | None) -> list[int]:
 
 def _collect_nvme(capture: Capture, dev: BlockDevice, sys_root: str, tools: Tools) -> None:
     if not tools.have("nvme"):
-        capture["nvme-cli.err"] = b"nvme-cli is not installed: identity and logs from smartctl and sysfs"
+        capture["nvme-cli.err"] = (
+            b"nvme-cli is not installed: identity and logs from smartctl and sysfs"
+        )
         _collect_smartctl(capture, dev.path, tools)
         return
     ctrl = _controller_of(dev.name, sys_root)
     _run_into(capture, "id-ctrl.json", "nvme", ["id-ctrl", "-o", "json", ctrl], tools)
     id_ns = _run_into(capture, "id-ns.json", "nvme", ["id-ns", "-o", "json", dev.path], tools)
     _run_into(capture, "smart-log.json", "nvme", ["smart-log", "-o", "json", ctrl], tools)
-    _run_into(capture, "ocp-smart-add-log.json", "nvme",
-              ["ocp", "smart-add-log", "-o", "json", ctrl], tools)
+    _run_into(
+        capture,
+        "ocp-smart-add-log.json",
+        "nvme",
+        ["ocp", "smart-add-log", "-o", "json", ctrl],
+        tools,
+    )
     for group in _endurance_groups(id_ns):
-        _run_into(capture, f"endurance-log-{group}.json", "nvme",
-                  ["endurance-log", ctrl, "-g", str(group), "-o", "json"], tools)
+        _run_into(
+            capture,
+            f"endurance-log-{group}.json",
+            "nvme",
+            ["endurance-log", ctrl, "-g", str(group), "-o", "json"],
+            tools,
+        )
 
 
 def _collect_smartctl(capture: Capture, path: str, tools: Tools = LOCAL) -> None:

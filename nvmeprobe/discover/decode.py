@@ -21,9 +21,10 @@ endurance-group log over a vendor log for media bytes written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from nvmeprobe.discover.endurance_log import EnduranceGroupLog, parse_endurance_log
 from nvmeprobe.discover.facts import Endurance, Geometry, Identity, InspectReport, IuInfo
@@ -54,12 +55,21 @@ class Slot:
 
 SLOTS = {
     "nvme_list": Slot("nvme list", ("nvme-list.json", "list.json")),
-    "id_ctrl": Slot("Identify Controller", ("id-ctrl.json", "id-ctrl.txt", "id-ctrl.bin", "nvme-id-ctrl.json")),
-    "id_ns": Slot("Identify Namespace",
-                  ("id-ns.json", "id-ns.txt", "id-ns.bin", "nvme-id-ns.json", "nvme-id-ns-H.txt")),
-    "smart": Slot("SMART log", ("smart-log.json", "smart-log.txt", "smart-log.bin", "nvme-smart-log.json")),
-    "ocp": Slot("OCP C0 log", ("ocp-smart-add-log.json", "ocp-smart-add-log.txt", "nvme-ocp-smart-add-log.json"),
-                error_names=("nvme-get-log-c0.txt",)),
+    "id_ctrl": Slot(
+        "Identify Controller", ("id-ctrl.json", "id-ctrl.txt", "id-ctrl.bin", "nvme-id-ctrl.json")
+    ),
+    "id_ns": Slot(
+        "Identify Namespace",
+        ("id-ns.json", "id-ns.txt", "id-ns.bin", "nvme-id-ns.json", "nvme-id-ns-H.txt"),
+    ),
+    "smart": Slot(
+        "SMART log", ("smart-log.json", "smart-log.txt", "smart-log.bin", "nvme-smart-log.json")
+    ),
+    "ocp": Slot(
+        "OCP C0 log",
+        ("ocp-smart-add-log.json", "ocp-smart-add-log.txt", "nvme-ocp-smart-add-log.json"),
+        error_names=("nvme-get-log-c0.txt",),
+    ),
     "vendor": Slot("vendor SMART log", ("vendor-smart.txt",)),
     "smartctl": Slot("smartctl", ("smartctl.json",)),
     "sysfs_queue": Slot("sysfs queue limits", ("sysfs-queue.txt", "queue-limits.txt", "queue.txt")),
@@ -117,7 +127,11 @@ class _Capture:
         claimed = {f"{n}.err" for slot in SLOTS.values() for n in slot.names + slot.error_names}
         for name in sorted(self.files):
             if name.endswith(".err") and name not in claimed:
-                lines = [line.strip() for line in decode_text(self.files[name]).splitlines() if line.strip()]
+                lines = [
+                    line.strip()
+                    for line in decode_text(self.files[name]).splitlines()
+                    if line.strip()
+                ]
                 self.gaps.append(f"{name[:-4]}: {lines[0] if lines else 'failed'}")
 
     def _failure(self, slot: Slot) -> str | None:
@@ -175,11 +189,19 @@ def decode_capture(files: dict[str, bytes], target: str) -> InspectReport:
     if smart is None and (smartctl is None or smartctl.smart is None):
         cap.gaps.append("no SMART/Health log captured: wear, spare and temperature are unknown")
     if endurance.media_bytes_written is None and not any(g.startswith("OCP C0") for g in cap.gaps):
-        cap.gaps.append("media bytes written unknown: no OCP C0, endurance-group or vendor log reports it")
+        cap.gaps.append(
+            "media bytes written unknown: no OCP C0, endurance-group or vendor log reports it"
+        )
     kind = _kind(files, target, ctrl, ns, listed_all)
     return InspectReport(
-        target=target, kind=kind, identity=identity, geometry=geometry, iu=iu, endurance=endurance,
-        warnings=_warnings(endurance, iu, geometry, sysfs), gaps=cap.gaps,
+        target=target,
+        kind=kind,
+        identity=identity,
+        geometry=geometry,
+        iu=iu,
+        endurance=endurance,
+        warnings=_warnings(endurance, iu, geometry, sysfs),
+        gaps=cap.gaps,
     )
 
 
@@ -196,14 +218,21 @@ def _endurance_groups(cap: _Capture) -> list[EnduranceGroupLog]:
     for name in sorted(cap.files):
         match = _ENDURANCE_NAME.match(name)
         if match and cap.files[name].strip():
-            group = cap.parse(name, cap.files[name], partial(parse_endurance_log, group_id=int(match[1])))
+            group = cap.parse(
+                name, cap.files[name], partial(parse_endurance_log, group_id=int(match[1]))
+            )
             if group:
                 groups.append(group)
     return groups
 
 
-def _kind(files: dict[str, bytes], target: str, ctrl: ControllerFacts | None, ns: NamespaceFacts | None,
-          listed: list[ListedNamespace] | None) -> str | None:
+def _kind(
+    files: dict[str, bytes],
+    target: str,
+    ctrl: ControllerFacts | None,
+    ns: NamespaceFacts | None,
+    listed: list[ListedNamespace] | None,
+) -> str | None:
     stated = decode_text(files.get("kind.txt", b"")).strip()
     if stated:
         return stated
@@ -212,64 +241,102 @@ def _kind(files: dict[str, bytes], target: str, ctrl: ControllerFacts | None, ns
     return None
 
 
-def _identity(ctrl: ControllerFacts | None, listed: ListedNamespace | None,
-              smartctl: SmartctlFacts | None, sysfs: dict[str, str]) -> Identity:
+def _identity(
+    ctrl: ControllerFacts | None,
+    listed: ListedNamespace | None,
+    smartctl: SmartctlFacts | None,
+    sysfs: dict[str, str],
+) -> Identity:
     vid = _first(ctrl.vendor_id if ctrl else None, smartctl.vendor_id if smartctl else None)
     watts = [ps.max_power_w for ps in ctrl.power_states] if ctrl and ctrl.power_states else None
     return Identity(
-        model=_first((ctrl.model if ctrl else None), (listed.model if listed else None), (smartctl.model if smartctl else None),
-                     sysfs.get("model")),
-        serial=_first((ctrl.serial if ctrl else None), (listed.serial if listed else None), (smartctl.serial if smartctl else None),
-                      sysfs.get("serial")),
-        firmware=_first((ctrl.firmware if ctrl else None), (listed.firmware if listed else None), (smartctl.firmware if smartctl else None),
-                        sysfs.get("firmware")),
+        model=_first(
+            (ctrl.model if ctrl else None),
+            (listed.model if listed else None),
+            (smartctl.model if smartctl else None),
+            sysfs.get("model"),
+        ),
+        serial=_first(
+            (ctrl.serial if ctrl else None),
+            (listed.serial if listed else None),
+            (smartctl.serial if smartctl else None),
+            sysfs.get("serial"),
+        ),
+        firmware=_first(
+            (ctrl.firmware if ctrl else None),
+            (listed.firmware if listed else None),
+            (smartctl.firmware if smartctl else None),
+            sysfs.get("firmware"),
+        ),
         vendor_id=f"0x{vid:04x}" if vid else None,  # 0 is "no vendor id" (e.g. the Linux target)
         power_states_w=watts,
         max_power_w=ctrl.max_power_w if ctrl else None,
     )
 
 
-def _sizes(cap: _Capture, size: int | None, ns: NamespaceFacts | None,
-           listed: ListedNamespace | None, smartctl: SmartctlFacts | None) -> int | None:
+def _sizes(
+    cap: _Capture,
+    size: int | None,
+    ns: NamespaceFacts | None,
+    listed: ListedNamespace | None,
+    smartctl: SmartctlFacts | None,
+) -> int | None:
     """The first plausible size, in precedence order; every impossible one becomes a gap."""
     namespace = ns.size_bytes if ns and ns.size_bytes and ns.size_bytes > 0 else None
-    sources = [("sysfs size", size),
-               ("Identify Namespace size (nsze)", ns.size_bytes if ns else None),
-               ("nvme list PhysicalSize", listed.size_bytes if listed else None),
-               ("smartctl namespace size", smartctl.size_bytes if smartctl else None)]
+    sources = [
+        ("sysfs size", size),
+        ("Identify Namespace size (nsze)", ns.size_bytes if ns else None),
+        ("nvme list PhysicalSize", listed.size_bytes if listed else None),
+        ("smartctl namespace size", smartctl.size_bytes if smartctl else None),
+    ]
     plausible = []
     for label, value in sources:
         if value is None:
             continue
         if value <= 0:
-            cap.gaps.append(f"{label} {value} is impossible (a size must be positive; nvme-cli"
-                            f" overflows 32-bit sizes): not used")
+            cap.gaps.append(
+                f"{label} {value} is impossible (a size must be positive; nvme-cli"
+                f" overflows 32-bit sizes): not used"
+            )
         elif namespace is not None and value > namespace:
-            cap.gaps.append(f"{label} {value} is impossible: beyond the namespace's {namespace}"
-                            f" bytes (Identify Namespace): not used")
+            cap.gaps.append(
+                f"{label} {value} is impossible: beyond the namespace's {namespace}"
+                f" bytes (Identify Namespace): not used"
+            )
         else:
             plausible.append(value)
     return plausible[0] if plausible else None
 
 
-def _geometry(sysfs: dict[str, int], size: int | None, ns: NamespaceFacts | None,
-              listed: ListedNamespace | None, smartctl: SmartctlFacts | None) -> Geometry:
+def _geometry(
+    sysfs: dict[str, int],
+    size: int | None,
+    ns: NamespaceFacts | None,
+    listed: ListedNamespace | None,
+    smartctl: SmartctlFacts | None,
+) -> Geometry:
     """Sizes and block sizes; `size` is the size `_sizes` found plausible."""
+
     def positive(key: str) -> int | None:
         return sysfs.get(key) or None
 
     return Geometry(
         size_bytes=size,
-        logical_block_size=_first(positive("logical_block_size"), (ns.lba_size if ns else None),
-                                  (listed.logical_block_size if listed else None), (smartctl.logical_block_size if smartctl else None)),
+        logical_block_size=_first(
+            positive("logical_block_size"),
+            (ns.lba_size if ns else None),
+            (listed.logical_block_size if listed else None),
+            (smartctl.logical_block_size if smartctl else None),
+        ),
         physical_block_size=positive("physical_block_size"),
         minimum_io_size=positive("minimum_io_size"),
         optimal_io_size=positive("optimal_io_size"),
     )
 
 
-def _media(ocp: OcpSmartLog | None, group: EnduranceGroupLog | None,
-           vendor: VendorSmart | None) -> tuple[int | None, str | None]:
+def _media(
+    ocp: OcpSmartLog | None, group: EnduranceGroupLog | None, vendor: VendorSmart | None
+) -> tuple[int | None, str | None]:
     if ocp and ocp.media_bytes_written is not None:
         return ocp.media_bytes_written, "ocp c0"
     if group and group.media_bytes_written is not None:
@@ -279,33 +346,54 @@ def _media(ocp: OcpSmartLog | None, group: EnduranceGroupLog | None,
     return None, None
 
 
-def _endurance(smart: SmartLog | None, ocp: OcpSmartLog | None, groups: list[EnduranceGroupLog],
-               vendor: VendorSmart | None, ns: NamespaceFacts | None) -> Endurance:
-    group = next((g for g in groups if ns and g.group_id == ns.endgid), groups[0] if groups else None)
+def _endurance(
+    smart: SmartLog | None,
+    ocp: OcpSmartLog | None,
+    groups: list[EnduranceGroupLog],
+    vendor: VendorSmart | None,
+    ns: NamespaceFacts | None,
+) -> Endurance:
+    group = next(
+        (g for g in groups if ns and g.group_id == ns.endgid), groups[0] if groups else None
+    )
     media, media_source = _media(ocp, group, vendor)
-    host = _first((smart.host_bytes_written if smart else None), (group.host_bytes_written if group else None))
+    host = _first(
+        (smart.host_bytes_written if smart else None), (group.host_bytes_written if group else None)
+    )
     return Endurance(
-        percent_used=_first((smart.percent_used if smart else None), (group.percent_used if group else None)),
+        percent_used=_first(
+            (smart.percent_used if smart else None), (group.percent_used if group else None)
+        ),
         host_bytes_written=host,
         media_bytes_written=media,
         lifetime_waf=media / host if media is not None and host else None,
         unaligned_io=ocp.unaligned_io if ocp else None,
-        endurance_estimate=_first(ocp.endurance_estimate or None if ocp else None,
-                                  (group.endurance_estimate_bytes if group else None)),
+        endurance_estimate=_first(
+            ocp.endurance_estimate or None if ocp else None,
+            (group.endurance_estimate_bytes if group else None),
+        ),
         power_on_hours=(smart.power_on_hours if smart else None),
-        available_spare=_first((smart.available_spare if smart else None), (group.available_spare if group else None)),
+        available_spare=_first(
+            (smart.available_spare if smart else None), (group.available_spare if group else None)
+        ),
         media_errors=(smart.media_errors if smart else None),
         critical_warning=(smart.critical_warning if smart else None),
         temperature_c=(smart.temperature_c if smart else None),
-        available_spare_threshold=_first((smart.available_spare_threshold if smart else None),
-                                         (group.available_spare_threshold if group else None)),
-        host_bytes_read=_first((smart.host_bytes_read if smart else None), (group.host_bytes_read if group else None)),
+        available_spare_threshold=_first(
+            (smart.available_spare_threshold if smart else None),
+            (group.available_spare_threshold if group else None),
+        ),
+        host_bytes_read=_first(
+            (smart.host_bytes_read if smart else None), (group.host_bytes_read if group else None)
+        ),
         media_bytes_source=media_source,
         endurance_groups=[g.to_dict() for g in groups],
     )
 
 
-def _warnings(endurance: Endurance, iu: IuInfo, geometry: Geometry, sysfs: dict[str, int]) -> list[str]:
+def _warnings(
+    endurance: Endurance, iu: IuInfo, geometry: Geometry, sysfs: dict[str, int]
+) -> list[str]:
     out: list[str] = []
     critical = endurance.critical_warning or 0
     out.extend(f"critical warning: {text}" for bit, text in _CRITICAL_BITS if critical & bit)
@@ -316,10 +404,14 @@ def _warnings(endurance: Endurance, iu: IuInfo, geometry: Geometry, sysfs: dict[
         out.append(f"{endurance.percent_used}% of the rated endurance is used")
     lba = geometry.logical_block_size
     if iu.reported_bytes and lba and iu.reported_bytes > lba:
-        out.append(f"this drive's IU is {format_bytes(iu.reported_bytes)}: "
-                   "smaller or misaligned writes are read-modify-written")
+        out.append(
+            f"this drive's IU is {format_bytes(iu.reported_bytes)}: "
+            "smaller or misaligned writes are read-modify-written"
+        )
     min_io = sysfs.get("minimum_io_size")
     if iu.source == SOURCE_NPWG and min_io and iu.reported_bytes and min_io != iu.reported_bytes:
-        out.append(f"the drive reports an IU (npwg) of {format_bytes(iu.reported_bytes)} "
-                   f"but the kernel's minimum_io_size is {format_bytes(min_io)}")
+        out.append(
+            f"the drive reports an IU (npwg) of {format_bytes(iu.reported_bytes)} "
+            f"but the kernel's minimum_io_size is {format_bytes(min_io)}"
+        )
     return out

@@ -18,7 +18,6 @@ from nvmeprobe.discover.nvme_list import parse_nvme_list
 from nvmeprobe.errors import ProbeError
 from nvmeprobe.tools import have_tool, run_tool
 
-
 _MULTIPATH_PATH = re.compile(r"nvme\d+c\d+n\d+")
 
 
@@ -27,8 +26,9 @@ def _positive(size: int | None) -> int | None:
     return size if size is not None and size > 0 else None
 
 
-def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]],
-                   in_use: dict[str, InUse]) -> list[dict[str, Any]]:
+def merge_detected(
+    devices: list[BlockDevice], nvme_entries: list[dict[str, Any]], in_use: dict[str, InUse]
+) -> list[dict[str, Any]]:
     """One `detect --json` object per device (contract keys, docs/design.md section 6)."""
     by_path = {entry["device"]: entry for entry in nvme_entries}
     rows = []
@@ -36,30 +36,39 @@ def merge_detected(devices: list[BlockDevice], nvme_entries: list[dict[str, Any]
         nvme = by_path.pop(dev.path, {})
         verdict = in_use.get(dev.path, InUse(None, ["not checked"]))
         lbs = nvme.get("logical_block_size") or dev.queue.get("logical_block_size")
-        rows.append({
-            "target": dev.path,
-            "kind": dev.kind,
-            "model": nvme.get("model") or dev.model or _default_model(dev),
-            "serial": nvme.get("serial") or dev.serial,
-            "firmware": nvme.get("firmware") or dev.firmware,
-            "size_bytes": dev.size_bytes or _positive(nvme.get("size_bytes")),
-            "logical_block_size": lbs,
-            "reported_iu_bytes": dev.queue.get("minimum_io_size"),
-            "in_use": verdict.in_use,
-            "in_use_reasons": verdict.reasons,
-            "backing_file": dev.backing_file,
-        })
+        rows.append(
+            {
+                "target": dev.path,
+                "kind": dev.kind,
+                "model": nvme.get("model") or dev.model or _default_model(dev),
+                "serial": nvme.get("serial") or dev.serial,
+                "firmware": nvme.get("firmware") or dev.firmware,
+                "size_bytes": dev.size_bytes or _positive(nvme.get("size_bytes")),
+                "logical_block_size": lbs,
+                "reported_iu_bytes": dev.queue.get("minimum_io_size"),
+                "in_use": verdict.in_use,
+                "in_use_reasons": verdict.reasons,
+                "backing_file": dev.backing_file,
+            }
+        )
     for path, nvme in by_path.items():  # listed by nvme-cli, absent from this sysfs
         if _MULTIPATH_PATH.fullmatch(os.path.basename(path)):
             continue  # a hidden controller path of a multipath namespace: no /dev node
-        rows.append({
-            "target": path, "kind": "nvme", "model": nvme.get("model"),
-            "serial": nvme.get("serial"), "firmware": nvme.get("firmware"),
-            "size_bytes": _positive(nvme.get("size_bytes")),
-            "logical_block_size": nvme.get("logical_block_size"),
-            "reported_iu_bytes": None, "in_use": None,
-            "in_use_reasons": ["not in sysfs"], "backing_file": None,
-        })
+        rows.append(
+            {
+                "target": path,
+                "kind": "nvme",
+                "model": nvme.get("model"),
+                "serial": nvme.get("serial"),
+                "firmware": nvme.get("firmware"),
+                "size_bytes": _positive(nvme.get("size_bytes")),
+                "logical_block_size": nvme.get("logical_block_size"),
+                "reported_iu_bytes": None,
+                "in_use": None,
+                "in_use_reasons": ["not in sysfs"],
+                "backing_file": None,
+            }
+        )
     return rows
 
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from nvmeprobe.discover.values import (
-    ascii_field, clean_str, colon_pairs, decode_text, le_uint, load_json, sniff, to_int,
+    ascii_field,
+    clean_str,
+    colon_pairs,
+    decode_text,
+    le_uint,
+    load_json,
+    sniff,
+    to_int,
 )
 from nvmeprobe.errors import InputError
 
@@ -75,19 +82,29 @@ def parse_id_ctrl_json(doc: Any) -> ControllerFacts:
         flags = to_int(psd.get("flags")) or 0
         scale = to_int(psd.get("max_power_scale"))
         nops = to_int(psd.get("non-operational_state"))
-        states.append(PowerState(
-            max_power_w=psd_watts(to_int(psd.get("max_power")) or 0, scale if scale is not None else flags & 1),
-            operational=not (nops if nops is not None else flags & 2),
-        ))
+        states.append(
+            PowerState(
+                max_power_w=psd_watts(
+                    to_int(psd.get("max_power")) or 0, scale if scale is not None else flags & 1
+                ),
+                operational=not (nops if nops is not None else flags & 2),
+            )
+        )
     return ControllerFacts(
-        vendor_id=to_int(doc.get("vid")), subsystem_vendor_id=to_int(doc.get("ssvid")),
-        serial=clean_str(doc.get("sn")), model=clean_str(doc.get("mn")), firmware=clean_str(doc.get("fr")),
-        total_capacity_bytes=to_int(doc.get("tnvmcap")), endgidmax=to_int(doc.get("endgidmax")),
+        vendor_id=to_int(doc.get("vid")),
+        subsystem_vendor_id=to_int(doc.get("ssvid")),
+        serial=clean_str(doc.get("sn")),
+        model=clean_str(doc.get("mn")),
+        firmware=clean_str(doc.get("fr")),
+        total_capacity_bytes=to_int(doc.get("tnvmcap")),
+        endgidmax=to_int(doc.get("endgidmax")),
         power_states=tuple(states),
     )
 
 
-_PS_LINE = re.compile(r"^\s*ps\s+\d+\s*:\s*mp:([\d.]+)W\s+(non-operational|operational)", re.IGNORECASE)
+_PS_LINE = re.compile(
+    r"^\s*ps\s+\d+\s*:\s*mp:([\d.]+)W\s+(non-operational|operational)", re.IGNORECASE
+)
 
 
 def parse_id_ctrl_text(text: str) -> ControllerFacts:
@@ -97,13 +114,18 @@ def parse_id_ctrl_text(text: str) -> ControllerFacts:
         raise InputError("id-ctrl: text has no vid/mn lines (not Identify Controller output)")
     states = tuple(
         PowerState(max_power_w=float(m[1]), operational=m[2].lower() == "operational")
-        for m in map(_PS_LINE.match, text.splitlines()) if m
+        for m in map(_PS_LINE.match, text.splitlines())
+        if m
     )
     return ControllerFacts(
-        vendor_id=_hex(pairs.get("vid")), subsystem_vendor_id=_hex(pairs.get("ssvid")),
-        serial=clean_str(pairs.get("sn")), model=clean_str(pairs.get("mn")),
-        firmware=clean_str(pairs.get("fr")), total_capacity_bytes=to_int(pairs.get("tnvmcap")),
-        endgidmax=to_int(pairs.get("endgidmax")), power_states=states,
+        vendor_id=_hex(pairs.get("vid")),
+        subsystem_vendor_id=_hex(pairs.get("ssvid")),
+        serial=clean_str(pairs.get("sn")),
+        model=clean_str(pairs.get("mn")),
+        firmware=clean_str(pairs.get("fr")),
+        total_capacity_bytes=to_int(pairs.get("tnvmcap")),
+        endgidmax=to_int(pairs.get("endgidmax")),
+        power_states=states,
     )
 
 
@@ -121,11 +143,18 @@ def parse_id_ctrl_binary(page: bytes) -> ControllerFacts:
     for i in range(page[263] + 1):
         base = PSD_OFFSET + PSD_BYTES * i
         flags = page[base + 3]
-        states.append(PowerState(max_power_w=psd_watts(le_uint(page, base, 2), flags & 1),
-                                 operational=not flags & 2))
+        states.append(
+            PowerState(
+                max_power_w=psd_watts(le_uint(page, base, 2), flags & 1), operational=not flags & 2
+            )
+        )
     return ControllerFacts(
-        vendor_id=le_uint(page, 0, 2), subsystem_vendor_id=le_uint(page, 2, 2),
-        serial=ascii_field(page, 4, 20), model=ascii_field(page, 24, 40), firmware=ascii_field(page, 64, 8),
-        total_capacity_bytes=le_uint(page, 280, 16), endgidmax=le_uint(page, 340, 2),
+        vendor_id=le_uint(page, 0, 2),
+        subsystem_vendor_id=le_uint(page, 2, 2),
+        serial=ascii_field(page, 4, 20),
+        model=ascii_field(page, 24, 40),
+        firmware=ascii_field(page, 64, 8),
+        total_capacity_bytes=le_uint(page, 280, 16),
+        endgidmax=le_uint(page, 340, 2),
         power_states=tuple(states),
     )

@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from nvmeprobe.discover.values import (
-    colon_pairs, decode_text, le_uint, load_json, sniff, to_int,
+    colon_pairs,
+    decode_text,
+    le_uint,
+    load_json,
+    sniff,
+    to_int,
 )
 from nvmeprobe.errors import InputError
 
@@ -110,21 +115,44 @@ def format_index(flbas: int) -> int:
     return (flbas & 0xF) | (((flbas >> 5) & 0x3) << 4)
 
 
-def _build(fields: dict[str, int | None], formats: tuple[LbaFormat, ...],
-           index: int | None) -> NamespaceFacts:
+def _build(
+    fields: dict[str, int | None], formats: tuple[LbaFormat, ...], index: int | None
+) -> NamespaceFacts:
     nsfeat = fields.get("nsfeat")
     optperf = nsfeat is not None and bool(nsfeat & OPTPERF)
-    perf = {k: (fields.get(k) if optperf else None) for k in ("npwg", "npwa", "npdg", "npda", "nows")}
+    perf = {
+        k: (fields.get(k) if optperf else None) for k in ("npwg", "npwa", "npdg", "npda", "nows")
+    }
     return NamespaceFacts(
-        nsze=fields.get("nsze"), nuse=fields.get("nuse"), nsfeat=nsfeat,
-        lba_formats=formats, format_index=index,
-        nawun=fields.get("nawun"), nawupf=fields.get("nawupf"), noiob=fields.get("noiob"),
-        nvmcap=fields.get("nvmcap"), endgid=fields.get("endgid"), **perf,
+        nsze=fields.get("nsze"),
+        nuse=fields.get("nuse"),
+        nsfeat=nsfeat,
+        lba_formats=formats,
+        format_index=index,
+        nawun=fields.get("nawun"),
+        nawupf=fields.get("nawupf"),
+        noiob=fields.get("noiob"),
+        nvmcap=fields.get("nvmcap"),
+        endgid=fields.get("endgid"),
+        **perf,
     )
 
 
-_INT_FIELDS = ("nsze", "nuse", "nsfeat", "nawun", "nawupf", "noiob", "nvmcap",
-               "npwg", "npwa", "npdg", "npda", "nows", "endgid")
+_INT_FIELDS = (
+    "nsze",
+    "nuse",
+    "nsfeat",
+    "nawun",
+    "nawupf",
+    "noiob",
+    "nvmcap",
+    "npwg",
+    "npwa",
+    "npdg",
+    "npda",
+    "nows",
+    "endgid",
+)
 
 
 def parse_id_ns(data: bytes | str) -> NamespaceFacts:
@@ -144,7 +172,9 @@ def parse_id_ns_json(doc: Any) -> NamespaceFacts:
     if not isinstance(doc, dict) or "nsze" not in doc:
         raise InputError("id-ns: JSON has no 'nsze' (not an Identify Namespace)")
     formats = tuple(
-        LbaFormat(data_size=2 ** int(to_int(f.get("ds")) or 0), metadata_size=to_int(f.get("ms")) or 0)
+        LbaFormat(
+            data_size=2 ** int(to_int(f.get("ds")) or 0), metadata_size=to_int(f.get("ms")) or 0
+        )
         for f in doc.get("lbafs") or []
     )
     flbas = to_int(doc.get("flbas"))
@@ -152,7 +182,9 @@ def parse_id_ns_json(doc: Any) -> NamespaceFacts:
     return _build(fields, formats, format_index(flbas) if flbas is not None else None)
 
 
-_LBAF_SHORT = re.compile(r"^\s*lbaf\s+(\d+)\s*:\s*ms:(\d+)\s+lbads:(\d+)\s+rp:\S+(.*)$", re.IGNORECASE)
+_LBAF_SHORT = re.compile(
+    r"^\s*lbaf\s+(\d+)\s*:\s*ms:(\d+)\s+lbads:(\d+)\s+rp:\S+(.*)$", re.IGNORECASE
+)
 _LBAF_LONG = re.compile(
     r"^\s*LBA Format\s+(\d+)\s*:\s*Metadata Size:\s*(\d+)\s+bytes\s*-\s*Data Size:\s*(\d+)\s+bytes(.*)$",
     re.IGNORECASE,
@@ -195,12 +227,18 @@ def parse_id_ns_binary(page: bytes) -> NamespaceFacts:
         for i in range(min(nlbaf, 64))
     )
     fields: dict[str, int | None] = {
-        "nsze": le_uint(page, 0, 8), "nuse": le_uint(page, 16, 8), "nsfeat": page[24],
-        "nawun": le_uint(page, 34, 2), "nawupf": le_uint(page, 36, 2), "noiob": le_uint(page, 46, 2),
-        "nvmcap": le_uint(page, 48, 16), "npwg": le_uint(page, 64, 2), "npwa": le_uint(page, 66, 2),
-        "npdg": le_uint(page, 68, 2), "npda": le_uint(page, 70, 2), "nows": le_uint(page, 72, 2),
+        "nsze": le_uint(page, 0, 8),
+        "nuse": le_uint(page, 16, 8),
+        "nsfeat": page[24],
+        "nawun": le_uint(page, 34, 2),
+        "nawupf": le_uint(page, 36, 2),
+        "noiob": le_uint(page, 46, 2),
+        "nvmcap": le_uint(page, 48, 16),
+        "npwg": le_uint(page, 64, 2),
+        "npwa": le_uint(page, 66, 2),
+        "npdg": le_uint(page, 68, 2),
+        "npda": le_uint(page, 70, 2),
+        "nows": le_uint(page, 72, 2),
         "endgid": le_uint(page, 102, 2),
     }
     return _build(fields, formats, format_index(page[26]))
-
-

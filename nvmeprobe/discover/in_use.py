@@ -61,8 +61,13 @@ def parse_wipefs_json(text: str) -> list[str]:
     return [sig.get("type") or "unknown" for sig in doc.get("signatures", [])]
 
 
-def in_use_reasons(device: BlockDevice, part_devs: list[str], mounted: set[str],
-                   swaps: set[str], signatures: list[str] | None) -> InUse:
+def in_use_reasons(
+    device: BlockDevice,
+    part_devs: list[str],
+    mounted: set[str],
+    swaps: set[str],
+    signatures: list[str] | None,
+) -> InUse:
     """Decide from facts already read; signatures None means the probe failed."""
     reasons = []
     if device.dev in mounted or any(d in mounted for d in part_devs):
@@ -101,8 +106,13 @@ def check_in_use(device: BlockDevice, sys_root: str = "/sys") -> InUse:
     """The edge: read mounts, swaps and signatures, then decide."""
     parts = partition_devs(device, sys_root)
     mountinfo = _read_proc("/proc/self/mountinfo")
-    verdict = in_use_reasons(device, parts, mounted_devs(mountinfo),
-                             swap_devices(_read_proc("/proc/swaps")), probe_signatures(device.path))
+    verdict = in_use_reasons(
+        device,
+        parts,
+        mounted_devs(mountinfo),
+        swap_devices(_read_proc("/proc/swaps")),
+        probe_signatures(device.path),
+    )
     devs = {*parts, device.dev} if device.dev else set(parts)
     verdict.mounts = mount_points(mountinfo, devs)
     return verdict

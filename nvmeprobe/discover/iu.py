@@ -28,7 +28,9 @@ def decode_iu(ns: NamespaceFacts | None, sysfs_queue: dict[str, int] | None) -> 
     sysfs = sysfs_queue or {}
     lba = (ns.lba_size if ns else None) or _positive(sysfs, "logical_block_size")
     optimal = (ns.optimal_write_bytes if ns else None) or _positive(sysfs, "optimal_io_size")
-    dealloc = (ns.deallocate_granularity_bytes if ns else None) or _positive(sysfs, "discard_granularity")
+    dealloc = (ns.deallocate_granularity_bytes if ns else None) or _positive(
+        sysfs, "discard_granularity"
+    )
     common: dict[str, Any] = {
         "deallocate_granularity_bytes": dealloc,
         "optimal_write_bytes": optimal,
@@ -36,8 +38,12 @@ def decode_iu(ns: NamespaceFacts | None, sysfs_queue: dict[str, int] | None) -> 
         "boundary_bytes": ns.boundary_bytes if ns else None,
     }
     if ns is not None and ns.write_granularity_bytes:
-        return IuInfo(reported_bytes=ns.write_granularity_bytes,
-                      write_alignment_bytes=ns.write_alignment_bytes, source=SOURCE_NPWG, **common)
+        return IuInfo(
+            reported_bytes=ns.write_granularity_bytes,
+            write_alignment_bytes=ns.write_alignment_bytes,
+            source=SOURCE_NPWG,
+            **common,
+        )
     min_io = _positive(sysfs, "minimum_io_size")
     if min_io and lba and min_io > lba:
         return IuInfo(reported_bytes=min_io, source=SOURCE_SYSFS, **common)

@@ -105,14 +105,16 @@ def parse_nvme_list_text(text: str) -> list[ListedNamespace]:
     for line in text.splitlines():
         match = _TEXT_ROW.match(line)
         if match:
-            rows.append(ListedNamespace(
-                device=match["device"],
-                model=match["model"].strip(),
-                serial=match["serial"],
-                firmware=match["firmware"],
-                size_bytes=None,
-                logical_block_size=int(match["lba"]) * _LBA_UNIT[match["lba_unit"].lower()],
-            ))
+            rows.append(
+                ListedNamespace(
+                    device=match["device"],
+                    model=match["model"].strip(),
+                    serial=match["serial"],
+                    firmware=match["firmware"],
+                    size_bytes=None,
+                    logical_block_size=int(match["lba"]) * _LBA_UNIT[match["lba_unit"].lower()],
+                )
+            )
     if not rows:
         raise InputError("nvme list: no device rows in the text output")
     return rows

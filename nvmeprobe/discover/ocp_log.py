@@ -41,8 +41,10 @@ _FIELDS = {
     "physicalmediaunitsread": "media_bytes_read",
     "unalignedio": "unaligned_io",
     "enduranceestimate": "endurance_estimate",
-    "maxuserdataerasecounts": "max_erase_count", "maxuserdataerasecount": "max_erase_count",
-    "minuserdataerasecounts": "min_erase_count", "minuserdataerasecount": "min_erase_count",
+    "maxuserdataerasecounts": "max_erase_count",
+    "maxuserdataerasecount": "max_erase_count",
+    "minuserdataerasecounts": "min_erase_count",
+    "minuserdataerasecount": "min_erase_count",
     "percentfreeblocks": "percent_free_blocks",
     "logpageversion": "log_page_version",
 }
@@ -84,6 +86,8 @@ def cloud_attribute_pairs(text: str) -> dict[str, Any]:
         if not match:
             continue
         value = re.sub(r"^(0x)+", "0x", match["value"].lower())  # nvme-cli 1.x prints "0x0xafd5..."
-        pairs.setdefault(norm_key(match["label"]),
-                         {"hi": match["hi"].strip(), "lo": value} if match["hi"] else value)
+        pairs.setdefault(
+            norm_key(match["label"]),
+            {"hi": match["hi"].strip(), "lo": value} if match["hi"] else value,
+        )
     return pairs

@@ -12,11 +12,11 @@ throttling counters (NVMe and simulated drives; None for the rest).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nvmeprobe.discover.collect import Capture
 from nvmeprobe.discover.decode import decode_capture, used_bytes
@@ -43,9 +43,9 @@ class Counters:
 class Session:
     """What commands need from a target while it is open."""
 
-    target: Target              # as the user named it
-    fio_target: Target          # what fio opens (the NBD export of a simulator)
-    facts: dict[str, Any]       # the `inspect --json` report
+    target: Target  # as the user named it
+    fio_target: Target  # what fio opens (the NBD export of a simulator)
+    facts: dict[str, Any]  # the `inspect --json` report
     capture: Capture
     read_counters: Callable[[], Counters] = field(repr=False, default=lambda: Counters(None, None))
     sim_stats: Callable[[], dict[str, Any]] | None = field(repr=False, default=None)
@@ -72,20 +72,26 @@ def inspect_report(capture: Capture, target_text: str) -> dict[str, Any]:
 
 def _counters_from_report(report: dict[str, Any], used: int | None) -> Counters:
     endurance = report.get("endurance") or {}
-    return Counters(endurance.get("host_bytes_written"), endurance.get("media_bytes_written"),
-                    endurance.get("unaligned_io"), used)
+    return Counters(
+        endurance.get("host_bytes_written"),
+        endurance.get("media_bytes_written"),
+        endurance.get("unaligned_io"),
+        used,
+    )
 
 
 def _read_capture(target: Target, live: OpenTarget) -> Capture:
     return {"target.txt": target.text.encode(), **live.capture()}
 
 
-def _counter_reader(target: Target, live: OpenTarget,
-                    report: dict[str, Any]) -> Callable[[], Counters]:
+def _counter_reader(
+    target: Target, live: OpenTarget, report: dict[str, Any]
+) -> Callable[[], Counters]:
     """A simulator's counters as its logs show them; an NVMe drive's SMART/endurance counters;
     else none."""
     stats = live.stats
     if stats is not None:
+
         def sim_counters() -> Counters:
             now = stats()
             if now["params"]["report"] == "none":  # a drive without logs shows no counters
@@ -93,8 +99,13 @@ def _counter_reader(target: Target, live: OpenTarget,
             shown = now["reported"]  # as of the logs' last refresh
             lba, size = now["params"]["lba"], now["params"]["capacity"]
             used = min(size, -(-now["stored_bytes"] // lba) * lba)  # its Identify nuse x lba
-            return Counters(shown["host_bytes_written"], shown["media_bytes_written"],
-                            shown["unaligned_starts"], used)
+            return Counters(
+                shown["host_bytes_written"],
+                shown["media_bytes_written"],
+                shown["unaligned_starts"],
+                used,
+            )
+
         return sim_counters
 
     def device_counters() -> Counters:
@@ -102,20 +113,24 @@ def _counter_reader(target: Target, live: OpenTarget,
             return Counters(None, None)
         capture = _read_capture(target, live)
         return _counters_from_report(inspect_report(capture, target.text), used_bytes(capture))
+
     return device_counters
 
 
-def _thermal_reader(live: OpenTarget,
-                    report: dict[str, Any]) -> Callable[[], ThermalCounters | None]:
+def _thermal_reader(
+    live: OpenTarget, report: dict[str, Any]
+) -> Callable[[], ThermalCounters | None]:
     """A simulator's or an NVMe drive's thermal report from its SMART and OCP logs; else none."""
     if live.stats is None and report.get("kind") != "nvme":
         return lambda: None
 
     def read() -> ThermalCounters | None:
         capture = live.capture()
-        counters = thermal_counters(capture.get("smart-log.json"),
-                                    capture.get("ocp-smart-add-log.json"))
+        counters = thermal_counters(
+            capture.get("smart-log.json"), capture.get("ocp-smart-add-log.json")
+        )
         return counters if counters.reports_anything else None
+
     return read
 
 
@@ -126,9 +141,15 @@ def open_session(target_text: str, workdir: Path | None = None) -> Iterator[Sess
     with target.opened(workdir) as live:
         capture = _read_capture(target, live)
         report = inspect_report(capture, target.text)
-        yield Session(target, live.fio_target, report, capture,
-                      _counter_reader(target, live, report), live.stats,
-                      _thermal_reader(live, report))
+        yield Session(
+            target,
+            live.fio_target,
+            report,
+            capture,
+            _counter_reader(target, live, report),
+            live.stats,
+            _thermal_reader(live, report),
+        )
 
 
 def drive_identity(session: Session) -> tuple[str, str | None]:

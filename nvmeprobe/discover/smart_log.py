@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from nvmeprobe.discover.values import (
-    DATA_UNIT_BYTES, colon_pairs, decode_text, le_uint, load_json, norm_key, sniff, to_int,
+    DATA_UNIT_BYTES,
+    colon_pairs,
+    decode_text,
+    le_uint,
+    load_json,
+    norm_key,
+    sniff,
+    to_int,
 )
 from nvmeprobe.errors import InputError
 
@@ -49,7 +56,11 @@ class SmartLog:
     @property
     def host_bytes_written(self) -> int | None:
         """Data units written * 512,000 bytes."""
-        return self.data_units_written * DATA_UNIT_BYTES if self.data_units_written is not None else None
+        return (
+            self.data_units_written * DATA_UNIT_BYTES
+            if self.data_units_written is not None
+            else None
+        )
 
     @property
     def host_bytes_read(self) -> int | None:
@@ -59,17 +70,27 @@ class SmartLog:
 
 # normalised key -> SmartLog field; covers nvme-cli JSON/text (1.x, 2.x) and smartctl JSON
 _ALIASES = {
-    "criticalwarning": "critical_warning", "criticalwarrning": "critical_warning",
-    "availspare": "available_spare", "availablespare": "available_spare",
-    "sparethresh": "available_spare_threshold", "availablesparethreshold": "available_spare_threshold",
-    "percentused": "percent_used", "percentageused": "percent_used",
-    "dataunitsread": "data_units_read", "dataunitswritten": "data_units_written",
-    "hostreadcommands": "host_read_commands", "hostreads": "host_read_commands",
-    "hostwritecommands": "host_write_commands", "hostwrites": "host_write_commands",
-    "poweronhours": "power_on_hours", "powercycles": "power_cycles",
+    "criticalwarning": "critical_warning",
+    "criticalwarrning": "critical_warning",
+    "availspare": "available_spare",
+    "availablespare": "available_spare",
+    "sparethresh": "available_spare_threshold",
+    "availablesparethreshold": "available_spare_threshold",
+    "percentused": "percent_used",
+    "percentageused": "percent_used",
+    "dataunitsread": "data_units_read",
+    "dataunitswritten": "data_units_written",
+    "hostreadcommands": "host_read_commands",
+    "hostreads": "host_read_commands",
+    "hostwritecommands": "host_write_commands",
+    "hostwrites": "host_write_commands",
+    "poweronhours": "power_on_hours",
+    "powercycles": "power_cycles",
     "unsafeshutdowns": "unsafe_shutdowns",
-    "mediaerrors": "media_errors", "mediaanddataintegrityerrors": "media_errors",
-    "numerrlogentries": "error_log_entries", "errorinformationlogentries": "error_log_entries",
+    "mediaerrors": "media_errors",
+    "mediaanddataintegrityerrors": "media_errors",
+    "numerrlogentries": "error_log_entries",
+    "errorinformationlogentries": "error_log_entries",
 }
 
 
@@ -82,7 +103,9 @@ def smart_from_pairs(pairs: dict[str, Any], temperature_c: int | None) -> SmartL
             values[name] = to_int(raw)
     if not values:
         raise InputError("smart-log: none of the SMART/Health fields are present")
-    return SmartLog(temperature_c=temperature_c, **{f: values.get(f) for f in set(_ALIASES.values())})
+    return SmartLog(
+        temperature_c=temperature_c, **{f: values.get(f) for f in set(_ALIASES.values())}
+    )
 
 
 def parse_smart_log(data: bytes | str) -> SmartLog:
@@ -125,14 +148,22 @@ def _text_block(block: str) -> SmartLog:
     pairs = colon_pairs(block)
     temp = pairs.get("temperature", "")
     kelvin, celsius = _KELVIN.search(temp), _CELSIUS.match(temp)
-    temperature_c = int(kelvin[1]) - KELVIN_OFFSET if kelvin else int(celsius[1]) if celsius else None
+    temperature_c = (
+        int(kelvin[1]) - KELVIN_OFFSET if kelvin else int(celsius[1]) if celsius else None
+    )
     return smart_from_pairs(pairs, temperature_c)
 
 
 _COUNTERS = {
-    "data_units_read": 32, "data_units_written": 48, "host_read_commands": 64,
-    "host_write_commands": 80, "power_cycles": 112, "power_on_hours": 128,
-    "unsafe_shutdowns": 144, "media_errors": 160, "error_log_entries": 176,
+    "data_units_read": 32,
+    "data_units_written": 48,
+    "host_read_commands": 64,
+    "host_write_commands": 80,
+    "power_cycles": 112,
+    "power_on_hours": 128,
+    "unsafe_shutdowns": 144,
+    "media_errors": 160,
+    "error_log_entries": 176,
 }
 
 
@@ -141,7 +172,10 @@ def parse_smart_log_binary(page: bytes) -> SmartLog:
     if len(page) < SMART_PAGE_BYTES:
         raise InputError(f"smart-log: raw page is {len(page)} bytes, expected {SMART_PAGE_BYTES}")
     return SmartLog(
-        critical_warning=page[0], temperature_c=_celsius(le_uint(page, 1, 2)),
-        available_spare=page[3], available_spare_threshold=page[4], percent_used=page[5],
+        critical_warning=page[0],
+        temperature_c=_celsius(le_uint(page, 1, 2)),
+        available_spare=page[3],
+        available_spare_threshold=page[4],
+        percent_used=page[5],
         **{name: le_uint(page, offset, 16) for name, offset in _COUNTERS.items()},
     )

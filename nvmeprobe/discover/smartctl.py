@@ -62,7 +62,9 @@ def parse_smartctl(data: bytes | str) -> SmartctlFacts:
     health = doc.get("nvme_smart_health_information_log")
     smart = None
     if isinstance(health, dict):
-        smart = smart_from_pairs({norm_key(k): v for k, v in health.items()}, to_int(health.get("temperature")))
+        smart = smart_from_pairs(
+            {norm_key(k): v for k, v in health.items()}, to_int(health.get("temperature"))
+        )
     return SmartctlFacts(
         device=clean_str(_nested(doc, "device", "name")),
         model=clean_str(doc.get("model_name")),
@@ -83,5 +85,12 @@ def parse_smartctl_scan(data: bytes | str) -> list[ScannedDevice]:
     devices = _doc(data).get("devices")
     if not isinstance(devices, list):
         raise InputError("smartctl --scan: no 'devices' list")
-    return [ScannedDevice(name=str(d["name"]), type=clean_str(d.get("type")), protocol=clean_str(d.get("protocol")))
-            for d in devices if isinstance(d, dict) and d.get("name")]
+    return [
+        ScannedDevice(
+            name=str(d["name"]),
+            type=clean_str(d.get("type")),
+            protocol=clean_str(d.get("protocol")),
+        )
+        for d in devices
+        if isinstance(d, dict) and d.get("name")
+    ]

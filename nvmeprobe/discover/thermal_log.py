@@ -92,14 +92,16 @@ def thermal_counters(smart_json: bytes | None, ocp_json: bytes | None = None) ->
         temperature_c=_celsius(smart.get("temperature")),
         warning_temp_min=_int_field(smart, "warning_temp_time"),
         critical_temp_min=_int_field(smart, "critical_comp_time"),
-        transitions=_sum([_int_field(smart, "thm_temp1_trans_count"),
-                          _int_field(smart, "thm_temp2_trans_count")]),
-        throttled_s=_sum([_int_field(smart, "thm_temp1_total_time"),
-                          _int_field(smart, "thm_temp2_total_time")]),
-        throttle_events=_int_field(ocp, "thermal_throttling_events",
-                                   "Number of Thermal throttling events"),
-        throttle_status=_int_field(ocp, "current_throttling_status",
-                                   "Current throttling status"),
+        transitions=_sum(
+            [_int_field(smart, "thm_temp1_trans_count"), _int_field(smart, "thm_temp2_trans_count")]
+        ),
+        throttled_s=_sum(
+            [_int_field(smart, "thm_temp1_total_time"), _int_field(smart, "thm_temp2_total_time")]
+        ),
+        throttle_events=_int_field(
+            ocp, "thermal_throttling_events", "Number of Thermal throttling events"
+        ),
+        throttle_status=_int_field(ocp, "current_throttling_status", "Current throttling status"),
     )
 
 

@@ -89,15 +89,14 @@ def norm_key(label: str) -> str:
     return re.sub(r"[^a-z0-9]", "", label.lower())
 
 
-
 def le_uint(buf: bytes, offset: int, size: int) -> int:
     """Little-endian unsigned integer of `size` bytes at `offset`."""
-    return int.from_bytes(buf[offset:offset + size], "little")
+    return int.from_bytes(buf[offset : offset + size], "little")
 
 
 def ascii_field(buf: bytes, offset: int, size: int) -> str | None:
     """A space/NUL padded ASCII identify field, stripped; None when blank."""
-    text = buf[offset:offset + size].decode("ascii", errors="replace").strip(" \x00")
+    text = buf[offset : offset + size].decode("ascii", errors="replace").strip(" \x00")
     return text or None
 
 
@@ -122,4 +121,3 @@ def colon_pairs(text: str) -> dict[str, str]:
             continue
         pairs.setdefault(norm_key(key), value.strip())
     return pairs
-

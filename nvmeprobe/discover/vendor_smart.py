@@ -28,7 +28,14 @@ from nvmeprobe.discover.values import DATA_UNIT_BYTES, decode_text, norm_key, to
 from nvmeprobe.errors import InputError
 
 INTEL_UNIT_BYTES = 32 * 1024 * 1024
-_BINARY_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4, "PiB": 1024**5}
+_BINARY_UNITS = {
+    "B": 1,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+    "TiB": 1024**4,
+    "PiB": 1024**5,
+}
 
 
 @dataclass(frozen=True)
@@ -72,13 +79,21 @@ def parse_vendor_smart(data: bytes | str) -> VendorSmart:
         ocp = ocp_from_pairs(fields)
         return VendorSmart("ocp-text", ocp.media_bytes_written, None, fields)
     if "nandbyteswritten" in fields:
-        return VendorSmart("intel", _scaled(fields["nandbyteswritten"], INTEL_UNIT_BYTES),
-                           _scaled(fields.get("hostbyteswritten"), INTEL_UNIT_BYTES), fields)
+        return VendorSmart(
+            "intel",
+            _scaled(fields["nandbyteswritten"], INTEL_UNIT_BYTES),
+            _scaled(fields.get("hostbyteswritten"), INTEL_UNIT_BYTES),
+            fields,
+        )
     if "physicallywrittenbytes" in fields:
         return VendorSmart("samsung", to_int(fields["physicallywrittenbytes"]), None, fields)
     if "Seagate Extended SMART" in text:
-        return VendorSmart("seagate", _scaled(fields.get("physicalnandbyteswritten"), DATA_UNIT_BYTES),
-                           _scaled(fields.get("physicalhostbyteswritten"), DATA_UNIT_BYTES), fields)
+        return VendorSmart(
+            "seagate",
+            _scaled(fields.get("physicalnandbyteswritten"), DATA_UNIT_BYTES),
+            _scaled(fields.get("physicalhostbyteswritten"), DATA_UNIT_BYTES),
+            fields,
+        )
     if "physicalnandbyteswritten" in fields:
         return VendorSmart("liteon", to_int(fields["physicalnandbyteswritten"]), None, fields)
     if "totaldatawrittentonand" in fields:

@@ -10,5 +10,13 @@ from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json, percentile_
 from nvmeprobe.ingest.fio_logs import bandwidth_vs_bytes, read_fio_log, series_from_log
 from nvmeprobe.ingest.tree import find_fio_results, ingest_paths
 
-__all__ = ["cells_from_fio", "load_fio_json", "percentile_from_bins", "bandwidth_vs_bytes",
-           "read_fio_log", "series_from_log", "find_fio_results", "ingest_paths"]
+__all__ = [
+    "cells_from_fio",
+    "load_fio_json",
+    "percentile_from_bins",
+    "bandwidth_vs_bytes",
+    "read_fio_log",
+    "series_from_log",
+    "find_fio_results",
+    "ingest_paths",
+]

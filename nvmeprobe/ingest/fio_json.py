@@ -35,14 +35,33 @@ import pandas as pd
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.ingest import fio_options as opt
-from nvmeprobe.profile.columns import cells_frame
 from nvmeprobe.ingest.latency import completion_latency_us, percentile_from_bins
+from nvmeprobe.profile.columns import cells_frame
 
-__all__ = ["load_fio_json", "split_fio_output", "cells_from_fio", "fio_records", "percentile_from_bins",
-           "CONTEXT_KEYS"]
+__all__ = [
+    "load_fio_json",
+    "split_fio_output",
+    "cells_from_fio",
+    "fio_records",
+    "percentile_from_bins",
+    "CONTEXT_KEYS",
+]
 
-CONTEXT_KEYS = frozenset({"run_id", "cell", "model", "serial", "target", "steady",
-                          "media_bytes_written", "source", "host", "stage", "round"})
+CONTEXT_KEYS = frozenset(
+    {
+        "run_id",
+        "cell",
+        "model",
+        "serial",
+        "target",
+        "steady",
+        "media_bytes_written",
+        "source",
+        "host",
+        "stage",
+        "round",
+    }
+)
 T = TypeVar("T")
 _JSON_START = re.compile(r"^[ \t]*\{", re.MULTILINE)
 _DECODER = json.JSONDecoder()
@@ -61,9 +80,13 @@ def _document(text: str, source: str) -> tuple[dict[str, Any], int, int]:
         if isinstance(doc, dict) and ("jobs" in doc or "client_stats" in doc):
             return doc, start, end
     if first_error is not None:
-        raise InputError(f"{source}: truncated or corrupt fio JSON ({first_error.msg}"
-                         f" at line {first_error.lineno} column {first_error.colno})")
-    raise InputError(f"{source}: no fio JSON results found (no object with 'jobs' or 'client_stats')")
+        raise InputError(
+            f"{source}: truncated or corrupt fio JSON ({first_error.msg}"
+            f" at line {first_error.lineno} column {first_error.colno})"
+        )
+    raise InputError(
+        f"{source}: no fio JSON results found (no object with 'jobs' or 'client_stats')"
+    )
 
 
 def load_fio_json(text: str | bytes, source: str) -> dict[str, Any]:
@@ -107,8 +130,9 @@ def _steady(job: dict[str, Any], options: dict[str, str]) -> bool | None:
     return None
 
 
-def _lenient(column: str, parse: Callable[[], T], job: dict[str, Any], notes: list[str]
-             ) -> T | None:
+def _lenient(
+    column: str, parse: Callable[[], T], job: dict[str, Any], notes: list[str]
+) -> T | None:
     """parse(), or None and a note when the fio option behind `column` cannot be read."""
     try:
         return parse()
@@ -119,12 +143,19 @@ def _lenient(column: str, parse: Callable[[], T], job: dict[str, Any], notes: li
         return None
 
 
-def _direction_row(job: dict[str, Any], options: dict[str, str], rw: str, direction: str,
-                   fio_version: str | None, notes: list[str]) -> dict[str, Any]:
+def _direction_row(
+    job: dict[str, Any],
+    options: dict[str, str],
+    rw: str,
+    direction: str,
+    fio_version: str | None,
+    notes: list[str],
+) -> dict[str, Any]:
     stats = job.get(direction) or {}
     io_bytes = int(stats.get("io_bytes", 0))
     row: dict[str, Any] = {
-        "rw": rw, "direction": direction,
+        "rw": rw,
+        "direction": direction,
         "bs": _lenient("bs", lambda: opt.block_size(options, direction), job, notes),
         "offset": _lenient("offset", lambda: opt.alignment_offset(options), job, notes),
         "iodepth": _lenient("iodepth", lambda: opt.integer(options, "iodepth", 1), job, notes),
@@ -159,8 +190,9 @@ def _apply_context(row: dict[str, Any], context: dict[str, Any]) -> dict[str, An
     return row
 
 
-def fio_records(doc: dict[str, Any], notes: list[str] | None = None, **context: Any
-                ) -> list[dict[str, Any]]:
+def fio_records(
+    doc: dict[str, Any], notes: list[str] | None = None, **context: Any
+) -> list[dict[str, Any]]:
     """`cells_from_fio` as plain dicts (what `ingest_paths` collects across files).
 
     Options that cannot be parsed are left unknown; `notes` (when given) receives one line each.

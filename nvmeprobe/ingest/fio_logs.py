@@ -30,16 +30,34 @@ DIRECTIONS = pd.CategoricalDtype(["read", "write", "trim"])
 SERIES_KINDS = ("bw", "iops", "lat", "clat", "slat")
 _BASE = ["time_ms", "value", "ddir", "bs"]
 _LAYOUTS = {4: _BASE, 5: _BASE + ["extra"], 6: _BASE + ["offset", "priority"]}
-_TYPES = {"time_ms": pa.float64(), "value": pa.float64(), "ddir": pa.int64(), "bs": pa.int64(),
-          "extra": pa.int64(), "offset": pa.int64(), "priority": pa.int64()}
+_TYPES = {
+    "time_ms": pa.float64(),
+    "value": pa.float64(),
+    "ddir": pa.int64(),
+    "bs": pa.int64(),
+    "extra": pa.int64(),
+    "offset": pa.int64(),
+    "priority": pa.int64(),
+}
 _KIND_RE = re.compile(rf"_({'|'.join(SERIES_KINDS)})\.(?:\d+\.)?log(?:\..+)?$")
-_PER_SERIES_UNIT = {"iops": 1.0, "lat": 1000.0, "clat": 1000.0, "slat": 1000.0}  # fio unit per profile unit
+_PER_SERIES_UNIT = {
+    "iops": 1.0,
+    "lat": 1000.0,
+    "clat": 1000.0,
+    "slat": 1000.0,
+}  # fio unit per profile unit
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({"t_s": pd.Series(dtype="float64"), "value": pd.Series(dtype="float64"),
-                         "direction": pd.Series(dtype=DIRECTIONS),
-                         "bs": pd.Series(dtype="int64"), "offset": pd.Series(dtype="Int64")})
+    return pd.DataFrame(
+        {
+            "t_s": pd.Series(dtype="float64"),
+            "value": pd.Series(dtype="float64"),
+            "direction": pd.Series(dtype=DIRECTIONS),
+            "bs": pd.Series(dtype="int64"),
+            "offset": pd.Series(dtype="Int64"),
+        }
+    )
 
 
 def _column_count(path: Path) -> int:
@@ -56,9 +74,11 @@ def _column_count(path: Path) -> int:
 def _read_table(path: Path, names: list[str]) -> pa.Table:
     try:
         return pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=","),
-            convert_options=pacsv.ConvertOptions(column_types={n: _TYPES[n] for n in names}))
+            convert_options=pacsv.ConvertOptions(column_types={n: _TYPES[n] for n in names}),
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         reason = str(err).splitlines()[0]
         raise InputError(f"{path}: malformed fio log ({reason})") from None
@@ -86,7 +106,9 @@ def read_fio_log(path: str | Path) -> pd.DataFrame:
     ddir = table.column("ddir").to_numpy()
     bad = ddir[(ddir < 0) | (ddir > 2)]
     if bad.size:
-        raise InputError(f"{path}: malformed fio log (data direction {int(bad[0])} is not 0, 1 or 2)")
+        raise InputError(
+            f"{path}: malformed fio log (data direction {int(bad[0])} is not 0, 1 or 2)"
+        )
     offset = None
     if count == 6:
         offset = table.column("offset")
@@ -94,13 +116,15 @@ def read_fio_log(path: str | Path) -> pd.DataFrame:
         extra = table.column("extra")
         if extra.null_count == 0 and len(extra) and pc.max(extra).as_py() > 0xFFFF:
             offset = extra
-    return pd.DataFrame({
-        "t_s": table.column("time_ms").to_numpy() / 1000.0,
-        "value": table.column("value").to_numpy(),
-        "direction": pd.Categorical.from_codes(ddir, dtype=DIRECTIONS),
-        "bs": table.column("bs").to_numpy(),
-        "offset": _nullable(offset, len(ddir)),
-    })
+    return pd.DataFrame(
+        {
+            "t_s": table.column("time_ms").to_numpy() / 1000.0,
+            "value": table.column("value").to_numpy(),
+            "direction": pd.Categorical.from_codes(ddir, dtype=DIRECTIONS),
+            "bs": table.column("bs").to_numpy(),
+            "offset": _nullable(offset, len(ddir)),
+        }
+    )
 
 
 def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.DataFrame:
@@ -129,20 +153,31 @@ def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.Da
             window = avg_msec / 1000.0
             interval = np.where(interval < 1.5 * window, interval, window)
         written[rows] = np.cumsum(np.where(bs[rows] > 0, bs[rows], bw_bytes[rows] * interval))
-    return pd.DataFrame({"t_s": t_s, "direction": directions, "value": df["value"].to_numpy(),
-                         "bw_bytes": bw_bytes, "bytes_written": written}, index=df.index)
+    return pd.DataFrame(
+        {
+            "t_s": t_s,
+            "direction": directions,
+            "value": df["value"].to_numpy(),
+            "bw_bytes": bw_bytes,
+            "bytes_written": written,
+        },
+        index=df.index,
+    )
 
 
 def series_kind(path: str | Path) -> str:
     """'bw', 'iops', 'lat', 'clat' or 'slat' from fio's log name (`<prefix>_bw.1.log[.host]`)."""
     match = _KIND_RE.search(Path(path).name)
     if not match:
-        raise InputError(f"{path}: not a fio log name (expected <prefix>_{{bw,iops,lat,clat,slat}}.N.log)")
+        raise InputError(
+            f"{path}: not a fio log name (expected <prefix>_{{bw,iops,lat,clat,slat}}.N.log)"
+        )
     return match.group(1)
 
 
-def series_from_log(path: str | Path, cell: str | None = None,
-                    avg_msec: float | None = None) -> pd.DataFrame:
+def series_from_log(
+    path: str | Path, cell: str | None = None, avg_msec: float | None = None
+) -> pd.DataFrame:
     """A log as profile 'series' rows: series, cell, t_s, value, direction, bs, offset
     (+ bw_bytes, bytes_written for bw).
 

@@ -17,7 +17,7 @@ DEFAULT_BS = 4096
 
 
 def merged_options(global_options: Any, job: dict[str, Any]) -> dict[str, str]:
-    """"global options" (a dict, or a one-item list in some outputs) overlaid by "job options"."""
+    """ "global options" (a dict, or a one-item list in some outputs) overlaid by "job options"."""
     if isinstance(global_options, list):
         global_options = global_options[0] if global_options else {}
     return {**(global_options or {}), **(job.get("job options") or {})}
@@ -62,8 +62,9 @@ def alignment_offset(options: dict[str, str]) -> int | None:
     if text.endswith("%"):
         return None
     if text.lower().endswith("z"):
-        raise InputError(f"fio option offset={text!r} counts zones, whose size the results"
-                         " do not give")
+        raise InputError(
+            f"fio option offset={text!r} counts zones, whose size the results do not give"
+        )
     return parse_size(text)
 
 

@@ -19,7 +19,11 @@ from nvmeprobe.errors import InputError
 
 # column suffix -> percentile
 PERCENTILES: dict[str, float] = {
-    "p50": 50.0, "p99": 99.0, "p99_9": 99.9, "p99_99": 99.99, "p99_999": 99.999,
+    "p50": 50.0,
+    "p99": 99.0,
+    "p99_9": 99.9,
+    "p99_99": 99.99,
+    "p99_999": 99.999,
 }
 
 
@@ -84,8 +88,11 @@ def completion_latency_us(stats: dict[str, Any]) -> dict[str, float]:
     result.update(lat_mean_us=math.nan, lat_min_us=math.nan, lat_max_us=math.nan)
     if not samples:
         return result
-    result.update(lat_mean_us=float(block["mean"]) / per_us, lat_min_us=float(block["min"]) / per_us,
-                  lat_max_us=float(block["max"]) / per_us)
+    result.update(
+        lat_mean_us=float(block["mean"]) / per_us,
+        lat_min_us=float(block["min"]) / per_us,
+        lat_max_us=float(block["max"]) / per_us,
+    )
     printed = _printed_percentiles(block)
     bins = block.get("bins")
     for suffix, q in PERCENTILES.items():

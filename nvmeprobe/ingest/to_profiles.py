@@ -21,7 +21,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
@@ -90,7 +90,9 @@ def logs_beside(result: Path) -> list[Path]:
     return found
 
 
-def _series(cells: pd.DataFrame, skipped: list[tuple[Path, str]]) -> tuple[pd.DataFrame | None, list[Path]]:
+def _series(
+    cells: pd.DataFrame, skipped: list[tuple[Path, str]]
+) -> tuple[pd.DataFrame | None, list[Path]]:
     frames, used = [], []
     for source, cell in cells[["source", "cell"]].drop_duplicates("source").itertuples(index=False):
         try:
@@ -122,15 +124,23 @@ def _run_id(path: Path, taken: Callable[[str], bool], now: datetime) -> str:
 
 def _findings(cells: pd.DataFrame, series: pd.DataFrame | None, manifest: dict) -> dict:
     empty = pd.DataFrame(columns=FINDING_COLUMNS)
-    return analyze_profile(Profile(cells=cells, series=series if series is not None else pd.DataFrame(),
-                                   findings=empty, facts={}, manifest=manifest))
+    return analyze_profile(
+        Profile(
+            cells=cells,
+            series=series if series is not None else pd.DataFrame(),
+            findings=empty,
+            facts={},
+            manifest=manifest,
+        )
+    )
 
 
-def ingest_to_profiles(paths: list[Path], profiles_dir: Path, model: str | None = None,
-                       serial: str | None = None) -> IngestReport:
+def ingest_to_profiles(
+    paths: list[Path], profiles_dir: Path, model: str | None = None, serial: str | None = None
+) -> IngestReport:
     """Ingest each PATH into its own profile; what could not be read is listed, not raised."""
     report = IngestReport()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for path in paths:
         try:
             notes: list[tuple[Path, str]] = []
@@ -143,16 +153,39 @@ def ingest_to_profiles(paths: list[Path], profiles_dir: Path, model: str | None 
         if cells.empty:
             continue
         series, logs = _series(cells, report.skipped)
-        run_id = _run_id(path, lambda rid: profile_path(profiles_dir, model, serial, rid).exists(), now)
-        manifest = {"kind": "ingest", "sources": sorted(set(cells["source"].dropna())),
-                    "logs": [str(log) for log in logs], "nvmeprobe_version": __version__,
-                    "notes": [f"{source}: {note}" for source, note in notes]}
+        run_id = _run_id(
+            path, lambda rid: profile_path(profiles_dir, model, serial, rid).exists(), now
+        )
+        manifest = {
+            "kind": "ingest",
+            "sources": sorted(set(cells["source"].dropna())),
+            "logs": [str(log) for log in logs],
+            "nvmeprobe_version": __version__,
+            "notes": [f"{source}: {note}" for source, note in notes],
+        }
         cells = cells.assign(run_id=run_id, model=model, serial=serial)
-        written = write_profile(profile_path(profiles_dir, model, serial, run_id), cells, series,
-                                _findings(cells, series, manifest),
-                                metadata={"run_id": run_id, "manifest": manifest, "facts": {},
-                                          "model": model, "serial": serial})
-        report.profiles.append(Ingested(written, path, run_id, len(cells),
-                                        0 if series is None else len(series),
-                                        int(cells["source"].nunique()), logs))
+        written = write_profile(
+            profile_path(profiles_dir, model, serial, run_id),
+            cells,
+            series,
+            _findings(cells, series, manifest),
+            metadata={
+                "run_id": run_id,
+                "manifest": manifest,
+                "facts": {},
+                "model": model,
+                "serial": serial,
+            },
+        )
+        report.profiles.append(
+            Ingested(
+                written,
+                path,
+                run_id,
+                len(cells),
+                0 if series is None else len(series),
+                int(cells["source"].nunique()),
+                logs,
+            )
+        )
     return report

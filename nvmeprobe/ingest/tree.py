@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.profile.columns import cells_frame
 from nvmeprobe.ingest.fio_json import fio_records, load_fio_json
+from nvmeprobe.profile.columns import cells_frame
 
 _HEAD_BYTES = 8192
 _BENCH_FIO_NAME = re.compile(r"^[a-z]+-\d+-\d+\.json$")
@@ -57,8 +57,9 @@ def find_fio_results(paths: Iterable[str | Path]) -> list[Path]:
     return [path for path, _ in _results_with_cells(paths)]
 
 
-def ingest_paths(paths: Iterable[str | Path], notes: list[tuple[Path, str]] | None = None
-                 ) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
+def ingest_paths(
+    paths: Iterable[str | Path], notes: list[tuple[Path, str]] | None = None
+) -> tuple[pd.DataFrame, list[tuple[Path, str]]]:
     """Cells of every fio result under `paths`, and the (path, reason) of each file skipped.
 
     `notes` (when given) receives (path, note) for each option left unknown in a kept file.

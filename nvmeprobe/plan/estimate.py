@@ -34,8 +34,9 @@ def default_rates(facts: TargetFacts) -> WriteRates:
     return bound_rates(facts.kind)
 
 
-def cell_estimates(cell: Cell, facts: TargetFacts,
-                   rates: WriteRates | None = None) -> tuple[float, int]:
+def cell_estimates(
+    cell: Cell, facts: TargetFacts, rates: WriteRates | None = None
+) -> tuple[float, int]:
     """(est_seconds, est_bytes_written) of one cell at `rates` (default: `default_rates`)."""
     if cell.kind == "idle":
         return float(cell.idle_s or 0.0), 0
@@ -55,8 +56,9 @@ def endurance_fraction(bytes_written: int, facts: TargetFacts) -> float | None:
     return bytes_written / facts.rated_endurance_bytes
 
 
-def summarise(cells: Sequence[Cell], facts: TargetFacts,
-              rates: WriteRates | None = None) -> dict[str, Any]:
+def summarise(
+    cells: Sequence[Cell], facts: TargetFacts, rates: WriteRates | None = None
+) -> dict[str, Any]:
     """Totals for `plan --json`: the cells as given, and `*_max` with every
     round-based stage run to its `rounds_max` (each round costs what round 1 costs);
     `est_basis` says what the bytes rest on (`rates`, default `default_rates`)."""
@@ -67,9 +69,17 @@ def summarise(cells: Sequence[Cell], facts: TargetFacts,
     written_max = written + sum(n * c.est_bytes_written for n, c in zip(extra, cells))
     stages: dict[str, dict[str, Any]] = {}
     for cell in cells:
-        entry = stages.setdefault(cell.stage, {"stage": cell.stage, "kind": cell.kind, "cells": 0,
-                                                "est_seconds": 0.0, "est_bytes_written": 0,
-                                                "rounds_max": cell.rounds_max})
+        entry = stages.setdefault(
+            cell.stage,
+            {
+                "stage": cell.stage,
+                "kind": cell.kind,
+                "cells": 0,
+                "est_seconds": 0.0,
+                "est_bytes_written": 0,
+                "rounds_max": cell.rounds_max,
+            },
+        )
         entry["cells"] += 1
         entry["est_seconds"] += cell.est_seconds
         entry["est_bytes_written"] += cell.est_bytes_written

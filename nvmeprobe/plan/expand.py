@@ -50,22 +50,30 @@ def _region(stage: Stage, facts: TargetFacts, where: str) -> int:
         raise InputError(f"{where}: region = {spec!r} must be a size or a percentage of the target")
     region = values.resolve_size(spec, facts.capacity_bytes)
     if region > facts.capacity_bytes:
-        raise InputError(f"{where}: region {format_bytes(region)} is larger than the target"
-                         f" ({format_bytes(facts.capacity_bytes)})")
+        raise InputError(
+            f"{where}: region {format_bytes(region)} is larger than the target"
+            f" ({format_bytes(facts.capacity_bytes)})"
+        )
     return region
 
 
 def _check_lba(value: int, key: str, facts: TargetFacts, where: str) -> None:
     if value % facts.logical_block_size:
-        raise InputError(f"{where}: {key} {value} is not a multiple of the LBA size {facts.logical_block_size}")
+        raise InputError(
+            f"{where}: {key} {value} is not a multiple of the LBA size {facts.logical_block_size}"
+        )
 
 
-def _cell_region(region: int, offset: int, bs: int, numjobs: int, sequential: bool, where: str) -> int:
+def _cell_region(
+    region: int, offset: int, bs: int, numjobs: int, sequential: bool, where: str
+) -> int:
     span = (region - offset) // bs * bs
     need = bs * (numjobs if sequential else 1)
     if span < need:
-        raise InputError(f"{where}: region {format_bytes(region)} is too small for"
-                         f" bs {bs} at offset {offset} with {numjobs} job(s)")
+        raise InputError(
+            f"{where}: region {format_bytes(region)} is too small for"
+            f" bs {bs} at offset {offset} with {numjobs} job(s)"
+        )
     return span
 
 
@@ -73,8 +81,10 @@ def _size(stage: Stage, region: int, bs: int, numjobs: int, where: str) -> int:
     spec = stage.params["size"]
     size = values.resolve_size(spec, region)
     if size > region and not values.is_multiple(spec):
-        raise InputError(f"{where}: size {format_bytes(size)} is larger than the region"
-                         f" {format_bytes(region)} (use e.g. '2x' to write it more than once)")
+        raise InputError(
+            f"{where}: size {format_bytes(size)} is larger than the region"
+            f" {format_bytes(region)} (use e.g. '2x' to write it more than once)"
+        )
     size = size // (bs * numjobs) * (bs * numjobs)
     if size == 0:
         raise InputError(f"{where}: size {spec} is smaller than one {bs}-byte IO per job")
@@ -86,10 +96,20 @@ def _single_write(stage: Stage, facts: TargetFacts, where: str, rw: str) -> Spec
     p = stage.params
     bs, numjobs = p["bs"], p["numjobs"]
     _check_lba(bs, "bs", facts, where)
-    region = _cell_region(_region(stage, facts, where), 0, bs, numjobs, not rw.startswith("rand"), where)
-    return {"rw": rw, "bs": bs, "offset": 0, "iodepth": p["iodepth"], "numjobs": numjobs,
-            "region_bytes": region, "size_bytes": _size(stage, region, bs, numjobs, where),
-            "writes": True, "extra": p["fio"]}
+    region = _cell_region(
+        _region(stage, facts, where), 0, bs, numjobs, not rw.startswith("rand"), where
+    )
+    return {
+        "rw": rw,
+        "bs": bs,
+        "offset": 0,
+        "iodepth": p["iodepth"],
+        "numjobs": numjobs,
+        "region_bytes": region,
+        "size_bytes": _size(stage, region, bs, numjobs, where),
+        "writes": True,
+        "extra": p["fio"],
+    }
 
 
 def _logs(stage: Stage) -> Spec:
@@ -106,9 +126,13 @@ def _precondition(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
 
 def _sustained(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     spec = _single_write(stage, facts, where, stage.params["rw"])
-    spec.update(logs=True, log_avg_msec=stage.params["log_avg_msec"],
-                stop_on_drop=stage.params["stop_on_drop"],
-                follows=stage.params.get("follows"), rate_share=stage.params.get("rate"))
+    spec.update(
+        logs=True,
+        log_avg_msec=stage.params["log_avg_msec"],
+        stop_on_drop=stage.params["stop_on_drop"],
+        follows=stage.params.get("follows"),
+        rate_share=stage.params.get("rate"),
+    )
     return [spec]
 
 
@@ -123,7 +147,9 @@ def _lba_filter(stage: Stage, key: str, facts: TargetFacts, where: str) -> list[
     if stage.params["lba_mismatch"] == "skip":
         kept = [v for v in items if v % facts.logical_block_size == 0]
         if not kept and not relative:
-            raise InputError(f"{where}: no {key} value is a multiple of the LBA size {facts.logical_block_size}")
+            raise InputError(
+                f"{where}: no {key} value is a multiple of the LBA size {facts.logical_block_size}"
+            )
         return kept + relative
     for value in items:
         _check_lba(value, key, facts, where)
@@ -153,8 +179,10 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     dims["offset"] = _lba_filter(stage, "offset", facts, where)
     for offset in (o for o in dims["offset"] if isinstance(o, int)):
         if offset >= max(dims["bs"]):
-            raise InputError(f"{where}: offset {offset} is not below any bs"
-                             f" (alignment offset must be 0 <= offset < bs)")
+            raise InputError(
+                f"{where}: offset {offset} is not below any bs"
+                f" (alignment offset must be 0 <= offset < bs)"
+            )
     region = _region(stage, facts, where)
     specs: list[Spec] = []
     seen: set[tuple[Any, ...]] = set()
@@ -170,16 +198,25 @@ def _matrix(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
             continue
         seen.add(key)
         sequential = not point["rw"].startswith("rand")
-        span = _cell_region(region, point["offset"], point["bs"], point["numjobs"], sequential, where)
-        spec = {**point, "region_bytes": span, **_logs(stage), "extra": p["fio"],
-                "writes": point["rw"] in ("write", "randwrite") or
-                          (point["rw"] in MIXED_MODES and point["rwmixread"] < 100)}
+        span = _cell_region(
+            region, point["offset"], point["bs"], point["numjobs"], sequential, where
+        )
+        spec = {
+            **point,
+            "region_bytes": span,
+            **_logs(stage),
+            "extra": p["fio"],
+            "writes": point["rw"] in ("write", "randwrite")
+            or (point["rw"] in MIXED_MODES and point["rwmixread"] < 100),
+        }
         if "size" in p:
             spec["size_bytes"] = _size(stage, span, point["bs"], point["numjobs"], where)
         else:
             spec.update(runtime_s=p["runtime"], ramp_s=p["ramp"])
         if "rounds" in p:
-            spec["steady_track"] = _is_steady_cell(point, p["steady_cell"], facts.logical_block_size)
+            spec["steady_track"] = _is_steady_cell(
+                point, p["steady_cell"], facts.logical_block_size
+            )
         specs.append(spec)
     if "rounds" in p and not any(spec["steady_track"] for spec in specs):
         raise InputError(f"{where}: steady_cell {p['steady_cell']} matches no cell")
@@ -190,14 +227,30 @@ def _adaptive(stage: Stage, facts: TargetFacts, where: str) -> list[Spec]:
     p = stage.params
     _check_lba(p["max_bs"], "max_bs", facts, where)
     region = _cell_region(_region(stage, facts, where), 0, p["max_bs"], p["numjobs"], False, where)
-    return [{"rw": "randwrite", "bs": facts.logical_block_size, "offset": 0,
-             "iodepth": p["iodepth"], "numjobs": p["numjobs"], "region_bytes": region,
-             "runtime_s": p["runtime"], "ramp_s": p["ramp"], "writes": True, "extra": p["fio"],
-             **_logs(stage)}]
+    return [
+        {
+            "rw": "randwrite",
+            "bs": facts.logical_block_size,
+            "offset": 0,
+            "iodepth": p["iodepth"],
+            "numjobs": p["numjobs"],
+            "region_bytes": region,
+            "runtime_s": p["runtime"],
+            "ramp_s": p["ramp"],
+            "writes": True,
+            "extra": p["fio"],
+            **_logs(stage),
+        }
+    ]
 
 
-_EXPANDERS = {"precondition": _precondition, "matrix": _matrix, "sustained": _sustained,
-              "idle": _idle, "adaptive": _adaptive}
+_EXPANDERS = {
+    "precondition": _precondition,
+    "matrix": _matrix,
+    "sustained": _sustained,
+    "idle": _idle,
+    "adaptive": _adaptive,
+}
 
 
 def _cell_id(index: int, width: int, stage: Stage, spec: Spec, round_no: int | None) -> str:
@@ -216,20 +269,32 @@ def _cell_id(index: int, width: int, stage: Stage, spec: Spec, round_no: int | N
     return "-".join(parts)
 
 
-def _expand(plan: Plan, facts: TargetFacts, rounds: dict[str, int],
-            rates: WriteRates | None = None) -> list[Cell]:
-    layout = [(stage, _EXPANDERS[stage.kind](stage, facts, _where(plan, stage))) for stage in plan.stages]
+def _expand(
+    plan: Plan, facts: TargetFacts, rounds: dict[str, int], rates: WriteRates | None = None
+) -> list[Cell]:
+    layout = [
+        (stage, _EXPANDERS[stage.kind](stage, facts, _where(plan, stage))) for stage in plan.stages
+    ]
     width = max(3, len(str(sum(len(specs) for _, specs in layout) - 1)))
     cells: list[Cell] = []
     for stage, specs in layout:
         round_no = rounds.get(stage.name, 1) if stage.rounds_max else None
         for spec in specs:
             fields = {**spec, "extra": tuple(sorted(spec.get("extra", {}).items()))}
-            cell = Cell(id=_cell_id(len(cells), width, stage, spec, round_no), stage=stage.name,
-                        kind=stage.kind, round=round_no, rounds_max=stage.rounds_max, **fields)
+            cell = Cell(
+                id=_cell_id(len(cells), width, stage, spec, round_no),
+                stage=stage.name,
+                kind=stage.kind,
+                round=round_no,
+                rounds_max=stage.rounds_max,
+                **fields,
+            )
             seconds, written = cell_estimates(cell, facts, rates)
             if stage.kind == "adaptive":  # at most `probes` cells
-                seconds, written = seconds * stage.params["probes"], written * stage.params["probes"]
+                seconds, written = (
+                    seconds * stage.params["probes"],
+                    written * stage.params["probes"],
+                )
             cells.append(replace(cell, est_seconds=seconds, est_bytes_written=written))
     return cells
 
@@ -246,6 +311,10 @@ def expand_round(plan: Plan, stage: Stage | str, facts: TargetFacts, round_no: i
     if not stage.rounds_max:
         raise InputError(f"plan {plan.name}, stage {stage.name!r} is not round-based")
     if not 1 <= round_no <= stage.rounds_max:
-        raise InputError(f"plan {plan.name}, stage {stage.name!r}: round {round_no}"
-                         f" is outside 1..{stage.rounds_max}")
-    return [cell for cell in _expand(plan, facts, {stage.name: round_no}) if cell.stage == stage.name]
+        raise InputError(
+            f"plan {plan.name}, stage {stage.name!r}: round {round_no}"
+            f" is outside 1..{stage.rounds_max}"
+        )
+    return [
+        cell for cell in _expand(plan, facts, {stage.name: round_no}) if cell.stage == stage.name
+    ]

@@ -25,14 +25,18 @@ def plan_facts(report: dict[str, Any]) -> TargetFacts:
         raise InputError(f"cannot plan for {report.get('target')}: its size is unknown")
     used, written = endurance.get("percent_used"), endurance.get("host_bytes_written")
     rated = int(written * 100 / used) if used and written else None
-    return TargetFacts(capacity_bytes=int(size),
-                       logical_block_size=int(geometry.get("logical_block_size") or 512),
-                       reported_iu_bytes=(report.get("iu") or {}).get("reported_bytes"),
-                       rated_endurance_bytes=rated, kind=report.get("kind"))
+    return TargetFacts(
+        capacity_bytes=int(size),
+        logical_block_size=int(geometry.get("logical_block_size") or 512),
+        reported_iu_bytes=(report.get("iu") or {}).get("reported_bytes"),
+        rated_endurance_bytes=rated,
+        kind=report.get("kind"),
+    )
 
 
-def drive_rates(report: dict[str, Any], model: str | None, serial: str | None,
-                profiles_dir: Path) -> WriteRates:
+def drive_rates(
+    report: dict[str, Any], model: str | None, serial: str | None, profiles_dir: Path
+) -> WriteRates:
     """The drive's own write rates from its newest profile under `profiles_dir` (filed by
     model and serial), else bounds for its device kind."""
     found = latest_profile(profiles_dir, model, serial)

@@ -42,15 +42,36 @@ from nvmeprobe.errors import InputError
 from nvmeprobe.plan.model import Cell
 from nvmeprobe.targets import Target
 
-EXTRA_ALLOWED = frozenset({
-    "random_distribution", "rate", "rate_iops", "rate_process", "thinktime",
-    "thinktime_blocks", "thinktime_spin", "buffer_compress_percentage",
-    "buffer_compress_chunk", "dedupe_percentage", "refill_buffers",
-    "scramble_buffers", "zero_buffers", "fsync", "fdatasync", "percentile_list",
-    "iodepth_batch_submit", "iodepth_batch_complete_min", "iodepth_low",
-    "hipri", "fixedbufs", "registerfiles", "sqthread_poll", "cpus_allowed",
-    "cpus_allowed_policy", "trim_backlog",
-})
+EXTRA_ALLOWED = frozenset(
+    {
+        "random_distribution",
+        "rate",
+        "rate_iops",
+        "rate_process",
+        "thinktime",
+        "thinktime_blocks",
+        "thinktime_spin",
+        "buffer_compress_percentage",
+        "buffer_compress_chunk",
+        "dedupe_percentage",
+        "refill_buffers",
+        "scramble_buffers",
+        "zero_buffers",
+        "fsync",
+        "fdatasync",
+        "percentile_list",
+        "iodepth_batch_submit",
+        "iodepth_batch_complete_min",
+        "iodepth_low",
+        "hipri",
+        "fixedbufs",
+        "registerfiles",
+        "sqthread_poll",
+        "cpus_allowed",
+        "cpus_allowed_policy",
+        "trim_backlog",
+    }
+)
 _EXTRA_VALUE_RE = re.compile(r"^[A-Za-z0-9_.:%,/+-]{1,200}$")
 _OPTION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
@@ -61,11 +82,15 @@ Option = tuple[str, str | None]
 def check_extra_option(name: Any, value: Any, where: str) -> str:
     """Validate one extra fio option from a plan; returns its value as text."""
     if name not in EXTRA_ALLOWED:
-        raise InputError(f"{where}: fio option {name!r} is not allowed (allowed: {', '.join(sorted(EXTRA_ALLOWED))})")
+        raise InputError(
+            f"{where}: fio option {name!r} is not allowed (allowed: {', '.join(sorted(EXTRA_ALLOWED))})"
+        )
     text = str(int(value)) if isinstance(value, bool) else str(value)
     if not isinstance(value, (str, int, float)) or not _EXTRA_VALUE_RE.match(text):
-        raise InputError(f"{where}: fio option {name} = {value!r} must be a plain value"
-                         f" (letters, digits and _.:%,/+- only)")
+        raise InputError(
+            f"{where}: fio option {name} = {value!r} must be a plain value"
+            f" (letters, digits and _.:%,/+- only)"
+        )
     return text
 
 
@@ -80,15 +105,20 @@ def _check(option: Option, cell_id: str) -> Option:
     if not _OPTION_RE.match(name):
         raise InputError(f"cell {cell_id}: refusing fio option name {name!r}")
     if value is not None and (not value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
-        raise InputError(f"cell {cell_id}: refusing fio option {name} with an empty value or control characters")
+        raise InputError(
+            f"cell {cell_id}: refusing fio option {name} with an empty value or control characters"
+        )
     return option
 
 
-def job_options(cell: Cell, target: Target, log_prefix: Path | None = None,
-                engine: str | None = None) -> list[Option]:
+def job_options(
+    cell: Cell, target: Target, log_prefix: Path | None = None, engine: str | None = None
+) -> list[Option]:
     """The cell's fio options in order, as (name, value or None for flags)."""
     if not _NAME_RE.match(cell.id) or not _NAME_RE.match(cell.stage):
-        raise InputError(f"refusing cell id {cell.id!r} / stage {cell.stage!r}: only letters, digits and _.- allowed")
+        raise InputError(
+            f"refusing cell id {cell.id!r} / stage {cell.stage!r}: only letters, digits and _.- allowed"
+        )
     if cell.kind == "idle":
         raise InputError(f"cell {cell.id} is an idle period: it runs no fio")
     rw, bs, numjobs, region = cell.rw, cell.bs, cell.numjobs, cell.region_bytes
@@ -106,8 +136,11 @@ def job_options(cell: Cell, target: Target, log_prefix: Path | None = None,
     if split:
         options.append(("offset_increment", str(job_region)))
     if random:
-        options += [("blockalign", str(bs)), ("norandommap", None),
-                    ("random_generator", "tausworthe64")]
+        options += [
+            ("blockalign", str(bs)),
+            ("norandommap", None),
+            ("random_generator", "tausworthe64"),
+        ]
     options.append(("randrepeat", "0"))
     if cell.runtime_s is not None:  # time-based
         options += [("time_based", None), ("runtime", fio_time(cell.runtime_s))]
@@ -120,8 +153,12 @@ def job_options(cell: Cell, target: Target, log_prefix: Path | None = None,
     if cell.logs:
         if log_prefix is None:
             raise InputError(f"cell {cell.id} records logs: give a log prefix")
-        options += [("write_bw_log", str(log_prefix)), ("write_iops_log", str(log_prefix)),
-                    ("write_lat_log", str(log_prefix)), ("log_avg_msec", str(cell.log_avg_msec))]
+        options += [
+            ("write_bw_log", str(log_prefix)),
+            ("write_iops_log", str(log_prefix)),
+            ("write_lat_log", str(log_prefix)),
+            ("log_avg_msec", str(cell.log_avg_msec)),
+        ]
     for name, value in cell.extra:
         if name not in EXTRA_ALLOWED:
             raise InputError(f"cell {cell.id}: fio option {name!r} is not allowed")
@@ -130,8 +167,13 @@ def job_options(cell: Cell, target: Target, log_prefix: Path | None = None,
     return [_check(option, cell.id) for option in options]
 
 
-def fio_args(cell: Cell, target: Target, output_json: Path, log_prefix: Path | None = None,
-             engine: str | None = None) -> list[str]:
+def fio_args(
+    cell: Cell,
+    target: Target,
+    output_json: Path,
+    log_prefix: Path | None = None,
+    engine: str | None = None,
+) -> list[str]:
     """The argument list for `fio` running this one cell, JSON+ into `output_json`."""
     options = job_options(cell, target, log_prefix, engine)
     _check(("output", str(output_json)), cell.id)
@@ -140,8 +182,9 @@ def fio_args(cell: Cell, target: Target, output_json: Path, log_prefix: Path | N
     return args
 
 
-def job_file(cell: Cell, target: Target, log_prefix: Path | None = None,
-             engine: str | None = None) -> str:
+def job_file(
+    cell: Cell, target: Target, log_prefix: Path | None = None, engine: str | None = None
+) -> str:
     """The same job as an INI job file (run: fio --output-format=json+ --output=FILE JOBFILE)."""
     options = job_options(cell, target, log_prefix, engine)
     lines = [f"; nvmeprobe cell {cell.id} (stage {cell.stage})", f"[{cell.id}]"]

@@ -50,16 +50,19 @@ def _read(name_or_path: str) -> tuple[str, str, str]:
         return name_or_path, name_or_path, (BUILTIN_DIR / f"{name_or_path}.toml").read_text()
     path = Path(name_or_path)
     if not path.is_file():
-        raise InputError(f"unknown plan {name_or_path!r}: not a built-in plan"
-                         f" ({', '.join(builtin_names())}) nor a file")
+        raise InputError(
+            f"unknown plan {name_or_path!r}: not a built-in plan"
+            f" ({', '.join(builtin_names())}) nor a file"
+        )
     try:
         return str(path), path.stem, path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read plan {path}: {err}") from None
 
 
-def parse_plan_text(text: str, label: str, default_name: str,
-                    overrides: Sequence[str] = ()) -> Plan:
+def parse_plan_text(
+    text: str, label: str, default_name: str, overrides: Sequence[str] = ()
+) -> Plan:
     """A validated Plan from TOML text (`label` names it in error messages)."""
     try:
         data = tomllib.loads(text)
@@ -67,7 +70,9 @@ def parse_plan_text(text: str, label: str, default_name: str,
         raise InputError(f"plan {label}: malformed TOML: {err}") from None
     unknown = [key for key in data if key not in _TOP_KEYS]
     if unknown:
-        raise InputError(f"plan {label}: unknown top-level key {unknown[0]!r} (known: {', '.join(_TOP_KEYS)})")
+        raise InputError(
+            f"plan {label}: unknown top-level key {unknown[0]!r} (known: {', '.join(_TOP_KEYS)})"
+        )
     stages = data.get("stage")
     if not isinstance(stages, list) or not stages or not all(isinstance(s, dict) for s in stages):
         raise InputError(f"plan {label}: needs at least one [[stage]] table")
@@ -75,8 +80,10 @@ def parse_plan_text(text: str, label: str, default_name: str,
     if not isinstance(description, str):
         raise InputError(f"plan {label}: description must be a string")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise InputError(f"plan {label}: plan name {name!r} must be 1-32 characters of a-z, 0-9, '_' and '-'"
-                         f" (set name = \"...\" in the file)")
+        raise InputError(
+            f"plan {label}: plan name {name!r} must be 1-32 characters of a-z, 0-9, '_' and '-'"
+            f' (set name = "..." in the file)'
+        )
 
     def keys_of(stage: dict[str, Any], index: int) -> set[str]:
         return set(normalise_stage(label, stage, index).params)
@@ -99,11 +106,15 @@ def _check_follows(label: str, stage: Stage, earlier_sustained: set[str]) -> Non
     """`follows` names an earlier sustained stage; `rate` needs `follows`."""
     follows = stage.params.get("follows")
     if follows is not None and follows not in earlier_sustained:
-        raise InputError(f"plan {label}, stage {stage.name!r}: follows = {follows!r} is not"
-                         f" an earlier sustained stage")
+        raise InputError(
+            f"plan {label}, stage {stage.name!r}: follows = {follows!r} is not"
+            f" an earlier sustained stage"
+        )
     if stage.params.get("rate") is not None and follows is None:
-        raise InputError(f"plan {label}, stage {stage.name!r}: rate needs follows (the burst"
-                         f" whose in-cache rate it is a share of)")
+        raise InputError(
+            f"plan {label}, stage {stage.name!r}: rate needs follows (the burst"
+            f" whose in-cache rate it is a share of)"
+        )
 
 
 def load_plan(name_or_path: str, overrides: Sequence[str] = ()) -> Plan:

@@ -33,7 +33,7 @@ class TargetFacts:
     reported_iu_bytes: int | None = None
     rated_endurance_bytes: int | None = None
     est_write_bw_bytes: float | None = None
-    kind: str | None = None       # inspect's device kind (nvme, loop, nbd, ...): its rate bounds
+    kind: str | None = None  # inspect's device kind (nvme, loop, nbd, ...): its rate bounds
 
     def __post_init__(self) -> None:
         if self.capacity_bytes <= 0:
@@ -42,7 +42,9 @@ class TargetFacts:
         if lbs < 512 or lbs & (lbs - 1):
             raise InputError(f"logical block size must be a power of two >= 512, got {lbs}")
         if self.est_write_bw_bytes is not None and self.est_write_bw_bytes <= 0:
-            raise InputError(f"estimated write bandwidth must be positive, got {self.est_write_bw_bytes}")
+            raise InputError(
+                f"estimated write bandwidth must be positive, got {self.est_write_bw_bytes}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,13 +103,19 @@ class Plan:
         raise InputError(f"plan {self.name} has no stage {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description,
-                "stages": [s.to_dict() for s in self.stages]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "stages": [s.to_dict() for s in self.stages],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
-        return cls(name=data["name"], description=data.get("description", ""),
-                   stages=tuple(Stage.from_dict(s) for s in data["stages"]))
+        return cls(
+            name=data["name"],
+            description=data.get("description", ""),
+            stages=tuple(Stage.from_dict(s) for s in data["stages"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -169,5 +177,7 @@ class Cell:
         if unknown:
             raise InputError(f"cell {data.get('id')!r}: unknown field {sorted(unknown)[0]!r}")
         values = dict(data)
-        values["extra"] = tuple(sorted((str(k), str(v)) for k, v in (data.get("extra") or {}).items()))
+        values["extra"] = tuple(
+            sorted((str(k), str(v)) for k, v in (data.get("extra") or {}).items())
+        )
         return cls(**values)

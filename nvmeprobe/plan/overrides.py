@@ -78,8 +78,12 @@ def _assign(table: dict[str, Any], path: list[str], value: Any, setting: str) ->
     table[path[0]] = inner
 
 
-def apply_overrides(plan: str, stages: list[dict[str, Any]], settings: Sequence[str],
-                    keys_of: Callable[[dict[str, Any], int], set[str]]) -> list[dict[str, Any]]:
+def apply_overrides(
+    plan: str,
+    stages: list[dict[str, Any]],
+    settings: Sequence[str],
+    keys_of: Callable[[dict[str, Any], int], set[str]],
+) -> list[dict[str, Any]]:
     """New stage tables with `settings` applied; `keys_of(stage, index)` gives a
     stage's keys after defaults (it validates the stage too)."""
     result = [dict(stage) for stage in stages]
@@ -91,7 +95,9 @@ def apply_overrides(plan: str, stages: list[dict[str, Any]], settings: Sequence[
             matches = [stage for stage in result if stage.get("name") == path[1]]
             if not matches:
                 names = ", ".join(str(stage.get("name")) for stage in result)
-                raise InputError(f"--set {setting}: plan {plan} has no stage {path[1]!r} (stages: {names})")
+                raise InputError(
+                    f"--set {setting}: plan {plan} has no stage {path[1]!r} (stages: {names})"
+                )
             _assign(matches[0], path[2:], value, setting)
             continue
         hits = [stage for index, stage in enumerate(result) if path[0] in keys_of(stage, index)]

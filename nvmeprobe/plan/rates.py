@@ -37,13 +37,15 @@ RateKey = tuple[Any, ...]
 
 def rate_key(rw: Any, bs: Any, offset: Any, iodepth: Any, numjobs: Any, rwmixread: Any) -> RateKey:
     """What makes two cells measure the same rate (None for missing values)."""
+
     def norm(value: Any) -> Any:
         if value is None or pd.isna(value):
             return None
         return str(value) if isinstance(value, str) else int(value)
 
-    rw, bs, offset, iodepth, numjobs, rwmixread = map(norm, (rw, bs, offset, iodepth, numjobs,
-                                                           rwmixread))
+    rw, bs, offset, iodepth, numjobs, rwmixread = map(
+        norm, (rw, bs, offset, iodepth, numjobs, rwmixread)
+    )
     return rw, bs, offset or 0, iodepth, numjobs or 1, rwmixread
 
 
@@ -61,7 +63,7 @@ class WriteRates:
     """Write IOPS and bandwidth for estimates; `basis` is measured, bound or given."""
 
     basis: str
-    source: str                 # the profile, the device kind's limit, or "target facts"
+    source: str  # the profile, the device kind's limit, or "target facts"
     max_iops: float
     max_bw: float
     measured: Mapping[RateKey, float] = field(default_factory=dict, hash=False)
@@ -85,13 +87,20 @@ class WriteRates:
             return "estimated from the drive's measured rates in"
         if self.basis == "given":
             return f"estimated at the expected {self.max_bw / 1024**2:,.0f} MiB/s ({self.source})"
-        return (f"upper bounds, {self.max_iops:,.0f} IOPS and {self.max_bw / GIB:,.0f} GiB/s"
-                f" ({self.source}); after a run on this drive, plans estimate from its"
-                " own rates")
+        return (
+            f"upper bounds, {self.max_iops:,.0f} IOPS and {self.max_bw / GIB:,.0f} GiB/s"
+            f" ({self.source}); after a run on this drive, plans estimate from its"
+            " own rates"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"basis": self.basis, "source": self.source, "max_iops": self.max_iops,
-                "max_bw": self.max_bw, "measured_cells": len(self.measured)}
+        return {
+            "basis": self.basis,
+            "source": self.source,
+            "max_iops": self.max_iops,
+            "max_bw": self.max_bw,
+            "measured_cells": len(self.measured),
+        }
 
 
 def bound_rates(kind: str | None) -> WriteRates:
@@ -117,9 +126,19 @@ def measured_rates(cells: pd.DataFrame | None, source: str) -> WriteRates | None
         return None
     measured: dict[RateKey, list[float]] = {}
     for row in writes.to_dict("records"):
-        key = rate_key(row["rw"], row["bs"], row.get("offset"), row.get("iodepth"),
-                       row.get("numjobs"), row.get("rwmixread"))
+        key = rate_key(
+            row["rw"],
+            row["bs"],
+            row.get("offset"),
+            row.get("iodepth"),
+            row.get("numjobs"),
+            row.get("rwmixread"),
+        )
         measured.setdefault(key, []).append(float(row["bw_bytes"]))
-    return WriteRates("measured", source, float(writes["iops"].max()),
-                      float(writes["bw_bytes"].max()),
-                      {key: sorted(v)[len(v) // 2] for key, v in measured.items()})
+    return WriteRates(
+        "measured",
+        source,
+        float(writes["iops"].max()),
+        float(writes["bw_bytes"].max()),
+        {key: sorted(v)[len(v) // 2] for key, v in measured.items()},
+    )

@@ -69,6 +69,7 @@ def _dim(parse_one: Parser) -> Parser:
             raise InputError(f"{where}: {key} is an empty list")
         parsed = [parse_one(item, where, key) for item in items]
         return list(dict.fromkeys(parsed))
+
     return parse
 
 
@@ -111,8 +112,9 @@ def _rate_share(value: Any, where: str, key: str) -> float:
     except ValueError:
         share = None
     if share is None or not 0.05 <= share <= 0.9:
-        raise InputError(f"{where}: {key} must be a percentage of the in-cache rate"
-                         f" from 5% to 90%, e.g. '45%'")
+        raise InputError(
+            f"{where}: {key} must be a percentage of the in-cache rate from 5% to 90%, e.g. '45%'"
+        )
     return share
 
 
@@ -132,55 +134,83 @@ def _fio(value: Any, where: str, key: str) -> dict[str, str]:
 
 
 DIM_PARSERS: dict[str, Parser] = {
-    "rw": _dim(_rw), "bs": _dim(values.size), "offset": _dim(_offset),
-    "iodepth": _dim(_count), "numjobs": _dim(_count), "rwmixread": _dim(_percent),
+    "rw": _dim(_rw),
+    "bs": _dim(values.size),
+    "offset": _dim(_offset),
+    "iodepth": _dim(_count),
+    "numjobs": _dim(_count),
+    "rwmixread": _dim(_percent),
 }
 
 
 def _steady_cell(value: Any, where: str, key: str) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
-        raise InputError(f"{where}: {key} must be a table of dimension values, e.g. {{ bs = \"4k\", rwmixread = 0 }}")
+        raise InputError(
+            f'{where}: {key} must be a table of dimension values, e.g. {{ bs = "4k", rwmixread = 0 }}'
+        )
     cell = {}
     for dim, item in value.items():
         if dim not in DIMENSIONS:
-            raise InputError(f"{where}: {key}: unknown dimension {dim!r} (known: {', '.join(DIMENSIONS)})")
+            raise InputError(
+                f"{where}: {key}: unknown dimension {dim!r} (known: {', '.join(DIMENSIONS)})"
+            )
         cell[dim] = DIM_PARSERS[dim]([item], where, f"{key}.{dim}")[0]
     return cell
 
 
-_FIO_STAGE = {"bs": (values.size, 131072), "iodepth": (_count, 32), "numjobs": (_count, 1),
-              "region": (values.relative_size, "100%"), "fio": (_fio, {})}
+_FIO_STAGE = {
+    "bs": (values.size, 131072),
+    "iodepth": (_count, 32),
+    "numjobs": (_count, 1),
+    "region": (values.relative_size, "100%"),
+    "fio": (_fio, {}),
+}
 _LOGS = {"logs": (values.boolean, True), "log_avg_msec": (_log_msec, 1000)}
 
 SCHEMAS: dict[str, dict[str, tuple[Parser, Any]]] = {
     "precondition": {
         **_FIO_STAGE,
         "pattern": (lambda v, w, k: values.choice(v, w, k, ("seq", "rand")), "seq"),
-        "size": (values.relative_size, "2x"), **_LOGS,
+        "size": (values.relative_size, "2x"),
+        **_LOGS,
     },
     "matrix": {
-        **{dim: (parser, _REQUIRED if dim in ("rw", "bs") else None) for dim, parser in DIM_PARSERS.items()},
-        "runtime": (values.seconds, None), "ramp": (_ramp, None), "size": (values.relative_size, None),
-        "region": (values.relative_size, "100%"), **_LOGS, "order": (_order, list(DIMENSIONS)),
+        **{
+            dim: (parser, _REQUIRED if dim in ("rw", "bs") else None)
+            for dim, parser in DIM_PARSERS.items()
+        },
+        "runtime": (values.seconds, None),
+        "ramp": (_ramp, None),
+        "size": (values.relative_size, None),
+        "region": (values.relative_size, "100%"),
+        **_LOGS,
+        "order": (_order, list(DIMENSIONS)),
         "lba_mismatch": (lambda v, w, k: values.choice(v, w, k, ("error", "skip")), "error"),
         "rounds": (lambda v, w, k: values.integer(v, w, k, 1, 1000), None),
         "steady_window": (lambda v, w, k: values.integer(v, w, k, 2, 100), None),
         "steady_metric": (lambda v, w, k: values.choice(v, w, k, STEADY_METRICS), None),
-        "steady_cell": (_steady_cell, None), "fio": (_fio, {}),
+        "steady_cell": (_steady_cell, None),
+        "fio": (_fio, {}),
     },
     "sustained": {
-        **_FIO_STAGE, "iodepth": (_count, 8),
+        **_FIO_STAGE,
+        "iodepth": (_count, 8),
         "rw": (lambda v, w, k: values.choice(v, w, k, ("write", "randwrite")), "write"),
-        "size": (values.relative_size, _REQUIRED), "log_avg_msec": (_log_msec, 10),
-        "stop_on_drop": (values.boolean, True), "follows": (_stage_name, None),
+        "size": (values.relative_size, _REQUIRED),
+        "log_avg_msec": (_log_msec, 10),
+        "stop_on_drop": (values.boolean, True),
+        "follows": (_stage_name, None),
         "rate": (_rate_share, None),
     },
     "idle": {"runtime": (values.seconds, _REQUIRED)},
     "adaptive": {
         **{key: _FIO_STAGE[key] for key in ("numjobs", "region", "fio")},
-        "iodepth": (_count, 8), "max_bs": (values.size, 1024 * 1024),
-        "runtime": (values.seconds, 30.0), "ramp": (_ramp, 0.0),
-        "probes": (lambda v, w, k: values.integer(v, w, k, 1, 64), 16), **_LOGS,
+        "iodepth": (_count, 8),
+        "max_bs": (values.size, 1024 * 1024),
+        "runtime": (values.seconds, 30.0),
+        "ramp": (_ramp, 0.0),
+        "probes": (lambda v, w, k: values.integer(v, w, k, 1, 64), 16),
+        **_LOGS,
     },
 }
 
@@ -202,11 +232,15 @@ def normalise_stage(plan: str, raw: dict[str, Any], index: int) -> Stage:
         raise InputError(f"{where}: unknown stage kind {kind!r} (known: {', '.join(KINDS)})")
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise InputError(f"{where}: name must be 1-32 characters of a-z, 0-9, '_' and '-', starting with a letter or digit")
+        raise InputError(
+            f"{where}: name must be 1-32 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+        )
     schema = SCHEMAS[kind]
     unknown = [key for key in raw if key not in schema and key not in ("kind", "name")]
     if unknown:
-        raise InputError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(schema))})")
+        raise InputError(
+            f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(schema))})"
+        )
     params: dict[str, Any] = {}
     for key, (parse, default) in schema.items():
         if key in raw:
@@ -237,7 +271,9 @@ def _normalise_matrix(params: dict[str, Any], where: str) -> None:
     round_keys = [k for k in ("steady_window", "steady_metric", "steady_cell") if k in params]
     if "rounds" in params:
         if "steady_cell" not in params:
-            raise InputError(f"{where}: a round-based stage needs steady_cell (the tracking cell's dimensions)")
+            raise InputError(
+                f"{where}: a round-based stage needs steady_cell (the tracking cell's dimensions)"
+            )
         params.setdefault("steady_window", 5)
         params.setdefault("steady_metric", "iops")
     elif round_keys:

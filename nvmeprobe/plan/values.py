@@ -32,9 +32,13 @@ def size(value: Any, where: str, key: str, allow_zero: bool = False) -> int:
     try:
         result = parse_size(value)
     except InputError:
-        raise InputError(f"{where}: {key} = {_plain(value)} is not a size (use e.g. 4096, 16k, 1m)") from None
+        raise InputError(
+            f"{where}: {key} = {_plain(value)} is not a size (use e.g. 4096, 16k, 1m)"
+        ) from None
     if result < 0 or (result == 0 and not allow_zero):
-        raise InputError(f"{where}: {key} = {_plain(value)} must be {'>= 0' if allow_zero else 'positive'}")
+        raise InputError(
+            f"{where}: {key} = {_plain(value)} must be {'>= 0' if allow_zero else 'positive'}"
+        )
     return result
 
 
@@ -52,7 +56,9 @@ def relative_size(value: Any, where: str, key: str) -> int | str:
     try:
         result = parse_size(value)
     except InputError:
-        raise InputError(f"{where}: {key} = {_plain(value)} is not a size (use e.g. 1g, 25%, 2x)") from None
+        raise InputError(
+            f"{where}: {key} = {_plain(value)} is not a size (use e.g. 1g, 25%, 2x)"
+        ) from None
     if result <= 0:
         raise InputError(f"{where}: {key} = {_plain(value)} must be positive")
     return result
@@ -62,8 +68,10 @@ def fraction_of_bs(value: str, where: str, key: str) -> str:
     """An alignment offset relative to the IO size: canonical 'P%', 0 < P < 100."""
     match = _RELATIVE_RE.match(value)
     if not match or match.group(2) != "%" or not 0 < float(match.group(1)) < 100:
-        raise InputError(f"{where}: {key} = {value!r} must be a size or a percentage of bs"
-                         " between 0% and 100% (e.g. '50%')")
+        raise InputError(
+            f"{where}: {key} = {value!r} must be a size or a percentage of bs"
+            " between 0% and 100% (e.g. '50%')"
+        )
     return f"{float(match.group(1)):g}%"
 
 
@@ -81,18 +89,25 @@ def is_multiple(spec: int | str) -> bool:
     return isinstance(spec, str) and spec.endswith("x")
 
 
-def seconds(value: Any, where: str, key: str, allow_zero: bool = False,
-            whole_ms: bool = True) -> float:
+def seconds(
+    value: Any, where: str, key: str, allow_zero: bool = False, whole_ms: bool = True
+) -> float:
     """A duration in seconds, positive (or zero if allowed); in whole milliseconds (fio's
     resolution) unless `whole_ms` is False (e.g. a latency target of 0.25ms)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InputError(f"{where}: {key} = {_plain(value)} is not a duration (use e.g. 30s, 500ms, 2m)")
+        raise InputError(
+            f"{where}: {key} = {_plain(value)} is not a duration (use e.g. 30s, 500ms, 2m)"
+        )
     try:
         result = parse_seconds(value)
     except InputError:
-        raise InputError(f"{where}: {key} = {_plain(value)} is not a duration (use e.g. 30s, 500ms, 2m)") from None
+        raise InputError(
+            f"{where}: {key} = {_plain(value)} is not a duration (use e.g. 30s, 500ms, 2m)"
+        ) from None
     if result < 0 or (result == 0 and not allow_zero):
-        raise InputError(f"{where}: {key} = {_plain(value)} must be {'>= 0' if allow_zero else 'positive'}")
+        raise InputError(
+            f"{where}: {key} = {_plain(value)} must be {'>= 0' if allow_zero else 'positive'}"
+        )
     if not whole_ms:
         return result
     if abs(result * 1000 - round(result * 1000)) > 1e-6:
@@ -127,4 +142,3 @@ def choice(value: Any, where: str, key: str, options: tuple[str, ...]) -> str:
 def as_list(value: Any) -> list[Any]:
     """A dimension given as a scalar or a list, as a list."""
     return list(value) if isinstance(value, list) else [value]
-

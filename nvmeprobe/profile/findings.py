@@ -76,8 +76,11 @@ def _leaf(value: Any) -> tuple[float, str | None, str]:
 def _section_rows(name: str, section: Any, default_version: str | None) -> list[tuple]:
     """The rows of one top-level entry, with its section's evidence and method version."""
     meta = {}
-    if isinstance(section, dict) and _splittable(section) \
-            and set(section) - {"evidence", "method_version"}:
+    if (
+        isinstance(section, dict)
+        and _splittable(section)
+        and set(section) - {"evidence", "method_version"}
+    ):
         meta = {key: section[key] for key in ("evidence", "method_version") if key in section}
         section = {key: value for key, value in section.items() if key not in meta}
     evidence = to_json(meta["evidence"]) if "evidence" in meta else None
@@ -99,8 +102,16 @@ def findings_to_frame(findings: dict[str, Any]) -> pd.DataFrame:
             raise InputError(f"finding name {name!r} is not a plain name")
         rows += _section_rows(name, section, default_version)
     frame = pd.DataFrame.from_records(rows, columns=FINDING_COLUMNS)
-    return frame.astype({"finding": STRING, "value": "float64", "value_text": STRING,
-                         "value_kind": STRING, "evidence": STRING, "method_version": STRING})
+    return frame.astype(
+        {
+            "finding": STRING,
+            "value": "float64",
+            "value_text": STRING,
+            "value_kind": STRING,
+            "evidence": STRING,
+            "method_version": STRING,
+        }
+    )
 
 
 def _restore(value: Any, text: Any, kind: Any) -> Any:
@@ -117,7 +128,9 @@ def _restore(value: Any, text: Any, kind: Any) -> Any:
         return text
     if kind == "json":
         return json.loads(text) if text is not None else None
-    raise InputError(f"finding value_kind {kind!r} is not one of number, integer, bool, text, json, null")
+    raise InputError(
+        f"finding value_kind {kind!r} is not one of number, integer, bool, text, json, null"
+    )
 
 
 def frame_to_findings(df: pd.DataFrame) -> dict[str, Any]:
@@ -130,7 +143,8 @@ def frame_to_findings(df: pd.DataFrame) -> dict[str, Any]:
     evidence = df["evidence"] if "evidence" in df else [None] * len(df)
     versions = df["method_version"] if "method_version" in df else [None] * len(df)
     for name, value, text, kind, proof, version in zip(
-            df["finding"], df["value"], df["value_text"], df["value_kind"], evidence, versions):
+        df["finding"], df["value"], df["value_text"], df["value_kind"], evidence, versions
+    ):
         keys = str(name).split(".")
         node = result
         for key in keys[:-1]:

@@ -27,7 +27,9 @@ def drive_dir(profiles_dir: str | Path, model: str | None, serial: str | None) -
     return Path(profiles_dir) / f"{slug(model)}_{slug(serial)}"
 
 
-def profile_path(profiles_dir: str | Path, model: str | None, serial: str | None, run_id: str) -> Path:
+def profile_path(
+    profiles_dir: str | Path, model: str | None, serial: str | None, run_id: str
+) -> Path:
     """The profile file of one drive (model, serial) and one run."""
     return drive_dir(profiles_dir, model, serial) / f"{slug(run_id)}.parquet"
 

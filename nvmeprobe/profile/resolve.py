@@ -48,10 +48,16 @@ def run_profile(run_dir: Path) -> Path | None:
 
 
 def _in_folder(folder: Path) -> list[Path]:
-    found = [path for path in sorted(folder.rglob("*.parquet"))
-             if not path.name.startswith(".") and path.is_file() and is_profile_file(path)]
-    found += [profile for manifest in sorted(folder.rglob(MANIFEST))
-              if (profile := run_profile(manifest.parent)) is not None]
+    found = [
+        path
+        for path in sorted(folder.rglob("*.parquet"))
+        if not path.name.startswith(".") and path.is_file() and is_profile_file(path)
+    ]
+    found += [
+        profile
+        for manifest in sorted(folder.rglob(MANIFEST))
+        if (profile := run_profile(manifest.parent)) is not None
+    ]
     return found
 
 

@@ -39,7 +39,14 @@ IDENTITY = ("run_id", "model", "serial", "target")
 
 FIELDS_BY_RECORD: dict[str, dict[str, str]] = {record: fields_of(record) for record in RECORDS}
 
-SCHEMA = pa.schema([
-    pa.field(c.name, pa.type_for_alias(KIND_TYPES[c.kind]), nullable=(c.name != "record"),
-             metadata={"unit": c.unit, "records": ",".join(c.records), "description": c.meaning})
-    for c in COLUMNS])
+SCHEMA = pa.schema(
+    [
+        pa.field(
+            c.name,
+            pa.type_for_alias(KIND_TYPES[c.kind]),
+            nullable=(c.name != "record"),
+            metadata={"unit": c.unit, "records": ",".join(c.records), "description": c.meaning},
+        )
+        for c in COLUMNS
+    ]
+)

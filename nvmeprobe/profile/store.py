@@ -28,14 +28,28 @@ from nvmeprobe import __version__
 from nvmeprobe.errors import EXIT_FAILED, InputError, ProbeError
 from nvmeprobe.profile.columns import STRING
 from nvmeprobe.profile.findings import findings_to_frame, frame_to_findings, to_json
-from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, IDENTITY, META_CREATOR, META_EXPORT,
-                                      META_FACTS, META_MANIFEST, META_RUN_ID, META_VERSION,
-                                      READABLE_VERSIONS, SCHEMA, SCHEMA_VERSION)
+from nvmeprobe.profile.schema import (
+    FIELDS_BY_RECORD,
+    IDENTITY,
+    META_CREATOR,
+    META_EXPORT,
+    META_FACTS,
+    META_MANIFEST,
+    META_RUN_ID,
+    META_VERSION,
+    READABLE_VERSIONS,
+    SCHEMA,
+    SCHEMA_VERSION,
+)
 
 METADATA_KEYS = frozenset({"facts", "manifest", "run_id", "model", "serial", "target"})
 CREATOR = f"nvmeprobe {__version__}"
-_PANDAS_TYPES = {pa.string(): STRING, pa.large_string(): STRING, pa.int64(): pd.Int64Dtype(),
-                 pa.bool_(): pd.BooleanDtype()}
+_PANDAS_TYPES = {
+    pa.string(): STRING,
+    pa.large_string(): STRING,
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
 
 
 class ProfileWriteError(ProbeError):
@@ -82,13 +96,16 @@ def _identity(cells: pd.DataFrame, metadata: dict[str, Any]) -> dict[str, str | 
     return result
 
 
-def _record_table(record: str, frame: pd.DataFrame | None, identity: dict[str, str | None]) -> pa.Table:
+def _record_table(
+    record: str, frame: pd.DataFrame | None, identity: dict[str, str | None]
+) -> pa.Table:
     frame = frame if frame is not None else pd.DataFrame()
     allowed = FIELDS_BY_RECORD[record]
     unknown = sorted(set(frame.columns) - set(allowed) - {"record"})
     if unknown:
-        raise InputError(f"{record} rows have columns outside profile schema v{SCHEMA_VERSION}:"
-                         f" {unknown}")
+        raise InputError(
+            f"{record} rows have columns outside profile schema v{SCHEMA_VERSION}: {unknown}"
+        )
     rows = len(frame)
     arrays = []
     for schema_field in SCHEMA:
@@ -106,10 +123,13 @@ def _record_table(record: str, frame: pd.DataFrame | None, identity: dict[str, s
 
 
 def _metadata(metadata: dict[str, Any], run_id: str | None) -> dict[bytes, bytes]:
-    return {META_VERSION: SCHEMA_VERSION.encode(), META_CREATOR: CREATOR.encode(),
-            META_FACTS: to_json(metadata.get("facts") or {}).encode(),
-            META_MANIFEST: to_json(metadata.get("manifest") or {}).encode(),
-            META_RUN_ID: (run_id or "").encode()}
+    return {
+        META_VERSION: SCHEMA_VERSION.encode(),
+        META_CREATOR: CREATOR.encode(),
+        META_FACTS: to_json(metadata.get("facts") or {}).encode(),
+        META_MANIFEST: to_json(metadata.get("manifest") or {}).encode(),
+        META_RUN_ID: (run_id or "").encode(),
+    }
 
 
 def _write_atomically(table: pa.Table, path: Path) -> None:
@@ -129,8 +149,11 @@ def _write_atomically(table: pa.Table, path: Path) -> None:
         finally:
             os.close(directory)
     except OSError as err:
-        reason = ("no space left on device" if err.errno == errno.ENOSPC or "No space left" in str(err)
-                  else (err.strerror or str(err).splitlines()[0]))
+        reason = (
+            "no space left on device"
+            if err.errno == errno.ENOSPC or "No space left" in str(err)
+            else (err.strerror or str(err).splitlines()[0])
+        )
         raise ProfileWriteError(f"cannot write profile {path}: {reason}") from None
     finally:
         if tmp is not None:
@@ -140,9 +163,14 @@ def _write_atomically(table: pa.Table, path: Path) -> None:
                 pass
 
 
-def write_profile(path: str | Path, cells: pd.DataFrame | None, series: pd.DataFrame | None = None,
-                  findings: pd.DataFrame | dict[str, Any] | None = None, *,
-                  metadata: dict[str, Any]) -> Path:
+def write_profile(
+    path: str | Path,
+    cells: pd.DataFrame | None,
+    series: pd.DataFrame | None = None,
+    findings: pd.DataFrame | dict[str, Any] | None = None,
+    *,
+    metadata: dict[str, Any],
+) -> Path:
     """Write one profile atomically; returns its path.
 
     `metadata` keys: facts (inspect report), manifest, run_id, and optionally
@@ -158,9 +186,13 @@ def write_profile(path: str | Path, cells: pd.DataFrame | None, series: pd.DataF
         findings = findings_to_frame(findings)
     cells = cells if cells is not None else pd.DataFrame()
     identity = _identity(cells, metadata)
-    table = pa.concat_tables([_record_table("cell", cells, identity),
-                              _record_table("series", series, identity),
-                              _record_table("finding", findings, identity)])
+    table = pa.concat_tables(
+        [
+            _record_table("cell", cells, identity),
+            _record_table("series", series, identity),
+            _record_table("finding", findings, identity),
+        ]
+    )
     table = table.replace_schema_metadata(_metadata(metadata, identity["run_id"]))
     _write_atomically(table, path)
     return path
@@ -198,8 +230,14 @@ def _upgrade_v1(table: pa.Table) -> pa.Table:
     (unknown in averaged logs) becomes null.
     """
     findings = _records(table, "finding")
-    identity = {name: (None if findings.empty or pd.isna(findings[name].iloc[0])
-                       else str(findings[name].iloc[0])) for name in IDENTITY}
+    identity = {
+        name: (
+            None
+            if findings.empty or pd.isna(findings[name].iloc[0])
+            else str(findings[name].iloc[0])
+        )
+        for name in IDENTITY
+    }
     nested = frame_to_findings(findings.assign(evidence=pd.NA, method_version=pd.NA))
     upgraded = _record_table("finding", findings_to_frame(nested), identity)
     rest = table.filter(pc.not_equal(table.column("record"), "finding"))
@@ -228,29 +266,38 @@ def read_profile(path: str | Path) -> Profile:
     meta = table.schema.metadata or {}
     raw_version = meta.get(META_VERSION)
     if raw_version is None and META_EXPORT in meta:
-        raise InputError(f"{path}: a partial export ({_export_label(meta[META_EXPORT])}), not a"
-                         " profile; export one profile without --record for a file commands read")
+        raise InputError(
+            f"{path}: a partial export ({_export_label(meta[META_EXPORT])}), not a"
+            " profile; export one profile without --record for a file commands read"
+        )
     if raw_version is None:
         raise InputError(f"{path}: not an nvmeprobe profile (no nvmeprobe.schema_version metadata)")
     version = raw_version.decode(errors="replace")
     if version not in READABLE_VERSIONS:
-        raise InputError(f"{path}: profile schema version {version!r} is not supported (this"
-                         f" nvmeprobe reads versions {', '.join(READABLE_VERSIONS)})")
+        raise InputError(
+            f"{path}: profile schema version {version!r} is not supported (this"
+            f" nvmeprobe reads versions {', '.join(READABLE_VERSIONS)})"
+        )
     missing = sorted(set(SCHEMA.names) - set(table.column_names))
     if missing:
         raise InputError(f"{path}: profile lacks schema v{version} columns {missing}")
     try:
         table = table.select(SCHEMA.names).cast(SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
-        raise InputError(f"{path}: profile columns do not match schema v{version}"
-                         f" ({str(err).splitlines()[0]})") from None
+        raise InputError(
+            f"{path}: profile columns do not match schema v{version} ({str(err).splitlines()[0]})"
+        ) from None
     creator = meta.get(META_CREATOR, b"").decode(errors="replace") or None
     if version == "1":
         creator = _creator_v1(table)
         table = _upgrade_v1(table)
-    return Profile(cells=_records(table, "cell"), series=_records(table, "series"),
-                   findings=_records(table, "finding"),
-                   facts=_json_meta(meta, META_FACTS, path),
-                   manifest=_json_meta(meta, META_MANIFEST, path),
-                   run_id=meta.get(META_RUN_ID, b"").decode() or None,
-                   schema_version=version, creator=creator)
+    return Profile(
+        cells=_records(table, "cell"),
+        series=_records(table, "series"),
+        findings=_records(table, "finding"),
+        facts=_json_meta(meta, META_FACTS, path),
+        manifest=_json_meta(meta, META_MANIFEST, path),
+        run_id=meta.get(META_RUN_ID, b"").decode() or None,
+        schema_version=version,
+        creator=creator,
+    )

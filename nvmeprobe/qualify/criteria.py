@@ -27,8 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from nvmeprobe.errors import InputError
-from nvmeprobe.qualify.metrics import (ANALYSIS_KEYS, CELL_COLUMNS, SIZE_COLUMNS, is_cells_metric,
-                                       metric_kind)
+from nvmeprobe.qualify.metrics import (
+    ANALYSIS_KEYS,
+    CELL_COLUMNS,
+    SIZE_COLUMNS,
+    is_cells_metric,
+    metric_kind,
+)
 from nvmeprobe.units import parse_size
 
 AGGREGATES = ("mean", "median", "min", "max", "sum")
@@ -118,12 +123,16 @@ def _where_value(column: str, value: Any, where: str) -> Any:
 
 def _parse_where(raw: Any, where: str) -> dict[str, tuple[Any, ...]]:
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: where must be a table such as {{ rw = \"randwrite\", bs = 4096 }}")
+        raise InputError(
+            f'{where}: where must be a table such as {{ rw = "randwrite", bs = 4096 }}'
+        )
     parsed = {}
     for column, value in raw.items():
         if column not in CELL_COLUMNS:
-            raise InputError(f"{where}: unknown where column {column!r}"
-                             f" (cells columns: {', '.join(CELL_COLUMNS)})")
+            raise InputError(
+                f"{where}: unknown where column {column!r}"
+                f" (cells columns: {', '.join(CELL_COLUMNS)})"
+            )
         values = value if isinstance(value, list) else [value]
         if not values:
             raise InputError(f"{where}: where {column} is an empty list")
@@ -132,9 +141,11 @@ def _parse_where(raw: Any, where: str) -> dict[str, tuple[Any, ...]]:
 
 
 def _unknown_metric(metric: Any, where: str) -> InputError:
-    return InputError(f"{where}: unknown metric key {metric!r} (a numeric cells column such as"
-                      f" iops, bw_bytes, lat_p99_us, media_bytes_written, or an analysis key:"
-                      f" {', '.join(ANALYSIS_KEYS)})")
+    return InputError(
+        f"{where}: unknown metric key {metric!r} (a numeric cells column such as"
+        f" iops, bw_bytes, lat_p99_us, media_bytes_written, or an analysis key:"
+        f" {', '.join(ANALYSIS_KEYS)})"
+    )
 
 
 def _check_equals(equals: Any, kind: str, where: str) -> None:
@@ -142,8 +153,9 @@ def _check_equals(equals: Any, kind: str, where: str) -> None:
         if equals not in ANALYSIS_KEYS:
             raise InputError(f"{where}: equals = {equals!r} is not an analysis key to compare with")
         if ANALYSIS_KEYS[equals] != kind:
-            raise InputError(f"{where}: equals = {equals!r} is a {ANALYSIS_KEYS[equals]},"
-                             f" the metric a {kind}")
+            raise InputError(
+                f"{where}: equals = {equals!r} is a {ANALYSIS_KEYS[equals]}, the metric a {kind}"
+            )
     elif kind == "bool" and not isinstance(equals, bool):
         raise InputError(f"{where}: equals must be true or false for a true/false metric")
     elif kind == "number" and not _number(equals):
@@ -152,8 +164,10 @@ def _check_equals(equals: Any, kind: str, where: str) -> None:
 
 def _check_spread(spread: Any, kind: str, bounds: tuple[Any, ...], where: str) -> None:
     if any(bound is not None for bound in bounds):
-        raise InputError(f"{where}: spread_max judges the spread across drives; put min, max or"
-                         " equals in a criterion of its own")
+        raise InputError(
+            f"{where}: spread_max judges the spread across drives; put min, max or"
+            " equals in a criterion of its own"
+        )
     if not _number(spread) or spread < 0:
         raise InputError(f"{where}: spread_max = {spread!r} must be a number >= 0 (0.10 = 10%)")
     if kind != "number":
@@ -169,7 +183,9 @@ def parse_criterion(raw: Any, index: int, source: str) -> Criterion:
         where += f" ({raw['name']!r})"
     unknown = sorted(set(raw) - _CRITERION_KEYS)
     if unknown:
-        raise InputError(f"{where}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(_CRITERION_KEYS))})")
+        raise InputError(
+            f"{where}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(_CRITERION_KEYS))})"
+        )
     metric = raw.get("metric")
     if not isinstance(metric, str) or not metric:
         raise InputError(f"{where}: no metric")
@@ -183,8 +199,10 @@ def parse_criterion(raw: Any, index: int, source: str) -> Criterion:
         raise InputError(f"{where}: where applies to cells columns, not to analysis key {metric!r}")
     agg = raw.get("agg")
     if agg is not None and (not on_cells or agg not in AGGREGATES or kind != "number"):
-        raise InputError(f"{where}: agg {agg!r} must be one of {', '.join(AGGREGATES)}"
-                         f" and applies to numeric cells columns only")
+        raise InputError(
+            f"{where}: agg {agg!r} must be one of {', '.join(AGGREGATES)}"
+            f" and applies to numeric cells columns only"
+        )
     low, high, equals = raw.get("min"), raw.get("max"), raw.get("equals")
     spread = raw.get("spread_max")
     if spread is not None:
@@ -197,16 +215,24 @@ def parse_criterion(raw: Any, index: int, source: str) -> Criterion:
         if bound is not None and not _number(bound):
             raise InputError(f"{where}: {label} = {bound!r} is not a number")
         if bound is not None and kind == "bool":
-            raise InputError(f"{where}: metric {metric!r} is true/false: use equals = true or false")
+            raise InputError(
+                f"{where}: metric {metric!r} is true/false: use equals = true or false"
+            )
     if low is not None and high is not None and low > high:
         raise InputError(f"{where}: min {low} is above max {high}")
     if equals is not None:
         _check_equals(equals, kind, where)
     name = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"].strip() else None
-    return Criterion(name=name or metric, metric=metric,
-                     where=_parse_where(raw["where"], where) if "where" in raw else {},
-                     agg=agg, min=low, max=high, equals=equals,
-                     spread_max=None if spread is None else float(spread))
+    return Criterion(
+        name=name or metric,
+        metric=metric,
+        where=_parse_where(raw["where"], where) if "where" in raw else {},
+        agg=agg,
+        min=low,
+        max=high,
+        equals=equals,
+        spread_max=None if spread is None else float(spread),
+    )
 
 
 def parse_regression(raw: Any, source: str) -> RegressionRules:
@@ -216,12 +242,17 @@ def parse_regression(raw: Any, source: str) -> RegressionRules:
         raise InputError(f"{where} must be a table")
     unknown = sorted(set(raw) - _REGRESSION_KEYS)
     if unknown:
-        raise InputError(f"{where}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(_REGRESSION_KEYS))})")
+        raise InputError(
+            f"{where}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(_REGRESSION_KEYS))})"
+        )
     tolerance = raw.get("tolerance", DEFAULT_TOLERANCE)
     tolerances = raw.get("tolerances", {})
     if not isinstance(tolerances, dict):
         raise InputError(f"{where}: tolerances must be a table such as {{ lat_p99_us = 0.25 }}")
-    for label, value in [("tolerance", tolerance), *((f"tolerances.{k}", v) for k, v in tolerances.items())]:
+    for label, value in [
+        ("tolerance", tolerance),
+        *((f"tolerances.{k}", v) for k, v in tolerances.items()),
+    ]:
         if not _number(value) or value < 0:
             raise InputError(f"{where}: {label} = {value!r} must be a number >= 0 (0.10 = 10%)")
     metrics = raw.get("metrics", list(DEFAULT_REGRESSION_METRICS))
@@ -230,10 +261,18 @@ def parse_regression(raw: Any, source: str) -> RegressionRules:
     compared = list(dict.fromkeys([*metrics, *tolerances]))
     for metric in compared:
         if metric_kind(metric) != "number":
-            raise _unknown_metric(metric, where) if metric_kind(metric) is None else InputError(
-                f"{where}: metric {metric!r} is not numeric and cannot regress by a tolerance")
-    return RegressionRules(tolerance=float(tolerance), metrics=tuple(compared),
-                           tolerances={k: float(v) for k, v in tolerances.items()})
+            raise (
+                _unknown_metric(metric, where)
+                if metric_kind(metric) is None
+                else InputError(
+                    f"{where}: metric {metric!r} is not numeric and cannot regress by a tolerance"
+                )
+            )
+    return RegressionRules(
+        tolerance=float(tolerance),
+        metrics=tuple(compared),
+        tolerances={k: float(v) for k, v in tolerances.items()},
+    )
 
 
 def _plan_ref(plan: Any, source: str, base_dir: Path | None) -> str | None:
@@ -246,25 +285,34 @@ def _plan_ref(plan: Any, source: str, base_dir: Path | None) -> str | None:
     return plan
 
 
-def parse_criteria(doc: dict[str, Any], source: str = "<criteria>",
-                   base_dir: Path | None = None) -> Criteria:
+def parse_criteria(
+    doc: dict[str, Any], source: str = "<criteria>", base_dir: Path | None = None
+) -> Criteria:
     """A parsed criteria document; a relative plan file is taken from `base_dir`."""
     unknown = sorted(set(doc) - _TOP_KEYS)
     if unknown:
-        raise InputError(f"{source}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(_TOP_KEYS))})")
+        raise InputError(
+            f"{source}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(_TOP_KEYS))})"
+        )
     raw_criteria = doc.get("criterion", [])
     if not isinstance(raw_criteria, list):
         raise InputError(f"{source}: criteria are [[criterion]] tables")
     overrides = doc.get("set", [])
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-        raise InputError(f"{source}: set must be a list of \"KEY=VALUE\" strings")
+        raise InputError(f'{source}: set must be a list of "KEY=VALUE" strings')
     criteria = tuple(parse_criterion(raw, i, source) for i, raw in enumerate(raw_criteria, 1))
     if not criteria and "regression" not in doc:
         raise InputError(f"{source}: no [[criterion]] and no [regression]: nothing to judge")
-    regression = parse_regression(doc["regression"], source) if "regression" in doc else RegressionRules()
-    return Criteria(criteria=criteria, regression=regression,
-                    plan=_plan_ref(doc.get("plan"), source, base_dir),
-                    overrides=tuple(overrides), source=source)
+    regression = (
+        parse_regression(doc["regression"], source) if "regression" in doc else RegressionRules()
+    )
+    return Criteria(
+        criteria=criteria,
+        regression=regression,
+        plan=_plan_ref(doc.get("plan"), source, base_dir),
+        overrides=tuple(overrides),
+        source=source,
+    )
 
 
 def load_criteria(path: str | Path) -> Criteria:

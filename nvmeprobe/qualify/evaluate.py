@@ -7,12 +7,11 @@ and run), and each `spread_max` criterion once across the drives.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from nvmeprobe.analyze.from_profile import analyze_profile
-from dataclasses import replace
-
 from nvmeprobe.profile import Profile, frame_to_findings, read_profile
 from nvmeprobe.profile.resolve import load_profiles
 from nvmeprobe.qualify.criteria import Criteria
@@ -34,8 +33,9 @@ def _identity(profile: Profile, column: str) -> str | None:
     return str(values[0]) if len(values) == 1 else None
 
 
-def qualify_profile(path: str | Path, criteria: Criteria, baseline: str | Path | None = None
-                    ) -> Qualification:
+def qualify_profile(
+    path: str | Path, criteria: Criteria, baseline: str | Path | None = None
+) -> Qualification:
     """Judge the profile at `path` by `criteria`, and against `baseline` when given."""
     profile = read_profile(path)
     findings = profile_findings(profile)
@@ -46,20 +46,28 @@ def qualify_profile(path: str | Path, criteria: Criteria, baseline: str | Path |
     notes: list[str] = []
     if baseline is not None:
         base = read_profile(baseline)
-        regressions, notes = compare_to_baseline(profile.cells, findings, base.cells,
-                                                 profile_findings(base), criteria.regression)
+        regressions, notes = compare_to_baseline(
+            profile.cells, findings, base.cells, profile_findings(base), criteria.regression
+        )
         verdicts += regressions
     identity = profile.facts.get("identity") or {}
-    return Qualification(profile=str(path), criteria_file=criteria.source, verdicts=verdicts,
-                         target=profile.facts.get("target") or _identity(profile, "target"),
-                         run_id=profile.run_id, model=identity.get("model") or _identity(profile, "model"),
-                         serial=identity.get("serial") or _identity(profile, "serial"),
-                         plan=(profile.manifest.get("plan") or {}).get("name"),
-                         baseline=None if baseline is None else str(baseline), notes=notes)
+    return Qualification(
+        profile=str(path),
+        criteria_file=criteria.source,
+        verdicts=verdicts,
+        target=profile.facts.get("target") or _identity(profile, "target"),
+        run_id=profile.run_id,
+        model=identity.get("model") or _identity(profile, "model"),
+        serial=identity.get("serial") or _identity(profile, "serial"),
+        plan=(profile.manifest.get("plan") or {}).get("name"),
+        baseline=None if baseline is None else str(baseline),
+        notes=notes,
+    )
 
 
-def qualify_profiles(paths: list[Path], criteria: Criteria, baseline: str | Path | None = None
-                     ) -> Qualification:
+def qualify_profiles(
+    paths: list[Path], criteria: Criteria, baseline: str | Path | None = None
+) -> Qualification:
     """Judge one profile, or several: each by the per-profile criteria, all by `spread_max` ones."""
     if len(paths) == 1:
         return qualify_profile(paths[0], criteria, baseline)
@@ -74,8 +82,12 @@ def qualify_profiles(paths: list[Path], criteria: Criteria, baseline: str | Path
         measured.append(Measured(item.drive, item.profile.cells, profile_findings(item.profile)))
     verdicts += [judge_spread(c, measured) for c in criteria.criteria if c.across_drives]
     drives, models = {m.drive for m in measured}, {item.model for item in items}
-    return Qualification(profile=f"{len(paths)} profiles of {len(drives)} drive(s)",
-                         criteria_file=criteria.source, verdicts=verdicts,
-                         model=models.pop() if len(models) == 1 else None,
-                         baseline=None if baseline is None else str(baseline), notes=notes,
-                         profiles=[str(p) for p in paths])
+    return Qualification(
+        profile=f"{len(paths)} profiles of {len(drives)} drive(s)",
+        criteria_file=criteria.source,
+        verdicts=verdicts,
+        model=models.pop() if len(models) == 1 else None,
+        baseline=None if baseline is None else str(baseline),
+        notes=notes,
+        profiles=[str(p) for p in paths],
+    )

@@ -56,14 +56,40 @@ def judge_spread(criterion: Criterion, items: list[Measured]) -> Verdict:
     drives = len({item.drive for item in items})
     if found is None or found.n < 2 or found.spread is None:
         known = 0 if found is None else found.n
-        basis = (f"spread across drives needs two or more drives with a value; {known} of"
-                 f" {drives} drive(s) have one")
-        return Verdict(criterion.name, "fleet", criterion.metric, False, None, expected, basis,
-                       basis, where, criterion.agg, None)
+        basis = (
+            f"spread across drives needs two or more drives with a value; {known} of"
+            f" {drives} drive(s) have one"
+        )
+        return Verdict(
+            criterion.name,
+            "fleet",
+            criterion.metric,
+            False,
+            None,
+            expected,
+            basis,
+            basis,
+            where,
+            criterion.agg,
+            None,
+        )
     passed = found.spread <= (criterion.spread_max or 0.0)
     outliers = f"; outliers: {', '.join(found.outliers)}" if found.outliers else ""
-    basis = (f"{found.n} drives: median {show(found.median)}, min {show(found.min)},"
-             f" max {show(found.max)}{outliers}")
+    basis = (
+        f"{found.n} drives: median {show(found.median)}, min {show(found.min)},"
+        f" max {show(found.max)}{outliers}"
+    )
     message = f"{basis}: spread {found.spread:.1%} {'meets' if passed else 'fails'} {expected}"
-    return Verdict(criterion.name, "fleet", criterion.metric, passed, round(found.spread, 6),
-                   expected, message, basis, where, criterion.agg, None)
+    return Verdict(
+        criterion.name,
+        "fleet",
+        criterion.metric,
+        passed,
+        round(found.spread, 6),
+        expected,
+        message,
+        basis,
+        where,
+        criterion.agg,
+        None,
+    )

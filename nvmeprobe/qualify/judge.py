@@ -70,8 +70,9 @@ def _equal(a: Any, b: Any) -> bool:
 def _within(value: Any, criterion: Criterion, reference: Any) -> bool:
     if criterion.equals is not None:
         return _equal(value, reference)
-    return ((criterion.min is None or value >= criterion.min)
-            and (criterion.max is None or value <= criterion.max))
+    return (criterion.min is None or value >= criterion.min) and (
+        criterion.max is None or value <= criterion.max
+    )
 
 
 def _worst(values: list[Any], criterion: Criterion, reference: Any) -> Any:
@@ -87,28 +88,55 @@ def _worst(values: list[Any], criterion: Criterion, reference: Any) -> Any:
     return low if criterion.min is not None else high
 
 
-def _verdict(criterion: Criterion, passed: bool, value: Any, expected: str, basis: str,
-             cells: int | None) -> Verdict:
-    message = (f"{basis}: {show(value)} {'meets' if passed else 'fails'} {expected}"
-               if value is not None else basis)
-    return Verdict(name=criterion.name, kind="criterion", metric=criterion.metric, passed=passed,
-                   value=value, expected=expected, message=message, basis=basis,
-                   where={k: list(v) if len(v) > 1 else v[0] for k, v in criterion.where.items()},
-                   agg=criterion.agg, cells=cells)
+def _verdict(
+    criterion: Criterion, passed: bool, value: Any, expected: str, basis: str, cells: int | None
+) -> Verdict:
+    message = (
+        f"{basis}: {show(value)} {'meets' if passed else 'fails'} {expected}"
+        if value is not None
+        else basis
+    )
+    return Verdict(
+        name=criterion.name,
+        kind="criterion",
+        metric=criterion.metric,
+        passed=passed,
+        value=value,
+        expected=expected,
+        message=message,
+        basis=basis,
+        where={k: list(v) if len(v) > 1 else v[0] for k, v in criterion.where.items()},
+        agg=criterion.agg,
+        cells=cells,
+    )
 
 
 def _judge_cells(criterion: Criterion, cells: pd.DataFrame, reference: Any) -> Verdict:
     expected = expected_text(criterion, reference)
     rows = matching_rows(cells, criterion.where)
     if rows.empty:
-        where = ", ".join(f"{k}={show(jsonable(v[0])) if len(v) == 1 else list(v)}"
-                          for k, v in criterion.where.items())
-        return _verdict(criterion, False, None, expected,
-                        f"no cell matches where {where}" if where else "no cell matches (no cells)", 0)
+        where = ", ".join(
+            f"{k}={show(jsonable(v[0])) if len(v) == 1 else list(v)}"
+            for k, v in criterion.where.items()
+        )
+        return _verdict(
+            criterion,
+            False,
+            None,
+            expected,
+            f"no cell matches where {where}" if where else "no cell matches (no cells)",
+            0,
+        )
     known = [jsonable(v) for v in rows[criterion.metric].dropna()]
     if not known:
-        return _verdict(criterion, False, None, expected,
-                        f"{criterion.metric} is unknown in all {len(rows)} matching cells", len(rows))
+        return _verdict(
+            criterion,
+            False,
+            None,
+            expected,
+            f"{criterion.metric} is unknown in all {len(rows)} matching cells",
+            len(rows),
+        )
     if criterion.agg:
         value = aggregate(rows[criterion.metric].dropna(), criterion.agg)
         how = f"{criterion.agg} of {len(known)} cells"
@@ -117,7 +145,9 @@ def _judge_cells(criterion: Criterion, cells: pd.DataFrame, reference: Any) -> V
         how = "every cell" if len(known) > 1 else "1 cell"
         if len(known) > 1:
             how += f" (range {show(min(known))}..{show(max(known))})"
-    return _verdict(criterion, _within(value, criterion, reference), value, expected, how, len(known))
+    return _verdict(
+        criterion, _within(value, criterion, reference), value, expected, how, len(known)
+    )
 
 
 def judge_criterion(criterion: Criterion, cells: pd.DataFrame, findings: dict[str, Any]) -> Verdict:
@@ -127,9 +157,14 @@ def judge_criterion(criterion: Criterion, cells: pd.DataFrame, findings: dict[st
         reference = jsonable(finding_value(findings, criterion.equals))
         if reference is None:
             reason = finding_reason(findings, criterion.equals)
-            return _verdict(criterion, False, None, expected_text(criterion),
-                            f"{criterion.equals} is unknown" + (f": {reason}" if reason else ""),
-                            None)
+            return _verdict(
+                criterion,
+                False,
+                None,
+                expected_text(criterion),
+                f"{criterion.equals} is unknown" + (f": {reason}" if reason else ""),
+                None,
+            )
     else:
         reference = criterion.equals
     if criterion.on_cells:
@@ -138,13 +173,21 @@ def judge_criterion(criterion: Criterion, cells: pd.DataFrame, findings: dict[st
     value = jsonable(finding_value(findings, criterion.metric))
     if value is None:
         reason = finding_reason(findings, criterion.metric)
-        return _verdict(criterion, False, None, expected,
-                        f"{criterion.metric} is unknown" + (f": {reason}" if reason else ""), None)
-    return _verdict(criterion, _within(value, criterion, reference), value, expected, "analysis",
-                    None)
+        return _verdict(
+            criterion,
+            False,
+            None,
+            expected,
+            f"{criterion.metric} is unknown" + (f": {reason}" if reason else ""),
+            None,
+        )
+    return _verdict(
+        criterion, _within(value, criterion, reference), value, expected, "analysis", None
+    )
 
 
-def judge(criteria: tuple[Criterion, ...] | list[Criterion], cells: pd.DataFrame,
-          findings: dict[str, Any]) -> list[Verdict]:
+def judge(
+    criteria: tuple[Criterion, ...] | list[Criterion], cells: pd.DataFrame, findings: dict[str, Any]
+) -> list[Verdict]:
     """A verdict per criterion, in file order."""
     return [judge_criterion(c, cells, findings) for c in criteria]

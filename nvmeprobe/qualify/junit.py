@@ -34,12 +34,29 @@ def _timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _suite(parent: ET.Element, name: str, suite_id: int, started: datetime, seconds: float,
-           properties: dict[str, Any]) -> ET.Element:
-    suite = ET.SubElement(parent, "testsuite", {
-        "name": _text(name), "timestamp": _timestamp(started),
-        "hostname": _text(socket.gethostname() or "localhost"), "tests": "0", "failures": "0",
-        "errors": "0", "time": f"{seconds:.3f}", "package": PACKAGE, "id": str(suite_id)})
+def _suite(
+    parent: ET.Element,
+    name: str,
+    suite_id: int,
+    started: datetime,
+    seconds: float,
+    properties: dict[str, Any],
+) -> ET.Element:
+    suite = ET.SubElement(
+        parent,
+        "testsuite",
+        {
+            "name": _text(name),
+            "timestamp": _timestamp(started),
+            "hostname": _text(socket.gethostname() or "localhost"),
+            "tests": "0",
+            "failures": "0",
+            "errors": "0",
+            "time": f"{seconds:.3f}",
+            "package": PACKAGE,
+            "id": str(suite_id),
+        },
+    )
     props = ET.SubElement(suite, "properties")
     for key, value in properties.items():
         if value is not None:
@@ -57,7 +74,11 @@ def _close(suite: ET.Element, output: list[str], errors: list[str] | None = None
 
 
 def _details(verdict: Verdict) -> str:
-    lines = [f"metric: {verdict.metric}", f"value: {verdict.value}", f"expected: {verdict.expected}"]
+    lines = [
+        f"metric: {verdict.metric}",
+        f"value: {verdict.value}",
+        f"expected: {verdict.expected}",
+    ]
     if verdict.where:
         lines.append(f"where: {verdict.where}")
     if verdict.agg:
@@ -70,11 +91,15 @@ def _details(verdict: Verdict) -> str:
 
 
 def _case(suite: ET.Element, verdict: Verdict) -> None:
-    case = ET.SubElement(suite, "testcase", {"name": _text(verdict.name),
-                                             "classname": f"{PACKAGE}.{verdict.kind}", "time": "0"})
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {"name": _text(verdict.name), "classname": f"{PACKAGE}.{verdict.kind}", "time": "0"},
+    )
     if not verdict.passed:
-        failure = ET.SubElement(case, "failure", {"message": _text(verdict.message),
-                                                  "type": f"{verdict.kind}-failed"})
+        failure = ET.SubElement(
+            case, "failure", {"message": _text(verdict.message), "type": f"{verdict.kind}-failed"}
+        )
         failure.text = _text(_details(verdict))
 
 
@@ -86,19 +111,33 @@ def _document(root: ET.Element) -> str:
 def junit_xml(result: Qualification) -> str:
     """The qualification as JUnit XML: suite 'criteria', plus suite 'regression' with a baseline."""
     root = ET.Element("testsuites")
-    properties = {"target": result.target, "profile": result.profile, "run_id": result.run_id,
-                  "model": result.model, "serial": result.serial, "plan": result.plan,
-                  "criteria": result.criteria_file, "baseline": result.baseline}
+    properties = {
+        "target": result.target,
+        "profile": result.profile,
+        "run_id": result.run_id,
+        "model": result.model,
+        "serial": result.serial,
+        "plan": result.plan,
+        "criteria": result.criteria_file,
+        "baseline": result.baseline,
+    }
     title = result.target or result.profile
     suite = _suite(root, f"qualify {title}", 0, result.started, result.seconds, properties)
     for verdict in result.verdicts:
         if verdict.kind in ("criterion", "fleet"):
             _case(suite, verdict)
-    _close(suite, [f"{'PASS' if v.passed else 'FAIL'} {v.name}: {v.message}"
-                   for v in result.verdicts if v.kind in ("criterion", "fleet")])
+    _close(
+        suite,
+        [
+            f"{'PASS' if v.passed else 'FAIL'} {v.name}: {v.message}"
+            for v in result.verdicts
+            if v.kind in ("criterion", "fleet")
+        ],
+    )
     if result.baseline is not None:
-        suite = _suite(root, f"regression {title} vs {result.baseline}", 1, result.started, 0.0,
-                       properties)
+        suite = _suite(
+            root, f"regression {title} vs {result.baseline}", 1, result.started, 0.0, properties
+        )
         for verdict in result.verdicts:
             if verdict.kind == "regression":
                 _case(suite, verdict)
@@ -106,14 +145,20 @@ def junit_xml(result: Qualification) -> str:
     return _document(root)
 
 
-def junit_error_xml(title: str, message: str, started: datetime, seconds: float,
-                    properties: dict[str, Any]) -> str:
+def junit_error_xml(
+    title: str, message: str, started: datetime, seconds: float, properties: dict[str, Any]
+) -> str:
     """JUnit XML for a qualification that could not judge: one test case with an error."""
     root = ET.Element("testsuites")
     suite = _suite(root, f"qualify {title}", 0, started, seconds, properties)
-    case = ET.SubElement(suite, "testcase", {"name": _text(f"run {title}"),
-                                             "classname": f"{PACKAGE}.run", "time": f"{seconds:.3f}"})
-    ET.SubElement(case, "error", {"message": _text(message), "type": "run-failed"}).text = _text(message)
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {"name": _text(f"run {title}"), "classname": f"{PACKAGE}.run", "time": f"{seconds:.3f}"},
+    )
+    ET.SubElement(case, "error", {"message": _text(message), "type": "run-failed"}).text = _text(
+        message
+    )
     _close(suite, [], [message])
     return _document(root)
 

@@ -47,12 +47,25 @@ CELL_COLUMNS: dict[str, Kind] = {name: _CELL_KIND[kind] for name, kind in CELL_F
 SIZE_COLUMNS = frozenset({"bs", "offset"})
 """Integer cells columns whose `where` values may be written as sizes ('4k')."""
 
-_HIGHER = frozenset({"iops", "bw_bytes", "total_ios", "io_bytes", "iu.confidence",
-                     "slc.cache_bytes", "slc.in_cache_bw", "slc.post_cache_bw",
-                     "slc.recovered_bytes", "thermal.onset_s", "thermal.onset_bytes",
-                     "thermal.rate_after"})
-_LOWER = frozenset({"media_bytes_written", "error", "waf.measured", "waf.media_bytes",
-                    "thermal.temperature_c"})
+_HIGHER = frozenset(
+    {
+        "iops",
+        "bw_bytes",
+        "total_ios",
+        "io_bytes",
+        "iu.confidence",
+        "slc.cache_bytes",
+        "slc.in_cache_bw",
+        "slc.post_cache_bw",
+        "slc.recovered_bytes",
+        "thermal.onset_s",
+        "thermal.onset_bytes",
+        "thermal.rate_after",
+    }
+)
+_LOWER = frozenset(
+    {"media_bytes_written", "error", "waf.measured", "waf.media_bytes", "thermal.temperature_c"}
+)
 
 
 def metric_kind(metric: str) -> Kind | None:

@@ -57,26 +57,56 @@ def check_change(metric: str, value: Any, base: Any, tolerance: float) -> tuple[
         limit = base * (1 + tolerance)
         return value <= limit, f"<= {show(limit)} (baseline +{tolerance:.0%})"
     span = abs(base) * tolerance
-    return (abs(value - base) <= span,
-            f"{show(base - span)}..{show(base + span)} (baseline +/-{tolerance:.0%})")
+    return (
+        abs(value - base) <= span,
+        f"{show(base - span)}..{show(base + span)} (baseline +/-{tolerance:.0%})",
+    )
 
 
-def _verdict(metric: str, name: str, value: Any, base: Any, tolerance: float,
-             where: dict[str, Any], cells: int | None) -> Verdict:
+def _verdict(
+    metric: str,
+    name: str,
+    value: Any,
+    base: Any,
+    tolerance: float,
+    where: dict[str, Any],
+    cells: int | None,
+) -> Verdict:
     if value is None:
         basis = f"{metric} is unknown now, baseline {show(base)}"
-        return Verdict(name=name, kind="regression", metric=metric, passed=False, value=None,
-                       expected=f"known (baseline {show(base)})", message=basis, basis=basis,
-                       where=where, cells=cells, baseline=base)
+        return Verdict(
+            name=name,
+            kind="regression",
+            metric=metric,
+            passed=False,
+            value=None,
+            expected=f"known (baseline {show(base)})",
+            message=basis,
+            basis=basis,
+            where=where,
+            cells=cells,
+            baseline=base,
+        )
     passed, expected = check_change(metric, value, base, tolerance)
     basis = f"baseline {show(base)}" + (f" ({(value - base) / base:+.1%})" if base else "")
-    return Verdict(name=name, kind="regression", metric=metric, passed=passed, value=value,
-                   expected=expected, basis=basis, where=where, cells=cells, baseline=base,
-                   message=f"{show(value)} {'meets' if passed else 'fails'} {expected}; {basis}")
+    return Verdict(
+        name=name,
+        kind="regression",
+        metric=metric,
+        passed=passed,
+        value=value,
+        expected=expected,
+        basis=basis,
+        where=where,
+        cells=cells,
+        baseline=base,
+        message=f"{show(value)} {'meets' if passed else 'fails'} {expected}; {basis}",
+    )
 
 
-def _compare_cells(metric: str, cells: pd.DataFrame, base_cells: pd.DataFrame, tolerance: float,
-                   notes: list[str]) -> list[Verdict]:
+def _compare_cells(
+    metric: str, cells: pd.DataFrame, base_cells: pd.DataFrame, tolerance: float, notes: list[str]
+) -> list[Verdict]:
     base = shape_medians(base_cells, metric)
     now = shape_medians(cells, metric)
     verdicts = []
@@ -84,21 +114,43 @@ def _compare_cells(metric: str, cells: pd.DataFrame, base_cells: pd.DataFrame, t
         if shape not in now:
             notes.append(f"{metric} {shape_label(shape)}: not measured in this profile")
             continue
-        verdicts.append(_verdict(metric, f"regression {metric} {shape_label(shape)}", now[shape],
-                                 base_value, tolerance, dict(zip(SHAPE, shape)), 1))
+        verdicts.append(
+            _verdict(
+                metric,
+                f"regression {metric} {shape_label(shape)}",
+                now[shape],
+                base_value,
+                tolerance,
+                dict(zip(SHAPE, shape)),
+                1,
+            )
+        )
     if base and not verdicts:
-        verdicts.append(Verdict(name=f"regression {metric}", kind="regression", metric=metric,
-                                passed=False, value=None, expected="cells in common with the baseline",
-                                message=f"no cell shape in common with the baseline's {len(base)}",
-                                basis="no cell shape in common", cells=0))
+        verdicts.append(
+            Verdict(
+                name=f"regression {metric}",
+                kind="regression",
+                metric=metric,
+                passed=False,
+                value=None,
+                expected="cells in common with the baseline",
+                message=f"no cell shape in common with the baseline's {len(base)}",
+                basis="no cell shape in common",
+                cells=0,
+            )
+        )
     if not base:
         notes.append(f"{metric}: unknown in every baseline cell")
     return verdicts
 
 
-def compare_to_baseline(cells: pd.DataFrame, findings: dict[str, Any], base_cells: pd.DataFrame,
-                        base_findings: dict[str, Any],
-                        rules: RegressionRules) -> tuple[list[Verdict], list[str]]:
+def compare_to_baseline(
+    cells: pd.DataFrame,
+    findings: dict[str, Any],
+    base_cells: pd.DataFrame,
+    base_findings: dict[str, Any],
+    rules: RegressionRules,
+) -> tuple[list[Verdict], list[str]]:
     """Regression verdicts for every compared metric, and notes on what was not compared."""
     verdicts: list[Verdict] = []
     notes: list[str] = []
@@ -111,6 +163,15 @@ def compare_to_baseline(cells: pd.DataFrame, findings: dict[str, Any], base_cell
         if base is None:
             notes.append(f"{metric}: unknown in the baseline")
             continue
-        verdicts.append(_verdict(metric, f"regression {metric}",
-                                 jsonable(finding_value(findings, metric)), base, tolerance, {}, None))
+        verdicts.append(
+            _verdict(
+                metric,
+                f"regression {metric}",
+                jsonable(finding_value(findings, metric)),
+                base,
+                tolerance,
+                {},
+                None,
+            )
+        )
     return verdicts, notes

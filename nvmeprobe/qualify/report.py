@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from nvmeprobe.errors import ProbeError
@@ -30,7 +30,7 @@ class Qualification:
     plan: str | None = None
     baseline: str | None = None
     notes: list[str] = field(default_factory=list)
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     seconds: float = 0.0
     run: dict[str, Any] | None = None
     failure: ProbeError | None = field(default=None, repr=False)  # why nothing was judged
@@ -53,12 +53,26 @@ class Qualification:
 
     def to_dict(self) -> dict[str, Any]:
         """The `qualify --json` document."""
-        return {"passed": self.passed, "target": self.target, "profile": self.profile,
-                "run_id": self.run_id, "model": self.model, "serial": self.serial,
-                "plan": self.plan, "criteria": self.criteria_file, "baseline": self.baseline,
-                "summary": {"verdicts": len(self.verdicts), "failed": len(self.failed),
-                            "passed": len(self.verdicts) - len(self.failed)},
-                "verdicts": [v.to_dict() for v in self.verdicts], "notes": self.notes,
-                "started": self.started.isoformat(timespec="seconds"),
-                "seconds": round(self.seconds, 3), "run": self.run, "error": self.error,
-                "profiles": self.profiles or [self.profile]}
+        return {
+            "passed": self.passed,
+            "target": self.target,
+            "profile": self.profile,
+            "run_id": self.run_id,
+            "model": self.model,
+            "serial": self.serial,
+            "plan": self.plan,
+            "criteria": self.criteria_file,
+            "baseline": self.baseline,
+            "summary": {
+                "verdicts": len(self.verdicts),
+                "failed": len(self.failed),
+                "passed": len(self.verdicts) - len(self.failed),
+            },
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "notes": self.notes,
+            "started": self.started.isoformat(timespec="seconds"),
+            "seconds": round(self.seconds, 3),
+            "run": self.run,
+            "error": self.error,
+            "profiles": self.profiles or [self.profile],
+        }

@@ -32,7 +32,17 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         """The `qualify --json` form."""
-        return {"name": self.name, "kind": self.kind, "metric": self.metric, "passed": self.passed,
-                "value": self.value, "expected": self.expected, "message": self.message,
-                "basis": self.basis, "where": self.where, "agg": self.agg, "cells": self.cells,
-                "baseline": self.baseline}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "metric": self.metric,
+            "passed": self.passed,
+            "value": self.value,
+            "expected": self.expected,
+            "message": self.message,
+            "basis": self.basis,
+            "where": self.where,
+            "agg": self.agg,
+            "cells": self.cells,
+            "baseline": self.baseline,
+        }

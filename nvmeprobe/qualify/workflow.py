@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nvmeprobe.errors import InputError, MeasurementFailed, ProbeError
@@ -35,15 +35,15 @@ class QualifyRequest:
 
     criteria: Criteria
     target: str | None = None
-    profile: tuple[Path, ...] = ()       # profiles, run folders, drive folders, trees; runs nothing
-    plan: str | None = None              # default: the criteria's plan, else smoke
-    overrides: tuple[str, ...] = ()      # after the criteria's own
+    profile: tuple[Path, ...] = ()  # profiles, run folders, drive folders, trees; runs nothing
+    plan: str | None = None  # default: the criteria's plan, else smoke
+    overrides: tuple[str, ...] = ()  # after the criteria's own
     destroy_data: tuple[str, ...] = ()
     results_dir: Path = Path("results")
     profiles_dir: Path = Path("profiles")
     baseline: Path | None = None
     junit_file: Path | None = None
-    host: HostSpec | None = None         # run on this host (`run --host`); `target` is there
+    host: HostSpec | None = None  # run on this host (`run --host`); `target` is there
 
 
 def check_request(request: QualifyRequest) -> None:
@@ -51,11 +51,14 @@ def check_request(request: QualifyRequest) -> None:
     if request.target and request.profile:
         raise InputError("give a TARGET to run or --profile PROFILE to judge, not both")
     if not request.target and not request.profile:
-        raise InputError("qualify needs a TARGET to run a plan on (with --host: TARGET or"
-                         " --host HOST=TARGET), or --profile PROFILE to judge")
+        raise InputError(
+            "qualify needs a TARGET to run a plan on (with --host: TARGET or"
+            " --host HOST=TARGET), or --profile PROFILE to judge"
+        )
     if not request.criteria.criteria and request.baseline is None:
-        raise InputError(f"{request.criteria.source}: no [[criterion]];"
-                         f" give --baseline PROFILE to compare with")
+        raise InputError(
+            f"{request.criteria.source}: no [[criterion]]; give --baseline PROFILE to compare with"
+        )
     if request.baseline is not None:
         read_profile(resolve_one(request.baseline, "--baseline"))
 
@@ -73,19 +76,27 @@ def junit_document(result: Qualification) -> str:
     """The qualification as JUnit XML; one error case when nothing was judged."""
     if result.failure is None:
         return junit_xml(result)
-    return junit_error_xml(result.target or "", str(result.failure), result.started,
-                           result.seconds, {"target": result.target,
-                                            "criteria": result.criteria_file})
+    return junit_error_xml(
+        result.target or "",
+        str(result.failure),
+        result.started,
+        result.seconds,
+        {"target": result.target, "criteria": result.criteria_file},
+    )
 
 
 def run_options(request: QualifyRequest) -> RunOptions:
     """What `run` is asked to do for the request's target (on its host, if it has one)."""
     criteria, host = request.criteria, request.host
-    return RunOptions(target="" if host and host.target else request.target or "",
-                      plan=request.plan or criteria.plan or "smoke",
-                      overrides=criteria.overrides + request.overrides,
-                      destroy_data=request.destroy_data, results_dir=request.results_dir,
-                      profiles_dir=request.profiles_dir, hosts=(host,) if host else ())
+    return RunOptions(
+        target="" if host and host.target else request.target or "",
+        plan=request.plan or criteria.plan or "smoke",
+        overrides=criteria.overrides + request.overrides,
+        destroy_data=request.destroy_data,
+        results_dir=request.results_dir,
+        profiles_dir=request.profiles_dir,
+        hosts=(host,) if host else (),
+    )
 
 
 def run_plan(options: RunOptions) -> RunSummary:
@@ -103,7 +114,7 @@ def qualify(request: QualifyRequest, run: RunPlan = run_plan) -> Qualification:
     A run that fails or is refused judges nothing: the result's `failure` says
     why and `run` holds the run's summary when there is one (its failed cells).
     """
-    started, clock = datetime.now(timezone.utc), time.monotonic()
+    started, clock = datetime.now(UTC), time.monotonic()
     check_request(request)
     criteria, summary, plan = request.criteria, None, None
     baseline = None if request.baseline is None else resolve_one(request.baseline, "--baseline")
@@ -114,8 +125,12 @@ def qualify(request: QualifyRequest, run: RunPlan = run_plan) -> Qualification:
             summary = run(options)
         except ProbeError as err:
             summary = err.summary if isinstance(err, RunFailed) else None
-            result = Qualification(profile=str(summary.profile) if summary else "",
-                                   criteria_file=criteria.source, verdicts=[], failure=err)
+            result = Qualification(
+                profile=str(summary.profile) if summary else "",
+                criteria_file=criteria.source,
+                verdicts=[],
+                failure=err,
+            )
         else:
             result = qualify_profile(summary.profile, criteria, baseline)
     else:
@@ -137,7 +152,9 @@ def raise_if_failed(result: Qualification) -> None:
     if not result.passed:
         raise MeasurementFailed(
             f"qualification failed: {len(result.failed)} of {len(result.verdicts)} checks failed"
-            if result.verdicts else "qualification judged nothing")
+            if result.verdicts
+            else "qualification judged nothing"
+        )
 
 
 def raise_if_any_failed(results: list[Qualification]) -> None:
@@ -148,9 +165,13 @@ def raise_if_any_failed(results: list[Qualification]) -> None:
     failed = [r for r in results if not r.passed]
     if not failed:
         return
-    codes = {r.failure.exit_code if r.failure is not None else MeasurementFailed.exit_code
-             for r in failed}
-    error = ProbeError(f"{len(failed)} of {len(results)} target(s) did not qualify: "
-                       + ", ".join(str(r.target) for r in failed))
+    codes = {
+        r.failure.exit_code if r.failure is not None else MeasurementFailed.exit_code
+        for r in failed
+    }
+    error = ProbeError(
+        f"{len(failed)} of {len(results)} target(s) did not qualify: "
+        + ", ".join(str(r.target) for r in failed)
+    )
     error.exit_code = codes.pop() if len(codes) == 1 else MeasurementFailed.exit_code
     raise error

@@ -10,10 +10,24 @@ from nvmeprobe.recommend.engine import recommend
 from nvmeprobe.recommend.model import DriveClass, Workload, drive_class_from_profile
 from nvmeprobe.recommend.predict import Prediction, predict
 from nvmeprobe.recommend.result import Recommendation, recommendation_frame
-from nvmeprobe.recommend.workloads import BUILTIN_NAMES, builtin_workloads, load_workloads, parse_workloads
+from nvmeprobe.recommend.workloads import (
+    BUILTIN_NAMES,
+    builtin_workloads,
+    load_workloads,
+    parse_workloads,
+)
 
 __all__ = [
-    "BUILTIN_NAMES", "DriveClass", "Prediction", "Recommendation", "Workload", "builtin_workloads",
-    "drive_class_from_profile", "load_workloads", "parse_workloads", "predict", "recommend",
+    "BUILTIN_NAMES",
+    "DriveClass",
+    "Prediction",
+    "Recommendation",
+    "Workload",
+    "builtin_workloads",
+    "drive_class_from_profile",
+    "load_workloads",
+    "parse_workloads",
+    "predict",
+    "recommend",
     "recommendation_frame",
 ]

@@ -37,12 +37,18 @@ def advise(workload: Workload, drive: DriveClass, drives: int) -> tuple[list[str
         if small or misaligned:
             worst = min(size for size, _ in write.io_sizes)
             cost = mean_amplification(worst, write.alignment if write.random > 0 else iu, iu)
-            lines.append(f"batch {workload.name} writes into {iu_text}-aligned writes of at least {iu_text} "
-                         f"(now {format_bytes(worst)} at {format_bytes(write.alignment)} alignment: "
-                         f"{cost:.1f}x media bytes per host byte)")
+            lines.append(
+                f"batch {workload.name} writes into {iu_text}-aligned writes of at least {iu_text} "
+                f"(now {format_bytes(worst)} at {format_bytes(write.alignment)} alignment: "
+                f"{cost:.1f}x media bytes per host byte)"
+            )
         else:
-            lines.append(f"{workload.name} writes are already whole, aligned {iu_text} IUs: keep them so")
-        lines.append(f"set the log-structured store's minimum write to {iu_text}, aligned to {iu_text}")
+            lines.append(
+                f"{workload.name} writes are already whole, aligned {iu_text} IUs: keep them so"
+            )
+        lines.append(
+            f"set the log-structured store's minimum write to {iu_text}, aligned to {iu_text}"
+        )
     su = stripe_unit(workload, iu)
     stride = su // FS_BLOCK
     xfs = f"mkfs.xfs -d su={format_size_token(su)},sw={drives} -l su={format_size_token(min(su, XFS_LOG_SU_MAX))}"
@@ -50,7 +56,13 @@ def advise(workload: Workload, drive: DriveClass, drives: int) -> tuple[list[str
     lines.append(f"XFS: {xfs}; ext4: {ext4}")
     lines.append(f"IU-aware storage: put these drives in the `{pool}` pool (IU {iu_text})")
     settings = {
-        "pool": pool, "iu_bytes": iu, "min_write_bytes": iu, "alignment_bytes": iu,
-        "stripe_unit_bytes": su, "stripe_width_drives": drives, "xfs": xfs, "ext4": ext4,
+        "pool": pool,
+        "iu_bytes": iu,
+        "min_write_bytes": iu,
+        "alignment_bytes": iu,
+        "stripe_unit_bytes": su,
+        "stripe_width_drives": drives,
+        "xfs": xfs,
+        "ext4": ext4,
     }
     return lines, settings

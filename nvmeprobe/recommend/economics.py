@@ -53,8 +53,18 @@ CLASS_DEFAULTS: dict[str, dict[str, float]] = {
 """Defaults by IU pool (see the module docstring for the sources)."""
 
 DEFAULT_WARRANTY_YEARS = 5.0
-KEYS = {"capacity_bytes", "perf_scale", "price", "price_per_tb", "dwpd", "tbw", "pe_cycles",
-        "warranty_years", "power_active_w", "power_idle_w"}
+KEYS = {
+    "capacity_bytes",
+    "perf_scale",
+    "price",
+    "price_per_tb",
+    "dwpd",
+    "tbw",
+    "pe_cycles",
+    "warranty_years",
+    "power_active_w",
+    "power_idle_w",
+}
 
 
 @dataclass(frozen=True)
@@ -88,13 +98,20 @@ def _positive(given: dict[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def resolve_economics(given: dict[str, Any] | None, pool: str, measured_bytes: int,
-                      endurance_estimate: int | None, max_power_w: float | None) -> Economics:
+def resolve_economics(
+    given: dict[str, Any] | None,
+    pool: str,
+    measured_bytes: int,
+    endurance_estimate: int | None,
+    max_power_w: float | None,
+) -> Economics:
     """Economics from what the caller gave, the drive's own facts, then the pool defaults."""
     given = dict(given or {})
     unknown = sorted(set(given) - KEYS)
     if unknown:
-        raise InputError(f"economics: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(KEYS))})")
+        raise InputError(
+            f"economics: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(KEYS))})"
+        )
     defaults = CLASS_DEFAULTS[pool]
     raw_capacity = given.get("capacity_bytes")
     capacity = parse_size(raw_capacity) if raw_capacity is not None else measured_bytes
@@ -102,19 +119,30 @@ def resolve_economics(given: dict[str, Any] | None, pool: str, measured_bytes: i
         raise InputError(f"economics: capacity_bytes must be positive, got {raw_capacity!r}")
     warranty = _positive(given, "warranty_years") or DEFAULT_WARRANTY_YEARS
     price, price_source = _price(given, defaults, capacity)
-    endurance, endurance_source = _endurance(given, defaults, capacity, warranty,
-                                             measured_bytes, endurance_estimate)
+    endurance, endurance_source = _endurance(
+        given, defaults, capacity, warranty, measured_bytes, endurance_estimate
+    )
     active = _positive(given, "power_active_w")
     active_source = "given"
     if active is None:
-        active, active_source = ((max_power_w, "id-ctrl power states") if max_power_w
-                                 else (defaults["power_active_w"], f"{pool} default"))
+        active, active_source = (
+            (max_power_w, "id-ctrl power states")
+            if max_power_w
+            else (defaults["power_active_w"], f"{pool} default")
+        )
     idle = _positive(given, "power_idle_w") or defaults["power_idle_w"]
-    return Economics(capacity_bytes=capacity, perf_scale=_positive(given, "perf_scale") or 1.0,
-                     price=price, price_source=price_source, endurance_bytes=endurance,
-                     endurance_source=endurance_source, warranty_years=warranty,
-                     power_active_w=active, power_active_source=active_source,
-                     power_idle_w=min(idle, active))
+    return Economics(
+        capacity_bytes=capacity,
+        perf_scale=_positive(given, "perf_scale") or 1.0,
+        price=price,
+        price_source=price_source,
+        endurance_bytes=endurance,
+        endurance_source=endurance_source,
+        warranty_years=warranty,
+        power_active_w=active,
+        power_active_source=active_source,
+        power_idle_w=min(idle, active),
+    )
 
 
 def _price(given: dict[str, Any], defaults: dict[str, float], capacity: int) -> tuple[float, str]:
@@ -130,8 +158,14 @@ def _price(given: dict[str, Any], defaults: dict[str, float], capacity: int) -> 
     return per_tb * capacity / TB, f"{source} ${per_tb:g}/TB"
 
 
-def _endurance(given: dict[str, Any], defaults: dict[str, float], capacity: int, warranty: float,
-               measured_bytes: int, estimate: int | None) -> tuple[float, str]:
+def _endurance(
+    given: dict[str, Any],
+    defaults: dict[str, float],
+    capacity: int,
+    warranty: float,
+    measured_bytes: int,
+    estimate: int | None,
+) -> tuple[float, str]:
     """Rated host bytes at IU-aligned writes, and where the figure came from."""
     ratings = [key for key in ("dwpd", "tbw", "pe_cycles") if given.get(key) is not None]
     if len(ratings) > 1:
@@ -141,10 +175,12 @@ def _endurance(given: dict[str, Any], defaults: dict[str, float], capacity: int,
         key = ratings[0]
         rated = _positive(given, key)
         assert rated is not None  # `ratings` lists only the keys given
-        scale, label = {"dwpd": (capacity * days, "given DWPD"), "tbw": (TB, "given TBW"),
-                        "pe_cycles": (capacity, "given P/E cycles")}[key]
+        scale, label = {
+            "dwpd": (capacity * days, "given DWPD"),
+            "tbw": (TB, "given TBW"),
+            "pe_cycles": (capacity, "given P/E cycles"),
+        }[key]
         return rated * scale, label
     if estimate:
         return estimate * capacity / measured_bytes, "drive endurance estimate"
     return defaults["dwpd"] * capacity * days, f"class default {defaults['dwpd']:g} DWPD"
-

@@ -21,13 +21,19 @@ def unplaced_reason(workload: Workload, preds: list[Prediction], scope: str) -> 
         best = min(preds, key=lambda p: p.p99_s if p.p99_s is not None else inf)
         assert best.p99_s is not None and workload.p99_target_s is not None  # a latency binding
         lowest = f" (lowest on {best.drive})" if len(preds) > 1 else ""
-        return (f"p99 latency {best.p99_s * 1000:.1f} ms > target {workload.p99_target_s * 1000:.1f} ms "
-                f"on {scope}{lowest}")
+        return (
+            f"p99 latency {best.p99_s * 1000:.1f} ms > target {workload.p99_target_s * 1000:.1f} ms "
+            f"on {scope}{lowest}"
+        )
     return "; ".join(f"{p.drive}: {p.binding}" for p in preds)
 
 
-def _solve(name: str, workloads: list[Workload], drives: list[DriveClass],
-           preds: dict[tuple[str, str], Prediction]) -> tuple[dict, Assignment, list[dict]]:
+def _solve(
+    name: str,
+    workloads: list[Workload],
+    drives: list[DriveClass],
+    preds: dict[tuple[str, str], Prediction],
+) -> tuple[dict, Assignment, list[dict]]:
     """One fleet over `drives`: its summary, assignment and unplaced workloads."""
     scope = "every class" if len(drives) > 1 else drives[0].model
     unplaced, placeable = [], []
@@ -38,7 +44,9 @@ def _solve(name: str, workloads: list[Workload], drives: list[DriveClass],
         else:
             unplaced.append({"workload": work.name, "binding": unplaced_reason(work, pair, scope)})
     assignment = assign(placeable, drives, preds)
-    summary = fleet_summary(name, assignment, {w.name: w for w in workloads}, drives, preds, unplaced)
+    summary = fleet_summary(
+        name, assignment, {w.name: w for w in workloads}, drives, preds, unplaced
+    )
     return summary, assignment, unplaced
 
 
@@ -62,13 +70,22 @@ def recommend(workloads: list[Workload], drives: list[DriveClass]) -> Recommenda
         pred = preds[(work_name, model)]
         own = max(1, ceil(share * max(pred.demand.values()) - 1e-9))
         advice, settings = advise(work, drive, own)
-        placements.append({
-            "workload": work_name, "drive": model, "share": share,
-            "reasons": reasons(pred, work, drive), "advice": advice,
-            "drives": own, "class_drives": assignment.drives[model], "settings": settings,
-        })
+        placements.append(
+            {
+                "workload": work_name,
+                "drive": model,
+                "share": share,
+                "reasons": reasons(pred, work, drive),
+                "advice": advice,
+                "drives": own,
+                "class_drives": assignment.drives[model],
+                "settings": settings,
+            }
+        )
     return Recommendation(
-        placements=placements, fleets=fleets, unplaced=unplaced,
+        placements=placements,
+        fleets=fleets,
+        unplaced=unplaced,
         predictions=[p.to_dict() for p in preds.values()],
         drive_classes=[_describe(d) for d in drives],
     )
@@ -78,12 +95,23 @@ def _describe(drive: DriveClass) -> dict:
     """What the recommender assumed about a drive class (economics with their sources)."""
     econ = drive.economics
     return {
-        "drive": drive.model, "iu_bytes": drive.iu_bytes, "iu_source": drive.iu_source, "pool": drive.pool,
-        "capacity_bytes": econ.capacity_bytes, "measured_bytes": drive.measured_bytes,
-        "perf_scale": econ.perf_scale, "price": econ.price, "price_source": econ.price_source,
-        "endurance_bytes": econ.endurance_bytes, "endurance_source": econ.endurance_source,
-        "dwpd_aligned": econ.dwpd(), "warranty_years": econ.warranty_years,
-        "power_active_w": econ.power_active_w, "power_active_source": econ.power_active_source,
-        "power_idle_w": econ.power_idle_w, "slc_cache_bytes": drive.slc.cache_bytes,
-        "slc_in_cache_bw": drive.slc.in_cache_bw, "slc_post_cache_bw": drive.slc.post_cache_bw,
+        "drive": drive.model,
+        "iu_bytes": drive.iu_bytes,
+        "iu_source": drive.iu_source,
+        "pool": drive.pool,
+        "capacity_bytes": econ.capacity_bytes,
+        "measured_bytes": drive.measured_bytes,
+        "perf_scale": econ.perf_scale,
+        "price": econ.price,
+        "price_source": econ.price_source,
+        "endurance_bytes": econ.endurance_bytes,
+        "endurance_source": econ.endurance_source,
+        "dwpd_aligned": econ.dwpd(),
+        "warranty_years": econ.warranty_years,
+        "power_active_w": econ.power_active_w,
+        "power_active_source": econ.power_active_source,
+        "power_idle_w": econ.power_idle_w,
+        "slc_cache_bytes": drive.slc.cache_bytes,
+        "slc_in_cache_bw": drive.slc.in_cache_bw,
+        "slc_post_cache_bw": drive.slc.post_cache_bw,
     }

@@ -17,8 +17,14 @@ from nvmeprobe.recommend.predict import SECONDS_PER_YEAR, Prediction
 TB = 10**12
 
 
-def fleet_summary(name: str, assignment: Assignment, workloads: dict[str, Workload], drives: list[DriveClass],
-                  preds: dict[tuple[str, str], Prediction], unplaced: list[dict]) -> dict:
+def fleet_summary(
+    name: str,
+    assignment: Assignment,
+    workloads: dict[str, Workload],
+    drives: list[DriveClass],
+    preds: dict[tuple[str, str], Prediction],
+    unplaced: list[dict],
+) -> dict:
     """The `fleets` entry for one solved fleet."""
     cost = capacity = power = 0.0
     slots = 0
@@ -28,14 +34,25 @@ def fleet_summary(name: str, assignment: Assignment, workloads: dict[str, Worklo
         if not count:
             continue
         econ = drive.economics
-        on_class = [(workloads[w], share) for (w, model), share in assignment.shares.items() if model == drive.model]
+        on_class = [
+            (workloads[w], share)
+            for (w, model), share in assignment.shares.items()
+            if model == drive.model
+        ]
         load = sum(preds[(w.name, drive.model)].demand["load"] * share for w, share in on_class)
-        media = sum(w.write_bytes_per_s * SECONDS_PER_YEAR * (preds[(w.name, drive.model)].waf or 0.0) * share
-                    for w, share in on_class)
+        media = sum(
+            w.write_bytes_per_s
+            * SECONDS_PER_YEAR
+            * (preds[(w.name, drive.model)].waf or 0.0)
+            * share
+            for w, share in on_class
+        )
         cost += count * econ.price
         capacity += count * econ.capacity_bytes
         slots += count
-        power += count * econ.power_idle_w + min(load, count) * (econ.power_active_w - econ.power_idle_w)
+        power += count * econ.power_idle_w + min(load, count) * (
+            econ.power_active_w - econ.power_idle_w
+        )
         if media:
             lifetimes.append(count * econ.endurance_bytes / media)
     placed = {w for w, _ in assignment.shares}
@@ -54,4 +71,3 @@ def fleet_summary(name: str, assignment: Assignment, workloads: dict[str, Worklo
         "power_w": power if slots else None,
         "unplaced": unplaced,
     }
-

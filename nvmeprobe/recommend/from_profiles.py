@@ -24,9 +24,16 @@ import pyarrow.parquet as pq
 
 from nvmeprobe.errors import InputError, ProbeError
 from nvmeprobe.profile import Profile, frame_to_findings, read_profile
-from nvmeprobe.recommend import (DriveClass, Recommendation, Workload, builtin_workloads,
-                                 drive_class_from_profile, load_workloads, recommend,
-                                 recommendation_frame)
+from nvmeprobe.recommend import (
+    DriveClass,
+    Recommendation,
+    Workload,
+    builtin_workloads,
+    drive_class_from_profile,
+    load_workloads,
+    recommend,
+    recommendation_frame,
+)
 
 
 def load_economics(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -41,7 +48,7 @@ def load_economics(path: Path | None) -> dict[str, dict[str, Any]]:
         raise InputError(f"economics file {path}: {err}") from None
     drives = doc.get("drive")
     if not isinstance(drives, dict) or set(doc) - {"drive"}:
-        raise InputError(f"economics file {path}: expected only [drive.\"MODEL\"] tables")
+        raise InputError(f'economics file {path}: expected only [drive."MODEL"] tables')
     return drives
 
 
@@ -61,8 +68,9 @@ def drive_classes(profiles: list[Path], economics: dict[str, dict[str, Any]]) ->
         latest = max(group, key=lambda p: p.run_id or "")
         findings = frame_to_findings(latest.findings) if not latest.findings.empty else {}
         cells = pd.concat([p.cells for p in group], ignore_index=True)
-        classes.append(drive_class_from_profile(model, cells, findings, latest.facts,
-                                                economics.get(model)))
+        classes.append(
+            drive_class_from_profile(model, cells, findings, latest.facts, economics.get(model))
+        )
     unknown = set(economics) - {c.model for c in classes}
     if unknown:
         raise InputError(f"economics name a model with no profile: {sorted(unknown)[0]}")
@@ -74,8 +82,9 @@ def workloads_from(path: Path | None, names: tuple[str, ...] = ()) -> list[Workl
     return load_workloads(path) if path else builtin_workloads(list(names) or None)
 
 
-def recommend_profiles(profiles: list[Path], workloads: list[Workload],
-                       economics: dict[str, dict[str, Any]]) -> Recommendation:
+def recommend_profiles(
+    profiles: list[Path], workloads: list[Workload], economics: dict[str, dict[str, Any]]
+) -> Recommendation:
     """Place `workloads` on the drive classes measured in `profiles`."""
     if not profiles:
         raise InputError("recommend needs at least one profile")
@@ -86,7 +95,9 @@ def write_recommendation(result: Recommendation, path: Path) -> Path:
     """The recommendation as Parquet (one row per placement and per fleet)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(recommendation_frame(result), preserve_index=False), path)
+        pq.write_table(
+            pa.Table.from_pandas(recommendation_frame(result), preserve_index=False), path
+        )
     except OSError as err:
         raise ProbeError(f"cannot write {path}: {err.strerror}") from None
     return path

@@ -44,7 +44,9 @@ def rate_table(cells: pd.DataFrame) -> pd.DataFrame:
     return grouped.agg(iops=("iops", "median"), p99_us=("lat_p99_us", "median"))
 
 
-def estimate(table: pd.DataFrame, direction: str, pattern: str, bs: int, qd: int) -> Estimate | None:
+def estimate(
+    table: pd.DataFrame, direction: str, pattern: str, bs: int, qd: int
+) -> Estimate | None:
     """IOPS and p99 for one IO kind on one drive; None when no cell measures that direction."""
     notes: list[str] = []
     rows = table[(table["direction"] == direction) & (table["pattern"] == pattern)]
@@ -57,8 +59,10 @@ def estimate(table: pd.DataFrame, direction: str, pattern: str, bs: int, qd: int
     depths = sorted(rows["qd"].unique())
     low, high, weight, note = _bracket(depths, qd)
     if note:
-        notes.append(f"queue depth {qd} {note} measured depths {_span(depths)}: "
-                     f"rates at QD {low} used, not extrapolated")
+        notes.append(
+            f"queue depth {qd} {note} measured depths {_span(depths)}: "
+            f"rates at QD {low} used, not extrapolated"
+        )
     at_low = _at_size(rows[rows["qd"] == low], bs, notes)
     at_high = _at_size(rows[rows["qd"] == high], bs, notes) if high != low else at_low
     time = (1 - weight) / at_low[0] + weight / at_high[0]
@@ -89,12 +93,16 @@ def _at_size(rows: pd.DataFrame, bs: int, notes: list[str]) -> tuple[float, floa
     lats = rows["p99_us"].tolist()
     span = _span([format_bytes(s) for s in sizes])
     if bs < sizes[0]:
-        notes.append(f"IO size {format_bytes(bs)} below measured sizes {span}: "
-                     f"IOPS of {format_bytes(sizes[0])} used, not extrapolated")
+        notes.append(
+            f"IO size {format_bytes(bs)} below measured sizes {span}: "
+            f"IOPS of {format_bytes(sizes[0])} used, not extrapolated"
+        )
         return 1 / times[0], optional_float(lats[0])
     if bs > sizes[-1]:
-        notes.append(f"IO size {format_bytes(bs)} above measured sizes {span}: "
-                     f"bandwidth and latency per byte of {format_bytes(sizes[-1])} used, not extrapolated")
+        notes.append(
+            f"IO size {format_bytes(bs)} above measured sizes {span}: "
+            f"bandwidth and latency per byte of {format_bytes(sizes[-1])} used, not extrapolated"
+        )
         ratio = bs / sizes[-1]
         lat = optional_float(lats[-1])
         return 1 / (times[-1] * ratio), None if lat is None else lat * ratio
@@ -114,11 +122,19 @@ def _span(values: list) -> str:
 
 def waf_table(cells: pd.DataFrame) -> dict[str, pd.Series]:
     """Measured media/host bytes of aligned pure-mode write cells by pattern, by IO size."""
-    rows = cells[(cells["direction"] == "write") & (cells["offset"] == 0)
-                 & (cells["host_bytes_written"] > 0) & (cells["media_bytes_written"] > 0)]
+    rows = cells[
+        (cells["direction"] == "write")
+        & (cells["offset"] == 0)
+        & (cells["host_bytes_written"] > 0)
+        & (cells["media_bytes_written"] > 0)
+    ]
     found = {}
     for pattern, modes in PATTERN_MODES.items():
-        sums = rows[rows["rw"].isin(modes)].groupby("bs")[["media_bytes_written", "host_bytes_written"]].sum()
+        sums = (
+            rows[rows["rw"].isin(modes)]
+            .groupby("bs")[["media_bytes_written", "host_bytes_written"]]
+            .sum()
+        )
         found[pattern] = (sums["media_bytes_written"] / sums["host_bytes_written"]).sort_index()
     return found
 

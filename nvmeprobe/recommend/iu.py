@@ -21,7 +21,9 @@ SMALL_IU_MAX = 4096
 def amplification(length: int, offset: int, iu: int) -> float:
     """Bytes programmed per byte written for one write of `length` at `offset` on an `iu` IU."""
     if length <= 0 or iu <= 0 or offset < 0:
-        raise InputError(f"IU amplification needs positive sizes (length={length}, iu={iu}, offset={offset})")
+        raise InputError(
+            f"IU amplification needs positive sizes (length={length}, iu={iu}, offset={offset})"
+        )
     start = offset // iu * iu
     end = -(-(offset + length) // iu) * iu
     return (end - start) / length

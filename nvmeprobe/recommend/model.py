@@ -19,8 +19,20 @@ from nvmeprobe.recommend.economics import Economics, resolve_economics
 from nvmeprobe.recommend.interpolate import rate_table, waf_table
 from nvmeprobe.recommend.iu import pool_name
 
-CELL_COLUMNS = ("rw", "direction", "bs", "offset", "iodepth", "numjobs", "iops", "bw_bytes",
-                "lat_p99_us", "lat_p99_99_us", "host_bytes_written", "media_bytes_written")
+CELL_COLUMNS = (
+    "rw",
+    "direction",
+    "bs",
+    "offset",
+    "iodepth",
+    "numjobs",
+    "iops",
+    "bw_bytes",
+    "lat_p99_us",
+    "lat_p99_99_us",
+    "host_bytes_written",
+    "media_bytes_written",
+)
 DEFAULT_IU = 4096
 
 
@@ -168,8 +180,9 @@ def _cells(cells: pd.DataFrame, model: str) -> pd.DataFrame:
     return out.dropna(subset=["bs", "offset", "iodepth", "numjobs"])
 
 
-def drive_class_from_profile(model: str, cells: pd.DataFrame, findings: dict, facts: dict,
-                             economics: dict | None) -> DriveClass:
+def drive_class_from_profile(
+    model: str, cells: pd.DataFrame, findings: dict, facts: dict, economics: dict | None
+) -> DriveClass:
     """A drive class from one profile's cells, `analyze --json` findings and `inspect --json` facts."""
     if not model:
         raise InputError("a drive class needs a model name")
@@ -185,17 +198,28 @@ def drive_class_from_profile(model: str, cells: pd.DataFrame, findings: dict, fa
     watts = [w for w in identity.get("power_states_w") or [] if _number(w)]
     max_power = _number(identity.get("max_power_w")) or (max(watts) if watts else None)
     estimate = _number(_section(facts, "endurance").get("endurance_estimate"))
-    econ = resolve_economics(economics, pool_name(iu), int(measured) if measured else 0,
-                             int(estimate) if estimate and measured else None, max_power)
+    econ = resolve_economics(
+        economics,
+        pool_name(iu),
+        int(measured) if measured else 0,
+        int(estimate) if estimate and measured else None,
+        max_power,
+    )
     measured_bytes = int(measured) if measured else econ.capacity_bytes
     rates = rate_table(table)
     scale = econ.perf_scale
     rates["iops"] = rates["iops"] * scale
     rates["p99_us"] = rates["p99_us"] / scale
     return DriveClass(
-        model=model, iu_bytes=iu, iu_source=iu_source, economics=econ, rates=rates,
-        waf_by_size=waf_table(table), rmw=_rmw_points(findings),
-        slc=_slc(findings, econ, measured_bytes), measured_bytes=measured_bytes,
+        model=model,
+        iu_bytes=iu,
+        iu_source=iu_source,
+        economics=econ,
+        rates=rates,
+        waf_by_size=waf_table(table),
+        rmw=_rmw_points(findings),
+        slc=_slc(findings, econ, measured_bytes),
+        measured_bytes=measured_bytes,
     )
 
 
@@ -225,7 +249,12 @@ def _slc(findings: dict, econ: Economics, measured_bytes: int) -> SlcCache:
         in_bw = in_bw or _number(heat.get("rate_before"))
     cache = _number(slc.get("cache_bytes")) if slc.get("detected") else None
     recovered = slc.get("recovered_bytes")
-    if cache and isinstance(recovered, (int, float)) and not isinstance(recovered, bool) and recovered >= 0:
+    if (
+        cache
+        and isinstance(recovered, (int, float))
+        and not isinstance(recovered, bool)
+        and recovered >= 0
+    ):
         cache = min(cache, recovered)  # between bursts only what idle time recovers is free again
     scale = econ.perf_scale
     return SlcCache(

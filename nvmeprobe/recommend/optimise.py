@@ -32,8 +32,9 @@ class Assignment:
     shares: dict[tuple[str, str], float]
 
 
-def assign(workloads: list[Workload], drives: list[DriveClass],
-           preds: dict[tuple[str, str], Prediction]) -> Assignment:
+def assign(
+    workloads: list[Workload], drives: list[DriveClass], preds: dict[tuple[str, str], Prediction]
+) -> Assignment:
     """The cheapest fleet of `drives` classes that carries every workload (each has a feasible class)."""
     n_classes, n_work = len(drives), len(workloads)
     if n_work == 0:
@@ -71,8 +72,12 @@ def assign(workloads: list[Workload], drives: list[DriveClass],
                 rows.append(row)
                 lower_b.append(-np.inf)
                 upper_b.append(0.0)
-    result = milp(cost, constraints=LinearConstraint(np.array(rows), lower_b, upper_b),
-                  integrality=integrality, bounds=Bounds(np.zeros(size), upper))
+    result = milp(
+        cost,
+        constraints=LinearConstraint(np.array(rows), lower_b, upper_b),
+        integrality=integrality,
+        bounds=Bounds(np.zeros(size), upper),
+    )
     if result.x is None:
         raise MeasurementFailed(f"placement optimiser found no solution: {result.message}")
     counts = {d.model: int(round(result.x[j])) for j, d in enumerate(drives)}

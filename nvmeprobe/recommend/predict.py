@@ -84,7 +84,9 @@ def io_kinds(workload: Workload) -> list[IoKind]:
         for bs, share in spec.io_sizes:
             for pattern, part in (("random", spec.random), ("sequential", 1 - spec.random)):
                 if part > 0:
-                    kinds.append(IoKind(direction, pattern, bs, iops * share * part, spec.alignment))
+                    kinds.append(
+                        IoKind(direction, pattern, bs, iops * share * part, spec.alignment)
+                    )
     return kinds
 
 
@@ -142,7 +144,9 @@ def predict(workload: Workload, drive: DriveClass) -> Prediction:
                 lat.append(est.p99_us / 1e6)
     pred.p99_s = max(lat) if lat else None
     if lat_unknown:
-        pred.notes.append("p99 latency not measured for every IO kind: the p99 shown covers the measured ones")
+        pred.notes.append(
+            "p99 latency not measured for every IO kind: the p99 shown covers the measured ones"
+        )
     pred.iops_per_drive = total_iops / load if load else None
     pred.bw_per_drive = (sum(k.iops * k.bs for k in kinds) / load) if load else None
     if write_bytes:
@@ -158,7 +162,9 @@ def predict(workload: Workload, drive: DriveClass) -> Prediction:
     return pred
 
 
-def _write_costs(drive: DriveClass, kind: IoKind, est: Estimate) -> tuple[Estimate, float, float, str]:
+def _write_costs(
+    drive: DriveClass, kind: IoKind, est: Estimate
+) -> tuple[Estimate, float, float, str]:
     """A write's estimate with misalignment applied, its RMW factor, its WAF and the WAF's source."""
     if kind.pattern == "sequential":
         measured = along_size(drive.waf_by_size["sequential"], kind.bs)
@@ -166,19 +172,27 @@ def _write_costs(drive: DriveClass, kind: IoKind, est: Estimate) -> tuple[Estima
     mean, aligned, source = rmw_factors(drive, kind.bs, kind.alignment)
     ratio = mean / aligned
     if ratio > 1:
-        est = Estimate(iops=est.iops / ratio, p99_us=None if est.p99_us is None else est.p99_us * ratio,
-                       notes=(*est.notes, f"{format_bytes(kind.bs)} writes at {format_bytes(kind.alignment)} "
-                                          f"alignment cost {ratio:.2f}x aligned ones ({source})"))
-    geo_ratio = (mean_amplification(kind.bs, kind.alignment, drive.iu_bytes)
-                 / amplification(kind.bs, 0, drive.iu_bytes))
+        est = Estimate(
+            iops=est.iops / ratio,
+            p99_us=None if est.p99_us is None else est.p99_us * ratio,
+            notes=(
+                *est.notes,
+                f"{format_bytes(kind.bs)} writes at {format_bytes(kind.alignment)} "
+                f"alignment cost {ratio:.2f}x aligned ones ({source})",
+            ),
+        )
+    geo_ratio = mean_amplification(kind.bs, kind.alignment, drive.iu_bytes) / amplification(
+        kind.bs, 0, drive.iu_bytes
+    )
     measured = along_size(drive.waf_by_size["random"], kind.bs)
     if measured is not None:
         return est, mean, measured * geo_ratio, "measured"
     return est, mean, amplification(kind.bs, 0, drive.iu_bytes) * geo_ratio, "IU geometry"
 
 
-def _size(pred: Prediction, workload: Workload, drive: DriveClass, load: float,
-          write_bw: float | None) -> None:
+def _size(
+    pred: Prediction, workload: Workload, drive: DriveClass, load: float, write_bw: float | None
+) -> None:
     """Drive-equivalents per constraint, drives needed alone, wear and burst at that count."""
     econ = drive.economics
     yearly_media = workload.write_bytes_per_s * SECONDS_PER_YEAR * (pred.waf or 0.0)
@@ -190,7 +204,10 @@ def _size(pred: Prediction, workload: Workload, drive: DriveClass, load: float,
     if workload.burst is not None:
         absorb = burst_capacity(drive, workload.burst, write_bw)
         if absorb <= 0:
-            pred.feasible, pred.binding = False, f"no write rate measured on {drive.model} for the burst"
+            pred.feasible, pred.binding = (
+                False,
+                f"no write rate measured on {drive.model} for the burst",
+            )
             return
         demand["burst"] = workload.burst.size_bytes / absorb
     pred.demand = demand
@@ -241,19 +258,28 @@ def reasons(pred: Prediction, workload: Workload, drive: DriveClass) -> list[str
     if pred.p99_s is not None and workload.p99_target_s is not None:
         out.append(f"p99 latency {_ms(pred.p99_s)} <= target {_ms(workload.p99_target_s)}")
     if pred.iops_per_drive:
-        out.append(f"{pred.iops_per_drive:,.0f} IOPS ({format_bytes(pred.bw_per_drive)}/s) per drive at this mix, "
-                   f"QD {workload.queue_depth}")
+        out.append(
+            f"{pred.iops_per_drive:,.0f} IOPS ({format_bytes(pred.bw_per_drive)}/s) per drive at this mix, "
+            f"QD {workload.queue_depth}"
+        )
     if pred.waf is not None:
-        out.append(f"RMW factor {pred.rmw_factor:.2f} on a {format_bytes(drive.iu_bytes)} IU, effective WAF "
-                   f"{pred.waf:.2f} ({pred.waf_source}): rated {pred.rated_dwpd:.2f} DWPD for this write pattern")
+        out.append(
+            f"RMW factor {pred.rmw_factor:.2f} on a {format_bytes(drive.iu_bytes)} IU, effective WAF "
+            f"{pred.waf:.2f} ({pred.waf_source}): rated {pred.rated_dwpd:.2f} DWPD for this write pattern"
+        )
     sized = ", ".join(f"{name} {value:.2f}" for name, value in pred.demand.items())
     out.append(f"drive-equivalents needed alone: {sized}; binding: {pred.binding}")
     if pred.burst_bytes_per_drive is not None and workload.burst is not None:
         took = "-" if pred.burst_seconds is None else f"{pred.burst_seconds:.0f} s"
         cache = drive.slc.cache_bytes
-        where = (f"{'fits' if pred.burst_fits_cache else 'exceeds'} the {format_bytes(cache)} SLC cache"
-                 if cache else "goes to a drive without SLC cache")
-        out.append(f"burst {format_bytes(workload.burst.size_bytes)} over {pred.drives_alone} drives = "
-                   f"{format_bytes(pred.burst_bytes_per_drive)} per drive {where}: {took} "
-                   f"(target {workload.burst.within_s:.0f} s)")
+        where = (
+            f"{'fits' if pred.burst_fits_cache else 'exceeds'} the {format_bytes(cache)} SLC cache"
+            if cache
+            else "goes to a drive without SLC cache"
+        )
+        out.append(
+            f"burst {format_bytes(workload.burst.size_bytes)} over {pred.drives_alone} drives = "
+            f"{format_bytes(pred.burst_bytes_per_drive)} per drive {where}: {took} "
+            f"(target {workload.burst.within_s:.0f} s)"
+        )
     return out + pred.notes

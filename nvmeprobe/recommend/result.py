@@ -6,9 +6,25 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-FRAME_COLUMNS = ("kind", "name", "workload", "drive", "share", "drives", "pool", "reasons", "advice",
-                 "feasible", "cost", "capacity_bytes", "iops_per_watt", "lifetime_years", "cost_per_tb",
-                 "drive_slots", "capacity_per_slot_bytes")
+FRAME_COLUMNS = (
+    "kind",
+    "name",
+    "workload",
+    "drive",
+    "share",
+    "drives",
+    "pool",
+    "reasons",
+    "advice",
+    "feasible",
+    "cost",
+    "capacity_bytes",
+    "iops_per_watt",
+    "lifetime_years",
+    "cost_per_tb",
+    "drive_slots",
+    "capacity_per_slot_bytes",
+)
 
 
 @dataclass
@@ -23,16 +39,29 @@ class Recommendation:
 
     def to_dict(self) -> dict:
         """The JSON document (docs/design.md section 6: `placements`, `fleets`; the rest added)."""
-        return {"placements": self.placements, "fleets": self.fleets, "unplaced": self.unplaced,
-                "drive_classes": self.drive_classes, "predictions": self.predictions}
+        return {
+            "placements": self.placements,
+            "fleets": self.fleets,
+            "unplaced": self.unplaced,
+            "drive_classes": self.drive_classes,
+            "predictions": self.predictions,
+        }
 
 
 def recommendation_frame(result: Recommendation) -> pd.DataFrame:
     """One row per placement (`kind` = 'placement') and per fleet (`kind` = 'fleet'), for Parquet."""
-    rows = [{"kind": "placement", **{k: p.get(k) for k in FRAME_COLUMNS if k != "kind"},
-             "pool": p["settings"]["pool"]} for p in result.placements]
-    rows += [{"kind": "fleet", **{k: f.get(k) for k in FRAME_COLUMNS if k not in ("kind", "drives")}}
-             for f in result.fleets]
+    rows = [
+        {
+            "kind": "placement",
+            **{k: p.get(k) for k in FRAME_COLUMNS if k != "kind"},
+            "pool": p["settings"]["pool"],
+        }
+        for p in result.placements
+    ]
+    rows += [
+        {"kind": "fleet", **{k: f.get(k) for k in FRAME_COLUMNS if k not in ("kind", "drives")}}
+        for f in result.fleets
+    ]
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     for column in ("share", "cost", "iops_per_watt", "lifetime_years", "cost_per_tb"):
         frame[column] = frame[column].astype("float64")

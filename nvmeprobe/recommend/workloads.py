@@ -35,8 +35,18 @@ from nvmeprobe.plan import values
 from nvmeprobe.recommend.model import Burst, IoSpec, Workload
 
 BUILTIN_NAMES = ("checkpoint", "metadata", "embeddings", "training-read", "logs")
-_WORKLOAD_KEYS = {"name", "description", "capacity", "queue_depth", "p99_latency",
-                  "service_life_years", "splittable", "read", "write", "burst"}
+_WORKLOAD_KEYS = {
+    "name",
+    "description",
+    "capacity",
+    "queue_depth",
+    "p99_latency",
+    "service_life_years",
+    "splittable",
+    "read",
+    "write",
+    "burst",
+}
 _IO_KEYS = {"rate", "iops", "io_sizes", "random", "alignment"}
 _BURST_KEYS = {"size", "every", "within"}
 
@@ -73,7 +83,9 @@ def builtin_workloads(names: list[str] | None = None) -> list[Workload]:
     wanted = list(BUILTIN_NAMES) if names is None else list(names)
     unknown = [n for n in wanted if n not in BUILTIN_NAMES]
     if unknown:
-        raise InputError(f"no built-in workload {unknown[0]!r} (built-in: {', '.join(BUILTIN_NAMES)})")
+        raise InputError(
+            f"no built-in workload {unknown[0]!r} (built-in: {', '.join(BUILTIN_NAMES)})"
+        )
     folder = resources.files("nvmeprobe.recommend") / "builtin"
     found = []
     for name in wanted:
@@ -95,18 +107,29 @@ def _workload(table: Any, origin: str) -> Workload:
         raise InputError(f"{where}: capacity is required")
     burst = _burst(table["burst"], where) if "burst" in table else None
     read = _io(table["read"], f"{where} read", needs_rate=True) if "read" in table else None
-    write = _io(table["write"], f"{where} write", needs_rate=burst is None) if "write" in table else None
+    write = (
+        _io(table["write"], f"{where} write", needs_rate=burst is None)
+        if "write" in table
+        else None
+    )
     if burst and write is None:
         raise InputError(f"{where}: a burst needs [workload.write] for its IO sizes")
     if read is None and write is None:
         raise InputError(f"{where}: needs [workload.read] and/or [workload.write]")
     p99 = table.get("p99_latency")
     return Workload(
-        name=name, capacity_bytes=values.size(table["capacity"], where, "capacity"),
-        read=read, write=write, burst=burst,
+        name=name,
+        capacity_bytes=values.size(table["capacity"], where, "capacity"),
+        read=read,
+        write=write,
+        burst=burst,
         queue_depth=_depth(table.get("queue_depth", 32), f"{where} queue_depth"),
-        p99_target_s=None if p99 is None else values.seconds(p99, where, "p99_latency", whole_ms=False),
-        service_life_years=_positive(table.get("service_life_years", 5), f"{where} service_life_years"),
+        p99_target_s=None
+        if p99 is None
+        else values.seconds(p99, where, "p99_latency", whole_ms=False),
+        service_life_years=_positive(
+            table.get("service_life_years", 5), f"{where} service_life_years"
+        ),
         splittable=_bool(table.get("splittable", True), f"{where} splittable"),
         description=str(table.get("description", "")),
     )
@@ -118,9 +141,11 @@ def _io(table: Any, where: str, needs_rate: bool) -> IoSpec:
         raise InputError(f"{where}: must be a table")
     _only(table, _IO_KEYS, where)
     if "io_sizes" not in table or not isinstance(table["io_sizes"], dict) or not table["io_sizes"]:
-        raise InputError(f"{where}: io_sizes is required, e.g. {{ \"4k\" = 1.0 }}")
-    given = sorted((values.size(k, where, "io size"), _share(v, f"{where} io_sizes {k}"))
-                   for k, v in table["io_sizes"].items())
+        raise InputError(f'{where}: io_sizes is required, e.g. {{ "4k" = 1.0 }}')
+    given = sorted(
+        (values.size(k, where, "io size"), _share(v, f"{where} io_sizes {k}"))
+        for k, v in table["io_sizes"].items()
+    )
     total = sum(share for _, share in given)
     if abs(total - 1) > 0.01:
         raise InputError(f"{where}: io_sizes shares sum to {total:g}, not 1")
@@ -136,8 +161,12 @@ def _io(table: Any, where: str, needs_rate: bool) -> IoSpec:
         raise InputError(f"{where}: rate (bytes/s) or iops is required")
     else:
         rate = 0.0
-    return IoSpec(rate_bytes=rate, io_sizes=sizes, random=_share(table.get("random", 1.0), f"{where} random"),
-                  alignment=values.size(table.get("alignment", 4096), where, "alignment"))
+    return IoSpec(
+        rate_bytes=rate,
+        io_sizes=sizes,
+        random=_share(table.get("random", 1.0), f"{where} random"),
+        alignment=values.size(table.get("alignment", 4096), where, "alignment"),
+    )
 
 
 def _burst(table: Any, where: str) -> Burst:
@@ -149,7 +178,9 @@ def _burst(table: Any, where: str) -> Burst:
     within = values.seconds(table.get("within", every), where, "burst within", whole_ms=False)
     if within > every:
         raise InputError(f"{where}: burst within ({within:g} s) is longer than every ({every:g} s)")
-    return Burst(size_bytes=values.size(table["size"], where, "burst size"), every_s=every, within_s=within)
+    return Burst(
+        size_bytes=values.size(table["size"], where, "burst size"), every_s=every, within_s=within
+    )
 
 
 def _only(table: dict, known: set[str], where: str) -> None:

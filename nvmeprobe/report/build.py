@@ -19,8 +19,8 @@ from typing import Any
 
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import Profile, slug
-from nvmeprobe.report import data, plots
 from nvmeprobe.profile.resolve import load_profiles
+from nvmeprobe.report import data, plots
 from nvmeprobe.report.compare import cell_label, number
 from nvmeprobe.report.fio_plot import draw_charts
 from nvmeprobe.report.fleet import fleets
@@ -51,21 +51,46 @@ def _draw(key: str, title: str, found: Any, draw: Callable[[Any], bytes]) -> Plo
 def profile_plots(profile: Profile, findings: dict[str, Any]) -> list[Plot]:
     """Every plot of one profile, in report order (cache against fill when it was measured)."""
     by_fill = data.cache_by_fill(findings)
-    fill = [] if isinstance(by_fill, data.Missing) else [
-        _draw("cache-fill", "SLC cache size against fill level", by_fill, plots.plot_cache_fill)]
+    fill = (
+        []
+        if isinstance(by_fill, data.Missing)
+        else [
+            _draw("cache-fill", "SLC cache size against fill level", by_fill, plots.plot_cache_fill)
+        ]
+    )
     return [
-        _draw("iops-heatmap", "IOPS over IO size and queue depth", data.heatmaps(profile, "iops"),
-              lambda grids: plots.plot_heatmaps(grids, "iops")),
-        _draw("bandwidth-heatmap", "Bandwidth over IO size and queue depth",
-              data.heatmaps(profile, "bw_bytes"), lambda grids: plots.plot_heatmaps(grids, "bw_bytes")),
-        _draw("rmw", "RMW amplification against IO size (inferred and reported IU marked)",
-              data.rmw_curves(findings), plots.plot_rmw),
-        _draw("cache", "Bandwidth against bytes written (SLC cache)", data.cache_curves(profile, findings),
-              plots.plot_cache),
+        _draw(
+            "iops-heatmap",
+            "IOPS over IO size and queue depth",
+            data.heatmaps(profile, "iops"),
+            lambda grids: plots.plot_heatmaps(grids, "iops"),
+        ),
+        _draw(
+            "bandwidth-heatmap",
+            "Bandwidth over IO size and queue depth",
+            data.heatmaps(profile, "bw_bytes"),
+            lambda grids: plots.plot_heatmaps(grids, "bw_bytes"),
+        ),
+        _draw(
+            "rmw",
+            "RMW amplification against IO size (inferred and reported IU marked)",
+            data.rmw_curves(findings),
+            plots.plot_rmw,
+        ),
+        _draw(
+            "cache",
+            "Bandwidth against bytes written (SLC cache)",
+            data.cache_curves(profile, findings),
+            plots.plot_cache,
+        ),
         *fill,
         _draw("latency", "Latency percentiles", data.latency_curves(profile), plots.plot_latency),
-        _draw("queue-depth", "IOPS against queue depth (the knee)",
-              data.queue_depth_curves(profile, findings), plots.plot_queue_depth),
+        _draw(
+            "queue-depth",
+            "IOPS against queue depth (the knee)",
+            data.queue_depth_curves(profile, findings),
+            plots.plot_queue_depth,
+        ),
         _draw("waf", "WAF by IO size", data.waf_by_size(findings), plots.plot_waf),
     ]
 
@@ -74,10 +99,18 @@ def profile_section(profile: Profile, anchor: str) -> Section:
     """One profile's section: identity, findings and plots."""
     findings, origin = data.findings_of(profile)
     identity = dict(data.identity_rows(profile))
-    heading = f"{identity.get('model') or 'unknown model'} / {identity.get('serial') or 'unknown serial'}" \
-              f" / run {profile.run_id or anchor}"
-    return Section(anchor, heading, data.identity_rows(profile), data.finding_rows(findings), origin,
-                   profile_plots(profile, findings))
+    heading = (
+        f"{identity.get('model') or 'unknown model'} / {identity.get('serial') or 'unknown serial'}"
+        f" / run {profile.run_id or anchor}"
+    )
+    return Section(
+        anchor,
+        heading,
+        data.identity_rows(profile),
+        data.finding_rows(findings),
+        origin,
+        profile_plots(profile, findings),
+    )
 
 
 def _anchors(paths: list[Path]) -> list[str]:
@@ -110,37 +143,55 @@ def _spread_cells(name: str, row: dict[str, Any]) -> list[str]:
         groups = [f"{value}: {', '.join(drives)}" for value, drives in row["values"].items()]
         return ["; ".join(groups), "", "", "", ""]
     spread = row.get("spread")
-    return [*(_show(name, row.get(key)) for key in ("median", "min", "max")),
-            "-" if spread is None else f"{spread:.1%}", ", ".join(row.get("outliers") or []) or "-"]
+    return [
+        *(_show(name, row.get(key)) for key in ("median", "min", "max")),
+        "-" if spread is None else f"{spread:.1%}",
+        ", ".join(row.get("outliers") or []) or "-",
+    ]
 
 
 def outlier_text(outliers: list[dict[str, Any]]) -> str:
     """'S4 (252 of 259 values), S2 (1 of 259 values)' or 'none'."""
-    return ", ".join(f"{o['drive']} ({o['values']} of {o['of']} values)" for o in outliers) or "none"
+    return (
+        ", ".join(f"{o['drive']} ({o['values']} of {o['of']} values)" for o in outliers) or "none"
+    )
 
 
 def fleet_section(fleet: dict[str, Any], anchor: str) -> FleetSection:
     """The HTML of one model's fleet view."""
     header = ["n", "median", "min", "max", "spread", "outliers"]
-    findings = Grid("findings across drives", ["finding", *header],
-                    [[row["finding"], str(row.get("n", "-")), *_spread_cells(row["finding"], row)]
-                     for row in fleet["findings"]],
-                    [bool(row.get("outliers")) for row in fleet["findings"]])
+    findings = Grid(
+        "findings across drives",
+        ["finding", *header],
+        [
+            [row["finding"], str(row.get("n", "-")), *_spread_cells(row["finding"], row)]
+            for row in fleet["findings"]
+        ],
+        [bool(row.get("outliers")) for row in fleet["findings"]],
+    )
     shown = [row for row in fleet["cells"] if row["metric"] in FLEET_CELL_METRICS]
-    cells = Grid("cells across drives (IOPS, bandwidth, p99 latency)", ["cell", "metric", *header],
-                 [[cell_label(row), row["metric"], str(row["n"]),
-                   *_spread_cells(row["metric"], row)] for row in shown],
-                 [bool(row["outliers"]) for row in shown])
+    cells = Grid(
+        "cells across drives (IOPS, bandwidth, p99 latency)",
+        ["cell", "metric", *header],
+        [
+            [cell_label(row), row["metric"], str(row["n"]), *_spread_cells(row["metric"], row)]
+            for row in shown
+        ],
+        [bool(row["outliers"]) for row in shown],
+    )
     outliers = outlier_text(fleet["outliers"])
-    notes = [f"{len(fleet['drives'])} drives ({', '.join(fleet['drives'])}),"
-             f" {fleet['profiles']} profile(s); one value per drive (the median of its runs).",
-             f"Outliers ({fleet['outlier_rule']}): {outliers}."]
+    notes = [
+        f"{len(fleet['drives'])} drives ({', '.join(fleet['drives'])}),"
+        f" {fleet['profiles']} profile(s); one value per drive (the median of its runs).",
+        f"Outliers ({fleet['outlier_rule']}): {outliers}.",
+    ]
     heading = f"fleet: {fleet['model'] or 'unknown model'}"
     return FleetSection(anchor, heading, notes, [findings, cells])
 
 
-def build_report(profile_paths: list[Path], out_dir: Path,
-                 fio_plot_runs: dict[Path, Path] | None = None) -> ReportFiles:
+def build_report(
+    profile_paths: list[Path], out_dir: Path, fio_plot_runs: dict[Path, Path] | None = None
+) -> ReportFiles:
     """Read the profiles and write DIR/report.html and DIR/<profile>/<plot>.png.
 
     `fio_plot_runs`: add fio-plot's own charts, drawn by fio-plot, of these
@@ -150,17 +201,29 @@ def build_report(profile_paths: list[Path], out_dir: Path,
     if not profile_paths:
         raise InputError("report needs at least one profile")
     items = load_profiles(profile_paths)
-    sections = [profile_section(item.profile, anchor)
-                for item, anchor in zip(items, _anchors(profile_paths))]
+    sections = [
+        profile_section(item.profile, anchor)
+        for item, anchor in zip(items, _anchors(profile_paths))
+    ]
     if fio_plot_runs is not None:
         for path, section in zip(profile_paths, sections):
             run_dir = fio_plot_runs.get(path)
-            section.plots += (draw_charts(run_dir, section.heading) if run_dir else [Plot(
-                "fio-plot", "fio-plot charts", note="fio-plot charts a run folder: give"
-                " results/<run-id> instead of the profile file")])
+            section.plots += (
+                draw_charts(run_dir, section.heading)
+                if run_dir
+                else [
+                    Plot(
+                        "fio-plot",
+                        "fio-plot charts",
+                        note="fio-plot charts a run folder: give"
+                        " results/<run-id> instead of the profile file",
+                    )
+                ]
+            )
     fleet_docs = fleets(items)
-    fleet_sections = [fleet_section(fleet, f"fleet-{index}")
-                      for index, fleet in enumerate(fleet_docs, 1)]
+    fleet_sections = [
+        fleet_section(fleet, f"fleet-{index}") for index, fleet in enumerate(fleet_docs, 1)
+    ]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         pngs = []

@@ -30,15 +30,24 @@ import pandas as pd
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import Profile
 from nvmeprobe.report.data import findings_of, measured_cells
-from nvmeprobe.unknown import jsonable, optional_float
 from nvmeprobe.units import format_size_token
+from nvmeprobe.unknown import jsonable, optional_float
 
 KEYS = ("rw", "direction", "bs", "offset", "iodepth", "numjobs")
 # metric -> the direction that is better
-METRICS = {"iops": "higher", "bw_bytes": "higher", "lat_mean_us": "lower", "lat_p50_us": "lower",
-           "lat_p99_us": "lower", "lat_p99_9_us": "lower", "lat_p99_99_us": "lower"}
+METRICS = {
+    "iops": "higher",
+    "bw_bytes": "higher",
+    "lat_mean_us": "lower",
+    "lat_p50_us": "lower",
+    "lat_p99_us": "lower",
+    "lat_p99_9_us": "lower",
+    "lat_p99_99_us": "lower",
+}
 DEFAULT_NOISE = 0.05
-SKIPPED_FINDINGS = frozenset({"evidence", "method_version", "percentiles", "percentile_columns", "points"})
+SKIPPED_FINDINGS = frozenset(
+    {"evidence", "method_version", "percentiles", "percentile_columns", "points"}
+)
 
 
 def number(value: Any) -> float | None:
@@ -74,8 +83,11 @@ def cell_summary(cells: pd.DataFrame) -> dict[tuple, dict[str, tuple[float | Non
     frame = cells.astype({key: object for key in KEYS})
     for key, group in frame.groupby(list(KEYS), sort=True, dropna=False):
         key = tuple(jsonable(value) for value in key)
-        summary[key] = {metric: (number(group[metric].median()), _spread(group[metric]))
-                        for metric in METRICS if metric in group}
+        summary[key] = {
+            metric: (number(group[metric].median()), _spread(group[metric]))
+            for metric in METRICS
+            if metric in group
+        }
     return summary
 
 
@@ -85,14 +97,20 @@ def cell_order(key: tuple) -> list[tuple[bool, Any]]:
 
 
 def key_dict(key: tuple) -> dict[str, Any]:
-    return {name: (int(value) if isinstance(value, (int, float)) and not isinstance(value, bool)
-                   else value) for name, value in zip(KEYS, key)}
+    return {
+        name: (
+            int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        )
+        for name, value in zip(KEYS, key)
+    }
 
 
 def one_sided(left: set[tuple], right: set[tuple]) -> dict[str, list[dict[str, Any]]]:
     """The cell keys found on one side only, as `cells_only_in_a` and `cells_only_in_b`."""
-    return {"cells_only_in_a": [key_dict(k) for k in sorted(left - right, key=cell_order)],
-            "cells_only_in_b": [key_dict(k) for k in sorted(right - left, key=cell_order)]}
+    return {
+        "cells_only_in_a": [key_dict(k) for k in sorted(left - right, key=cell_order)],
+        "cells_only_in_b": [key_dict(k) for k in sorted(right - left, key=cell_order)],
+    }
 
 
 def cell_label(row: dict[str, Any]) -> str:
@@ -121,13 +139,25 @@ def compare_cells(a: pd.DataFrame, b: pd.DataFrame, noise: float) -> dict[str, A
             measured = max((s for s in (spread_a, spread_b) if s is not None), default=None)
             tolerance = max(noise, measured or 0.0)
             change = relative_change(value_a, value_b)
-            beyond = (value_a is None) != (value_b is None) or (change is None and value_a != value_b) \
+            beyond = (
+                (value_a is None) != (value_b is None)
+                or (change is None and value_a != value_b)
                 or (change is not None and abs(change) > tolerance)
-            rows.append({**key_dict(key), "metric": metric, "a": value_a, "b": value_b, "change": change,
-                         "tolerance": tolerance, "noise_measured": measured, "beyond_noise": bool(beyond),
-                         "verdict": verdict(metric, change) if beyond and change is not None else None})
-    return {"cells": rows,
-            **one_sided(set(left), set(right))}
+            )
+            rows.append(
+                {
+                    **key_dict(key),
+                    "metric": metric,
+                    "a": value_a,
+                    "b": value_b,
+                    "change": change,
+                    "tolerance": tolerance,
+                    "noise_measured": measured,
+                    "beyond_noise": bool(beyond),
+                    "verdict": verdict(metric, change) if beyond and change is not None else None,
+                }
+            )
+    return {"cells": rows, **one_sided(set(left), set(right))}
 
 
 def _item_name(item: dict[str, Any], index: int) -> str:
@@ -168,8 +198,16 @@ def compare_findings(a: dict[str, Any], b: dict[str, Any], noise: float) -> list
             beyond = abs(change) > noise
         else:
             beyond = value_a != value_b
-        rows.append({"finding": name, "a": value_a, "b": value_b, "change": change,
-                     "tolerance": noise if numeric else None, "beyond_noise": bool(beyond)})
+        rows.append(
+            {
+                "finding": name,
+                "a": value_a,
+                "b": value_b,
+                "change": change,
+                "tolerance": noise if numeric else None,
+                "beyond_noise": bool(beyond),
+            }
+        )
     return rows
 
 
@@ -180,25 +218,37 @@ def _identity(profile: Profile, path: Path) -> dict[str, Any]:
     def first(name: str) -> Any:
         return next(iter(cells[name].dropna()), None) if name in cells else None
 
-    return {"path": str(path), "model": identity.get("model") or first("model"),
-            "serial": identity.get("serial") or first("serial"), "firmware": identity.get("firmware"),
-            "run_id": profile.run_id}
+    return {
+        "path": str(path),
+        "model": identity.get("model") or first("model"),
+        "serial": identity.get("serial") or first("serial"),
+        "firmware": identity.get("firmware"),
+        "run_id": profile.run_id,
+    }
 
 
-def compare_profiles(a: Profile, b: Profile, path_a: Path, path_b: Path,
-                     noise: float = DEFAULT_NOISE) -> dict[str, Any]:
+def compare_profiles(
+    a: Profile, b: Profile, path_a: Path, path_b: Path, noise: float = DEFAULT_NOISE
+) -> dict[str, Any]:
     """The `compare --json` document."""
     if not 0 <= noise < 10:
         raise InputError(f"--noise {noise} must be a fraction such as 0.05 (5%)")
     cells = compare_cells(measured_cells(a), measured_cells(b), noise)
     findings = compare_findings(findings_of(a)[0], findings_of(b)[0], noise)
     return {
-        "a": _identity(a, path_a), "b": _identity(b, path_b),
-        "noise": {"floor": noise, "rule": "beyond noise: |b - a| / |a| > max(floor, spread of the"
-                  " cell's repeats in either profile); text and one-sided values: any difference"},
-        **cells, "findings": findings,
-        "summary": {"cells_matched": len({tuple(r[k] for k in KEYS) for r in cells["cells"]}),
-                    "cell_values_beyond_noise": sum(r["beyond_noise"] for r in cells["cells"]),
-                    "findings_compared": len(findings),
-                    "findings_beyond_noise": sum(r["beyond_noise"] for r in findings)},
+        "a": _identity(a, path_a),
+        "b": _identity(b, path_b),
+        "noise": {
+            "floor": noise,
+            "rule": "beyond noise: |b - a| / |a| > max(floor, spread of the"
+            " cell's repeats in either profile); text and one-sided values: any difference",
+        },
+        **cells,
+        "findings": findings,
+        "summary": {
+            "cells_matched": len({tuple(r[k] for k in KEYS) for r in cells["cells"]}),
+            "cell_values_beyond_noise": sum(r["beyond_noise"] for r in cells["cells"]),
+            "findings_compared": len(findings),
+            "findings_beyond_noise": sum(r["beyond_noise"] for r in findings),
+        },
     }

@@ -72,8 +72,10 @@ def heatmaps(profile: Profile, metric: str) -> dict[str, pd.DataFrame] | Missing
             continue
         grids[rw if len(directions_of(rw)) == 1 else f"{rw} {direction}"] = grid
     if not grids:
-        return Missing(f"no {metric} heatmap: no IO pattern was measured at two or more"
-                       " (IO size, queue depth) points")
+        return Missing(
+            f"no {metric} heatmap: no IO pattern was measured at two or more"
+            " (IO size, queue depth) points"
+        )
     return grids
 
 
@@ -84,8 +86,12 @@ def rmw_curves(findings: dict[str, Any]) -> dict[str, Any] | Missing:
     if not points:
         return Missing("no RMW amplification: the profile has no random-write sweep over IO size")
     frame = pd.DataFrame(points)[["bs", "offset", "factor"]].sort_values(["offset", "bs"])
-    return {"points": frame, "inferred_bytes": iu.get("inferred_bytes"),
-            "reported_bytes": iu.get("reported_bytes"), "confidence": iu.get("confidence")}
+    return {
+        "points": frame,
+        "inferred_bytes": iu.get("inferred_bytes"),
+        "reported_bytes": iu.get("reported_bytes"),
+        "confidence": iu.get("confidence"),
+    }
 
 
 def cache_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, Any] | Missing:
@@ -93,27 +99,45 @@ def cache_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, Any] |
     series = profile.series
     if series.empty:
         return Missing("no bandwidth against bytes written: the profile holds no bandwidth log")
-    logs = series[(series["series"] == "bw") & series["bytes_written"].notna()
-                  & (series["direction"].fillna("write") == "write")]
+    logs = series[
+        (series["series"] == "bw")
+        & series["bytes_written"].notna()
+        & (series["direction"].fillna("write") == "write")
+    ]
     if logs.empty:
-        return Missing("no bandwidth against bytes written: the profile holds no write bandwidth log")
+        return Missing(
+            "no bandwidth against bytes written: the profile holds no write bandwidth log"
+        )
     sustained = [c for c in sustained_cell_ids(profile.manifest) if (logs["cell"] == c).any()]
     # a run's sustained writes are its cache curves; without them (ingested results), every log
     order = sustained or sorted(set(logs["cell"].dropna()))
-    curves = {cell: logs.loc[logs["cell"] == cell, ["bytes_written", "bw_bytes"]]
-              for cell in order if (logs["cell"] == cell).any()}
+    curves = {
+        cell: logs.loc[logs["cell"] == cell, ["bytes_written", "bw_bytes"]]
+        for cell in order
+        if (logs["cell"] == cell).any()
+    }
     slc = findings.get("slc") or {}
     heat = findings.get("thermal") or {}
-    return {"curves": curves, "detected": slc.get("detected"), "cache_bytes": slc.get("cache_bytes"),
-            "in_cache_bw": slc.get("in_cache_bw"), "post_cache_bw": slc.get("post_cache_bw"),
-            "recovered_bytes": slc.get("recovered_bytes"), "thermal": heat.get("detected"),
-            "throttle_bytes": heat.get("onset_bytes"), "throttled_bw": heat.get("rate_after")}
+    return {
+        "curves": curves,
+        "detected": slc.get("detected"),
+        "cache_bytes": slc.get("cache_bytes"),
+        "in_cache_bw": slc.get("in_cache_bw"),
+        "post_cache_bw": slc.get("post_cache_bw"),
+        "recovered_bytes": slc.get("recovered_bytes"),
+        "thermal": heat.get("detected"),
+        "throttle_bytes": heat.get("onset_bytes"),
+        "throttled_bw": heat.get("rate_after"),
+    }
 
 
 def cache_by_fill(findings: dict[str, Any]) -> list[dict[str, Any]] | Missing:
     """The cache found at each fill level (`slc.by_fill`), when a run measured two or more."""
-    levels = [e for e in (findings.get("slc") or {}).get("by_fill") or []
-              if e.get("fill_fraction") is not None]
+    levels = [
+        e
+        for e in (findings.get("slc") or {}).get("by_fill") or []
+        if e.get("fill_fraction") is not None
+    ]
     if len(levels) < 2:
         return Missing("the cache was measured at fewer than two known fill levels")
     return levels
@@ -135,7 +159,9 @@ def latency_curves(profile: Profile) -> dict[str, pd.DataFrame] | Missing:
     result: dict[str, pd.DataFrame] = {}
     keys = ["rw", "bs", "iodepth"]
     for direction, group in cells.groupby("direction", sort=True):
-        table = group.groupby(keys, as_index=False)[columns].median().dropna(subset=columns, how="all")
+        table = (
+            group.groupby(keys, as_index=False)[columns].median().dropna(subset=columns, how="all")
+        )
         if table.empty:
             continue
         table = _spread(table.sort_values(keys).reset_index(drop=True), MAX_CURVES)
@@ -152,11 +178,16 @@ def queue_depth_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, 
         if len(curve) >= 2:
             curves[(str(rw), str(direction), int(bs))] = curve
     if not curves:
-        return Missing("no queue-depth curve: no IO pattern was measured at two or more queue depths")
+        return Missing(
+            "no queue-depth curve: no IO pattern was measured at two or more queue depths"
+        )
     knees = {}
     for knee in (findings.get("qos") or {}).get("saturation") or []:
         if knee.get("knee_iodepth") is not None and knee.get("offset") in (0, None):
-            knees[(knee["rw"], knee["direction"], knee["bs"])] = (knee["knee_iodepth"], knee["iops_at_knee"])
+            knees[(knee["rw"], knee["direction"], knee["bs"])] = (
+                knee["knee_iodepth"],
+                knee["iops_at_knee"],
+            )
     return {"curves": _limit(curves), "knees": knees}
 
 
@@ -170,8 +201,9 @@ def waf_by_size(findings: dict[str, Any]) -> pd.DataFrame | Missing:
     waf = findings.get("waf") or {}
     rows = [r for r in waf.get("by_size") or [] if r.get("waf") is not None]
     if not rows:
-        return Missing("no WAF by IO size: the drive's media-write counter was not read around"
-                       " write cells")
+        return Missing(
+            "no WAF by IO size: the drive's media-write counter was not read around write cells"
+        )
     return pd.DataFrame(rows)[["bs", "offset", "waf"]].sort_values(["bs", "offset"])
 
 
@@ -220,29 +252,48 @@ def finding_rows(findings: dict[str, Any]) -> list[tuple[str, str | None]]:
     agrees = {True: "agrees", False: "DISAGREES", None: None}[iu.get("agrees")]
     confidence = iu.get("confidence")
     rows: list[tuple[str, str | None]] = [
-        ("IU inferred", None if iu.get("inferred_bytes") is None else format_bytes(iu["inferred_bytes"])
-         + ("" if confidence is None else f" (confidence {confidence:.2f})")),
-        ("IU reported", None if iu.get("reported_bytes") is None
-         else format_bytes(iu["reported_bytes"]) + (f" ({agrees})" if agrees else "")),
+        (
+            "IU inferred",
+            None
+            if iu.get("inferred_bytes") is None
+            else format_bytes(iu["inferred_bytes"])
+            + ("" if confidence is None else f" (confidence {confidence:.2f})"),
+        ),
+        (
+            "IU reported",
+            None
+            if iu.get("reported_bytes") is None
+            else format_bytes(iu["reported_bytes"]) + (f" ({agrees})" if agrees else ""),
+        ),
     ]
     if iu.get("warning"):
         rows.append(("IU warning", str(iu["warning"])))
     detected = slc.get("detected")
     if detected:
-        rows += [("SLC cache", format_bytes(slc.get("cache_bytes"))),
-                 ("write rate in cache", _rate(slc.get("in_cache_bw"))),
-                 ("write rate after cache", _rate(slc.get("post_cache_bw"))),
-                 ("cache recovered after idle", _text(slc.get("recovered_bytes"), "bytes"))]
+        rows += [
+            ("SLC cache", format_bytes(slc.get("cache_bytes"))),
+            ("write rate in cache", _rate(slc.get("in_cache_bw"))),
+            ("write rate after cache", _rate(slc.get("post_cache_bw"))),
+            ("cache recovered after idle", _text(slc.get("recovered_bytes"), "bytes")),
+        ]
     else:
         rows.append(("SLC cache", {False: "no drop found", None: None}[detected]))
     heat = findings.get("thermal") or {}
     if heat.get("detected"):
-        rows += [("thermal throttling", f"after {format_bytes(heat.get('onset_bytes'))}"
-                  f" ({heat.get('method')})"),
-                 ("write rate throttled", _rate(heat.get("rate_after")))]
+        rows += [
+            (
+                "thermal throttling",
+                f"after {format_bytes(heat.get('onset_bytes'))} ({heat.get('method')})",
+            ),
+            ("write rate throttled", _rate(heat.get("rate_after"))),
+        ]
     elif heat.get("method"):
-        rows.append(("thermal throttling", {False: "none", None: "undecided"}[heat.get("detected")]
-                     + f" ({heat['method']})"))
+        rows.append(
+            (
+                "thermal throttling",
+                {False: "none", None: "undecided"}[heat.get("detected")] + f" ({heat['method']})",
+            )
+        )
     measured = waf.get("measured")
     rows.append(("WAF (measured)", None if measured is None else f"{measured:.3f}"))
     steady = findings.get("steady_state") or {}

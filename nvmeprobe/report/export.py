@@ -27,9 +27,17 @@ import pyarrow.parquet as pq
 from nvmeprobe.errors import InputError
 from nvmeprobe.profile import SCHEMA, Profile
 from nvmeprobe.profile.findings import to_json
-from nvmeprobe.profile.schema import (FIELDS_BY_RECORD, META_CREATOR, META_EXPORT, META_FACTS,
-                                      META_MANIFEST, META_RUN_ID, META_VERSION, RECORDS,
-                                      SCHEMA_VERSION)
+from nvmeprobe.profile.schema import (
+    FIELDS_BY_RECORD,
+    META_CREATOR,
+    META_EXPORT,
+    META_FACTS,
+    META_MANIFEST,
+    META_RUN_ID,
+    META_VERSION,
+    RECORDS,
+    SCHEMA_VERSION,
+)
 from nvmeprobe.unknown import jsonable
 
 FORMATS = ("csv", "json", "parquet")
@@ -41,10 +49,14 @@ def _frame(profile: Profile, record: str) -> pd.DataFrame:
 
 def _record_table(profile: Profile, record: str, schema: pa.Schema) -> pa.Table:
     frame = _frame(profile, record)
-    arrays = [pa.repeat(pa.scalar(record), len(frame)) if field.name == "record"
-              else pa.array(frame[field.name], from_pandas=True).cast(field.type)
-              if field.name in frame.columns else pa.nulls(len(frame), field.type)
-              for field in schema]
+    arrays = [
+        pa.repeat(pa.scalar(record), len(frame))
+        if field.name == "record"
+        else pa.array(frame[field.name], from_pandas=True).cast(field.type)
+        if field.name in frame.columns
+        else pa.nulls(len(frame), field.type)
+        for field in schema
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -64,13 +76,21 @@ def export_table(profiles: list[Profile], record: str | None) -> pa.Table:
     table = pa.concat_tables([_rows(profile, record) for profile in profiles])
     if record is None and len(profiles) == 1:
         profile = profiles[0]
-        return table.replace_schema_metadata({
-            META_VERSION: SCHEMA_VERSION.encode(), META_CREATOR: (profile.creator or "").encode(),
-            META_FACTS: to_json(profile.facts).encode(),
-            META_MANIFEST: to_json(profile.manifest).encode(),
-            META_RUN_ID: (profile.run_id or "").encode()})
-    label = {"kind": "partial", "record": record, "profiles": len(profiles),
-             "run_ids": [profile.run_id for profile in profiles]}
+        return table.replace_schema_metadata(
+            {
+                META_VERSION: SCHEMA_VERSION.encode(),
+                META_CREATOR: (profile.creator or "").encode(),
+                META_FACTS: to_json(profile.facts).encode(),
+                META_MANIFEST: to_json(profile.manifest).encode(),
+                META_RUN_ID: (profile.run_id or "").encode(),
+            }
+        )
+    label = {
+        "kind": "partial",
+        "record": record,
+        "profiles": len(profiles),
+        "run_ids": [profile.run_id for profile in profiles],
+    }
     return table.replace_schema_metadata({META_EXPORT: to_json(label).encode()})
 
 

@@ -32,7 +32,7 @@ class ChartSpec:
     """One fio-plot chart of one results folder."""
 
     folder: Path
-    kind: str                  # "l" (bars over queue depth) or "g" (time series)
+    kind: str  # "l" (bars over queue depth) or "g" (time series)
     rw: str
     iodepths: tuple[int, ...]
     numjobs: int
@@ -45,8 +45,7 @@ class ChartSpec:
 
     def title(self, run_dir: Path) -> str:
         """What the chart shows, and of which folder."""
-        what = ("IOPS and latency by queue depth" if self.kind == "l"
-                else "bandwidth over time")
+        what = "IOPS and latency by queue depth" if self.kind == "l" else "bandwidth over time"
         return f"fio-plot: {what}, {self.folder.relative_to(run_dir)} (numjobs {self.numjobs})"
 
     def arguments(self) -> list[str]:
@@ -77,8 +76,11 @@ def chart_specs(run_dir: Path) -> list[ChartSpec]:
     for (folder, rw, numjobs), depths in groups.items():
         depths = sorted(set(depths))
         specs.append(ChartSpec(folder, "l", rw, tuple(depths), numjobs))
-        logged = tuple(d for d in depths if _log_lines(
-            folder / f"{rw}-iodepth-{d}-numjobs-{numjobs}_bw.1.log") >= MIN_SAMPLES)
+        logged = tuple(
+            d
+            for d in depths
+            if _log_lines(folder / f"{rw}-iodepth-{d}-numjobs-{numjobs}_bw.1.log") >= MIN_SAMPLES
+        )
         if logged:
             specs.append(ChartSpec(folder, "g", rw, logged, numjobs))
     return specs
@@ -102,12 +104,16 @@ def draw_charts(run_dir: Path, title: str) -> list[Plot]:
     with tempfile.TemporaryDirectory(prefix="nvmeprobe-fio-plot-") as tmp:
         for spec in specs:
             png = Path(tmp) / f"{spec.key}.png"
-            done = subprocess.run([command, "-i", str(spec.folder), "-T", title, *spec.arguments(),
-                                   "-o", str(png)], capture_output=True, text=True)
+            done = subprocess.run(
+                [command, "-i", str(spec.folder), "-T", title, *spec.arguments(), "-o", str(png)],
+                capture_output=True,
+                text=True,
+            )
             if done.returncode == 0 and png.is_file():
                 plots.append(Plot(spec.key, spec.title(run_dir), png=png.read_bytes()))
             else:
                 said = (done.stdout + done.stderr).strip().splitlines() or ["no chart"]
-                plots.append(Plot(spec.key, spec.title(run_dir),
-                                  note=f"fio-plot failed: {said[-1][:200]}"))
+                plots.append(
+                    Plot(spec.key, spec.title(run_dir), note=f"fio-plot failed: {said[-1][:200]}")
+                )
     return plots

@@ -23,8 +23,14 @@ from typing import Any
 
 from nvmeprobe.analyze.spread import OUTLIER_MADS, distribution, median
 from nvmeprobe.profile.resolve import Loaded
-from nvmeprobe.report.compare import (METRICS, cell_order, cell_summary, finding_leaves, key_dict,
-                                      number)
+from nvmeprobe.report.compare import (
+    METRICS,
+    cell_order,
+    cell_summary,
+    finding_leaves,
+    key_dict,
+    number,
+)
 from nvmeprobe.report.data import findings_of, measured_cells
 
 CellValues = dict[tuple, dict[str, dict[str, float]]]
@@ -34,16 +40,22 @@ CellValues = dict[tuple, dict[str, dict[str, float]]]
 def cell_values(items: list[Loaded]) -> CellValues:
     """Per cell key and metric, one value per drive (median over its runs)."""
     runs: dict[tuple, dict[str, dict[str, list[float]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(list)))
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
     for item in items:
         for key, metrics in cell_summary(measured_cells(item.profile)).items():
             for metric, (value, _) in metrics.items():
                 if value is not None:
                     runs[key][metric][item.drive].append(value)
-    return {key: {metric: {drive: v for drive, values in drives.items()
-                           if (v := median(values)) is not None}
-                  for metric, drives in metrics.items()}
-            for key, metrics in runs.items()}
+    return {
+        key: {
+            metric: {
+                drive: v for drive, values in drives.items() if (v := median(values)) is not None
+            }
+            for metric, drives in metrics.items()
+        }
+        for key, metrics in runs.items()
+    }
 
 
 def finding_values(items: list[Loaded]) -> dict[str, dict[str, Any]]:
@@ -59,8 +71,11 @@ def finding_values(items: list[Loaded]) -> dict[str, dict[str, Any]]:
         for drive, values in drives.items():
             numbers = [number(v) for v in values]
             numeric = all(n is not None for n in numbers)
-            result[name][drive] = (median(numbers) if numeric  # type: ignore[arg-type]
-                                   else values[-1])
+            result[name][drive] = (
+                median(numbers)
+                if numeric  # type: ignore[arg-type]
+                else values[-1]
+            )
     return result
 
 
@@ -70,8 +85,9 @@ def _numeric(values: dict[str, Any]) -> bool:
 
 def _finding_row(name: str, values: dict[str, Any]) -> dict[str, Any]:
     if _numeric(values):
-        found = distribution({drive: n for drive, v in values.items()
-                              if (n := number(v)) is not None})
+        found = distribution(
+            {drive: n for drive, v in values.items() if (n := number(v)) is not None}
+        )
         return {"finding": name, **(found.to_dict() if found else {})}
     groups: dict[str, list[str]] = defaultdict(list)
     for drive, value in sorted(values.items()):
@@ -88,21 +104,31 @@ def fleet_of(model: str | None, items: list[Loaded]) -> dict[str, Any]:
             found = distribution(metrics.get(metric, {}))
             if found is not None and found.n >= 2:
                 cells.append({**key_dict(key), "metric": metric, **found.to_dict()})
-    findings = [_finding_row(name, values) for name, values in sorted(finding_values(items).items())
-                if len(values) >= 2]
-    return {"model": model, "drives": drives, "profiles": len(items),
-            "outlier_rule": f"beyond {OUTLIER_MADS:g} scaled MADs (MAD x 1.4826) from the median"
-                            " of the drives, MAD floored at 1% of the median; 3 drives or more",
-            "cells": cells, "findings": findings,
-            "outliers": _outlier_counts(cells + findings)}
+    findings = [
+        _finding_row(name, values)
+        for name, values in sorted(finding_values(items).items())
+        if len(values) >= 2
+    ]
+    return {
+        "model": model,
+        "drives": drives,
+        "profiles": len(items),
+        "outlier_rule": f"beyond {OUTLIER_MADS:g} scaled MADs (MAD x 1.4826) from the median"
+        " of the drives, MAD floored at 1% of the median; 3 drives or more",
+        "cells": cells,
+        "findings": findings,
+        "outliers": _outlier_counts(cells + findings),
+    }
 
 
 def _outlier_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each drive named an outlier: in how many of the values judged, most first."""
     judged = [row for row in rows if "outliers" in row]
     counts = Counter(drive for row in judged for drive in row["outliers"])
-    return [{"drive": drive, "values": count, "of": len(judged)}
-            for drive, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [
+        {"drive": drive, "values": count, "of": len(judged)}
+        for drive, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def fleets(items: list[Loaded]) -> list[dict[str, Any]]:
@@ -111,6 +137,8 @@ def fleets(items: list[Loaded]) -> list[dict[str, Any]]:
     for item in items:
         by_model[item.model].append(item)
     models = sorted(by_model.items(), key=lambda kv: str(kv[0]))
-    return [fleet_of(model, group) for model, group in models
-            if len({item.drive for item in group}) >= 2]
-
+    return [
+        fleet_of(model, group)
+        for model, group in models
+        if len({item.drive for item in group}) >= 2
+    ]

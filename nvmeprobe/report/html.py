@@ -67,39 +67,55 @@ class FleetSection:
 def _grid(grid: Grid) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in grid.header)
     flags = grid.flagged or [False] * len(grid.rows)
-    body = "".join(('<tr class="outlier">' if flag else "<tr>")
-                   + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
-                   for row, flag in zip(grid.rows, flags))
+    body = "".join(
+        ('<tr class="outlier">' if flag else "<tr>")
+        + "".join(f"<td>{escape(cell)}</td>" for cell in row)
+        + "</tr>"
+        for row, flag in zip(grid.rows, flags)
+    )
     return f"<table><caption>{escape(grid.title)}</caption><tr>{head}</tr>{body}</table>"
 
 
 def _table(title: str, rows: list[tuple[str, str | None]]) -> str:
-    body = "".join(f"<tr><th>{escape(label)}</th><td>"
-                   + (escape(value) if value is not None else '<span class="unknown">unknown</span>')
-                   + "</td></tr>" for label, value in rows)
-    return f'<table><caption>{escape(title)}</caption>{body}</table>'
+    body = "".join(
+        f"<tr><th>{escape(label)}</th><td>"
+        + (escape(value) if value is not None else '<span class="unknown">unknown</span>')
+        + "</td></tr>"
+        for label, value in rows
+    )
+    return f"<table><caption>{escape(title)}</caption>{body}</table>"
 
 
 def _plot(plot: Plot, anchor: str) -> str:
     ident = f"{anchor}-{plot.key}"
     if plot.png is None:
-        return (f'<figure id="{escape(ident)}" class="missing"><figcaption>{escape(plot.title)}'
-                f'</figcaption><p class="note">{escape(plot.note or "no data")}</p></figure>')
+        return (
+            f'<figure id="{escape(ident)}" class="missing"><figcaption>{escape(plot.title)}'
+            f'</figcaption><p class="note">{escape(plot.note or "no data")}</p></figure>'
+        )
     data = base64.b64encode(plot.png).decode("ascii")
-    return (f'<figure id="{escape(ident)}" class="plot"><figcaption>{escape(plot.title)}</figcaption>'
-            f'<img alt="{escape(plot.title)}" src="data:image/png;base64,{data}"></figure>')
+    return (
+        f'<figure id="{escape(ident)}" class="plot"><figcaption>{escape(plot.title)}</figcaption>'
+        f'<img alt="{escape(plot.title)}" src="data:image/png;base64,{data}"></figure>'
+    )
 
 
-def render_html(sections: list[Section], title: str = "nvmeprobe report",
-                fleets: list[FleetSection] | None = None) -> str:
+def render_html(
+    sections: list[Section],
+    title: str = "nvmeprobe report",
+    fleets: list[FleetSection] | None = None,
+) -> str:
     """The whole document: fleet views first, then one section per profile."""
     fleets = fleets or []
     entries: list[Section | FleetSection] = [*fleets, *sections]
-    contents = "".join(f'<li><a href="#{escape(s.anchor)}">{escape(s.heading)}</a></li>'
-                       for s in entries)
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}"
-             f"</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
-             f"<p>nvmeprobe {escape(__version__)}; {len(sections)} profile(s).</p><ul>{contents}</ul>"]
+    contents = "".join(
+        f'<li><a href="#{escape(s.anchor)}">{escape(s.heading)}</a></li>' for s in entries
+    )
+    parts = [
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f"<p>nvmeprobe {escape(__version__)}; {len(sections)} profile(s).</p><ul>{contents}</ul>"
+    ]
     for fleet in fleets:
         parts.append(f'<section id="{escape(fleet.anchor)}"><h2>{escape(fleet.heading)}</h2>')
         parts.extend(f"<p>{escape(note)}</p>" for note in fleet.notes)

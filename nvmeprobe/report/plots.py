@@ -19,8 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
-from cycler import cycler  # noqa: E402
 import pandas as pd  # noqa: E402
+from cycler import cycler  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -41,7 +41,9 @@ def _figure(width: float, height: float) -> Figure:
 
 def _axes(figure: Figure, *grid: int) -> Any:
     axis = figure.add_subplot(*grid)
-    axis.set_prop_cycle(cycler(linestyle=["-", "--"]) * cycler(color=matplotlib.color_sequences["tab10"]))
+    axis.set_prop_cycle(
+        cycler(linestyle=["-", "--"]) * cycler(color=matplotlib.color_sequences["tab10"])
+    )
     return axis
 
 
@@ -76,10 +78,15 @@ def _honest_axes(figure: Figure) -> None:
 
 def _data_low(axis: Any) -> float:
     """The smallest y value drawn (lines and bars), +inf without data."""
-    values = [float(v) for line in axis.lines for v in np.asarray(line.get_ydata(), dtype=float)
-              if np.isfinite(v)]
-    values += [min(p.get_y(), p.get_y() + p.get_height()) for p in axis.patches
-               if hasattr(p, "get_height")]
+    values = [
+        float(v)
+        for line in axis.lines
+        for v in np.asarray(line.get_ydata(), dtype=float)
+        if np.isfinite(v)
+    ]
+    values += [
+        min(p.get_y(), p.get_y() + p.get_height()) for p in axis.patches if hasattr(p, "get_height")
+    ]
     return min(values, default=math.inf)
 
 
@@ -108,14 +115,22 @@ def plot_heatmaps(grids: dict[str, pd.DataFrame], metric: str) -> bytes:
         values = grid.to_numpy(dtype=float) / scale
         finite = values[np.isfinite(values) & (values > 0)]
         norm = LogNorm(vmin=finite.min(), vmax=max(finite.max(), finite.min() * 1.0001))
-        image = axis.imshow(np.ma.masked_invalid(values), aspect="auto", origin="lower",
-                            cmap="viridis", norm=norm)
+        image = axis.imshow(
+            np.ma.masked_invalid(values), aspect="auto", origin="lower", cmap="viridis", norm=norm
+        )
         axis.set_xticks(range(grid.shape[1]), [format_size_token(int(b)) for b in grid.columns])
         axis.set_yticks(range(grid.shape[0]), [str(int(d)) for d in grid.index])
         for (row, col), value in np.ndenumerate(values):
             if np.isfinite(value):
-                axis.text(col, row, fmt.format(value), ha="center", va="center", fontsize=7,
-                          color="white" if norm(value) < 0.6 else "black")
+                axis.text(
+                    col,
+                    row,
+                    fmt.format(value),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm(value) < 0.6 else "black",
+                )
         axis.set_xlabel("IO size")
         axis.set_ylabel("queue depth")
         axis.set_title(name)
@@ -132,10 +147,18 @@ def plot_rmw(data: dict[str, Any]) -> bytes:
         name = "aligned" if offset == 0 else f"misaligned (+{format_bytes(offset)})"
         axis.plot(group["bs"], group["factor"], marker="o", label=name)
     axis.axhline(1.0, color="grey", linewidth=0.8)
-    for key, style, text in (("inferred_bytes", "-", "inferred IU"), ("reported_bytes", "--", "reported IU")):
+    for key, style, text in (
+        ("inferred_bytes", "-", "inferred IU"),
+        ("reported_bytes", "--", "reported IU"),
+    ):
         if data.get(key):
-            axis.axvline(data[key], color="red", linestyle=style, linewidth=1.2,
-                         label=f"{text} {format_bytes(data[key])}")
+            axis.axvline(
+                data[key],
+                color="red",
+                linestyle=style,
+                linewidth=1.2,
+                label=f"{text} {format_bytes(data[key])}",
+            )
     _size_axis(axis, sorted(points["bs"].unique()))
     axis.set_ylim(0, max(2.0, float(points["factor"].max()) * 1.1))  # 1 (no RMW) mid-axis
     axis.set_xlabel("IO size")
@@ -152,21 +175,46 @@ def plot_cache(data: dict[str, Any]) -> bytes:
     for cell, curve in data["curves"].items():
         axis.plot(curve["bytes_written"] / GIB, curve["bw_bytes"] / MIB, linewidth=1, label=cell)
     if data.get("cache_bytes"):
-        axis.axvline(data["cache_bytes"] / GIB, color="red", linestyle="--",
-                     label=f"cache {format_bytes(data['cache_bytes'])}")
+        axis.axvline(
+            data["cache_bytes"] / GIB,
+            color="red",
+            linestyle="--",
+            label=f"cache {format_bytes(data['cache_bytes'])}",
+        )
     if data.get("recovered_bytes"):
-        axis.axvline(data["recovered_bytes"] / GIB, color="purple", linestyle="-.",
-                     label=f"recovered after idle {format_bytes(data['recovered_bytes'])}")
+        axis.axvline(
+            data["recovered_bytes"] / GIB,
+            color="purple",
+            linestyle="-.",
+            label=f"recovered after idle {format_bytes(data['recovered_bytes'])}",
+        )
     if data.get("thermal") and data.get("throttle_bytes"):
-        axis.axvline(data["throttle_bytes"] / GIB, color="orange", linestyle="--",
-                     label=f"thermal throttling from {format_bytes(data['throttle_bytes'])}")
+        axis.axvline(
+            data["throttle_bytes"] / GIB,
+            color="orange",
+            linestyle="--",
+            label=f"thermal throttling from {format_bytes(data['throttle_bytes'])}",
+        )
     if data.get("thermal") and data.get("throttled_bw"):
-        axis.axhline(data["throttled_bw"] / MIB, color="orange", linestyle=":", linewidth=1.2,
-                     label=f"throttled {data['throttled_bw'] / MIB:,.1f} MiB/s")
-    for key, text, colour in (("in_cache_bw", "in cache", "green"), ("post_cache_bw", "after cache", "black")):
+        axis.axhline(
+            data["throttled_bw"] / MIB,
+            color="orange",
+            linestyle=":",
+            linewidth=1.2,
+            label=f"throttled {data['throttled_bw'] / MIB:,.1f} MiB/s",
+        )
+    for key, text, colour in (
+        ("in_cache_bw", "in cache", "green"),
+        ("post_cache_bw", "after cache", "black"),
+    ):
         if data.get(key):
-            axis.axhline(data[key] / MIB, color=colour, linestyle=":", linewidth=1.2,
-                         label=f"{text} {data[key] / MIB:,.1f} MiB/s")
+            axis.axhline(
+                data[key] / MIB,
+                color=colour,
+                linestyle=":",
+                linewidth=1.2,
+                label=f"{text} {data[key] / MIB:,.1f} MiB/s",
+            )
     axis.set_xlabel("GiB written")
     axis.set_ylabel("write bandwidth (MiB/s)")
     axis.set_ylim(bottom=0)
@@ -186,11 +234,21 @@ def plot_cache_fill(levels: list[dict[str, Any]]) -> bytes:
     axis.plot(fills, [e["cache_bytes"] / GIB for e in found], marker="o", label="cache found")
     missed = [100 * e["fill_fraction"] for e in levels if not e.get("detected")]
     if missed:
-        axis.plot(missed, [0] * len(missed), marker="x", color="red", linestyle="",
-                  label="no cache drop found")
+        axis.plot(
+            missed,
+            [0] * len(missed),
+            marker="x",
+            color="red",
+            linestyle="",
+            label="no cache drop found",
+        )
     for fill, entry in zip(fills, found):
-        axis.annotate(format_bytes(entry["cache_bytes"]), (fill, entry["cache_bytes"] / GIB),
-                      textcoords="offset points", xytext=(6, 6))
+        axis.annotate(
+            format_bytes(entry["cache_bytes"]),
+            (fill, entry["cache_bytes"] / GIB),
+            textcoords="offset points",
+            xytext=(6, 6),
+        )
     axis.set_xlim(0, 100)
     axis.set_ylim(bottom=0)
     axis.set_xlabel("drive holding data when the burst started (%)")
@@ -205,7 +263,7 @@ def _nines(percentile: float) -> float:
 
 
 def _percentile_of(column: str) -> float:
-    digits = column[len("lat_p"):-len("_us")].split("_")
+    digits = column[len("lat_p") : -len("_us")].split("_")
     return float(f"{digits[0]}.{digits[1]}" if len(digits) > 1 else digits[0])
 
 
@@ -218,8 +276,12 @@ def plot_latency(tables: dict[str, pd.DataFrame]) -> bytes:
         percentiles = [_percentile_of(c) for c in columns]
         x = [_nines(p) for p in percentiles]
         for _, row in table.iterrows():
-            axis.plot(x, row[columns].to_numpy(dtype=float), marker=".",
-                      label=f"{_pattern(row['rw'], direction, row['bs'])} QD{int(row['iodepth'])}")
+            axis.plot(
+                x,
+                row[columns].to_numpy(dtype=float),
+                marker=".",
+                label=f"{_pattern(row['rw'], direction, row['bs'])} QD{int(row['iodepth'])}",
+            )
         axis.set_xticks(x, [f"{p:g}" for p in percentiles])
         axis.set_yscale("log")
         axis.set_xlabel("percentile")
@@ -235,8 +297,9 @@ def plot_queue_depth(data: dict[str, Any]) -> bytes:
     axis = _axes(figure)
     depths: set[int] = set()
     for (rw, direction, bs), curve in data["curves"].items():
-        line = axis.plot(curve.index, curve.to_numpy(), marker="o",
-                         label=_pattern(rw, direction, bs))[0]
+        line = axis.plot(
+            curve.index, curve.to_numpy(), marker="o", label=_pattern(rw, direction, bs)
+        )[0]
         depths.update(int(d) for d in curve.index)
         knee = data["knees"].get((rw, direction, bs))
         if knee and knee[0] in curve.index:
@@ -261,7 +324,9 @@ def plot_waf(table: pd.DataFrame) -> bytes:
     width = 0.8 / len(offsets)
     for index, offset in enumerate(offsets):
         rows = table[table["offset"] == offset].set_index("bs")["waf"]
-        positions = [sizes.index(bs) + (index - (len(offsets) - 1) / 2) * width for bs in rows.index]
+        positions = [
+            sizes.index(bs) + (index - (len(offsets) - 1) / 2) * width for bs in rows.index
+        ]
         name = "aligned" if offset == 0 else f"misaligned (+{format_bytes(offset)})"
         axis.bar(positions, rows.to_numpy(), width=width, label=name)
     axis.axhline(1.0, color="grey", linewidth=0.8)

@@ -46,12 +46,15 @@ def connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
     files = "[" + ", ".join(_quote(str(path)) for path in resolve_profiles(paths)) + "]"
     connection = duckdb.connect(":memory:")
     try:
-        connection.execute(f"create view profiles as select * from read_parquet({files},"
-                           f" filename = true)")
+        connection.execute(
+            f"create view profiles as select * from read_parquet({files}, filename = true)"
+        )
         for view, record in VIEWS.items():
             columns = ", ".join(f'"{name}"' for name in FIELDS_BY_RECORD[record])
-            connection.execute(f"create view {view} as select record, {columns}, filename from profiles"
-                               f" where record = {_quote(record)}")
+            connection.execute(
+                f"create view {view} as select record, {columns}, filename from profiles"
+                f" where record = {_quote(record)}"
+            )
     except duckdb.Error as err:
         connection.close()
         where = ", ".join(str(path) for path in paths)

@@ -33,30 +33,48 @@ PROBE_KIND = "probe"
 
 def probe_cell(marker: Cell, number: int, probe: Probe) -> Cell:
     """Probe `number` (1-based) of an adaptive stage: '005-iu-p03-randwrite-16k-o8k-qd16-nj1'."""
-    parts = [marker.id.removesuffix(f"-{marker.kind}"), f"p{number:02d}", marker.rw or "randwrite",
-             format_size_token(probe.bs)]
+    parts = [
+        marker.id.removesuffix(f"-{marker.kind}"),
+        f"p{number:02d}",
+        marker.rw or "randwrite",
+        format_size_token(probe.bs),
+    ]
     if probe.offset:
         parts.append(f"o{format_size_token(probe.offset)}")
     parts += [f"qd{marker.iodepth}", f"nj{marker.numjobs}"]
     region = ((marker.region_bytes or 0) - probe.offset) // probe.bs * probe.bs
-    return replace(marker, id="-".join(parts), kind=PROBE_KIND, bs=probe.bs, offset=probe.offset,
-                   region_bytes=region)
+    return replace(
+        marker,
+        id="-".join(parts),
+        kind=PROBE_KIND,
+        bs=probe.bs,
+        offset=probe.offset,
+        region_bytes=region,
+    )
 
 
 def stage_probes(manifest: Manifest, marker: Cell) -> list[Cell]:
     """The probe cells of `marker`'s stage already in the manifest, in order."""
-    return [Cell.from_dict(c) for c in manifest.cells
-            if c["stage"] == marker.stage and c["kind"] == PROBE_KIND]
+    return [
+        Cell.from_dict(c)
+        for c in manifest.cells
+        if c["stage"] == marker.stage and c["kind"] == PROBE_KIND
+    ]
 
 
 def probe_points(cells: pd.DataFrame, probes: list[Cell]) -> list[Point]:
     """The measured (bs, offset, bw, bytes written) of the given probe cells' write rows."""
     if cells.empty or not probes:
         return []
-    rows = cells[cells["cell"].isin([p.id for p in probes]) & (cells["direction"] == "write")
-                 & (cells["bw_bytes"] > 0)]
-    return [Point(int(r.bs), int(r.offset), float(r.bw_bytes), int(r.host_bytes_written))
-            for r in rows.itertuples()]
+    rows = cells[
+        cells["cell"].isin([p.id for p in probes])
+        & (cells["direction"] == "write")
+        & (cells["bw_bytes"] > 0)
+    ]
+    return [
+        Point(int(r.bs), int(r.offset), float(r.bw_bytes), int(r.host_bytes_written))
+        for r in rows.itertuples()
+    ]
 
 
 def insert_cell(manifest: Manifest, cell: Cell, after: str) -> None:
@@ -69,14 +87,15 @@ def insert_cell(manifest: Manifest, cell: Cell, after: str) -> None:
 class Step:
     """An adaptive stage's next move, decided from what its probes measured."""
 
-    cell: Cell | None        # the probe to measure next; None: the stage is finished
-    after: str | None        # a new probe: insert it into the manifest after this cell
-    done: int                # probes measured so far
-    limit_reached: bool      # finished by the stage's `probes` limit, not by the search
+    cell: Cell | None  # the probe to measure next; None: the stage is finished
+    after: str | None  # a new probe: insert it into the manifest after this cell
+    done: int  # probes measured so far
+    limit_reached: bool  # finished by the stage's `probes` limit, not by the search
 
 
-def next_step(marker: Cell, stage: Stage, facts: TargetFacts, manifest: Manifest,
-              rows: pd.DataFrame) -> Step:
+def next_step(
+    marker: Cell, stage: Stage, facts: TargetFacts, manifest: Manifest, rows: pd.DataFrame
+) -> Step:
     """The probe to measure next for `marker`'s stage, given every cell row measured so far."""
     probes = stage_probes(manifest, marker)
     done = [p for p in probes if manifest.status(p.id) == DONE]
@@ -89,5 +108,9 @@ def next_step(marker: Cell, stage: Stage, facts: TargetFacts, manifest: Manifest
         return Step(cell, None, len(done), False)
     cell = probe_cell(marker, len(probes) + 1, probe)
     seconds, written = cell_estimates(cell, facts)
-    return Step(replace(cell, est_seconds=seconds, est_bytes_written=written),
-                probes[-1].id if probes else marker.id, len(done), False)
+    return Step(
+        replace(cell, est_seconds=seconds, est_bytes_written=written),
+        probes[-1].id if probes else marker.id,
+        len(done),
+        False,
+    )

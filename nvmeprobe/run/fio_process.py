@@ -66,7 +66,7 @@ def kill_orphaned_jobs(command: Sequence[str]) -> list[int]:
     killed = []
     for pid in fio_pids():
         line = command_line(pid)
-        if len(line) > len(arguments) and line[-len(arguments):] == arguments:
+        if len(line) > len(arguments) and line[-len(arguments) :] == arguments:
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
@@ -95,10 +95,14 @@ def _kill_when_stalled(proc: sh.RunningCommand, watch: StallWatch, done: threadi
             return
 
 
-def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None = None,
-            on_spawn: Callable[[sh.RunningCommand], None] | None = None,
-            stall_timeout: float | None = None, cwd: Path | None = None,
-            dumps_to: Path | None = None) -> FioOutcome:
+def run_fio(
+    args: Sequence[str],
+    on_status: Callable[[FioStatus], bool] | None = None,
+    on_spawn: Callable[[sh.RunningCommand], None] | None = None,
+    stall_timeout: float | None = None,
+    cwd: Path | None = None,
+    dumps_to: Path | None = None,
+) -> FioOutcome:
     """Run `fio args...` (in folder `cwd`); returns its exit code and stderr, never raises.
 
     `on_spawn` gets the running process (so another thread can `stop_fio` it).
@@ -146,18 +150,30 @@ def run_fio(args: Sequence[str], on_status: Callable[[FioStatus], bool] | None =
     proc: sh.RunningCommand | None = None
     try:
         with stop_signals_deferred():  # Ctrl-C while fio starts is raised once proc is known
-            proc = sh.fio(*status_args, *[str(a) for a in args],
-                          _in="", _out=feed, _tty_out=True, _out_bufsize=0, _bg=True,
-                          _ok_code=list(range(-64, 256)), _bg_exc=False,
-                          _cwd=str(cwd) if cwd else None)
+            proc = sh.fio(
+                *status_args,
+                *[str(a) for a in args],
+                _in="",
+                _out=feed,
+                _tty_out=True,
+                _out_bufsize=0,
+                _bg=True,
+                _ok_code=list(range(-64, 256)),
+                _bg_exc=False,
+                _cwd=str(cwd) if cwd else None,
+            )
             process.append(proc)
         if on_spawn:
             on_spawn(proc)
         if tail is not None:
             tail.start()
         if watch:
-            watcher = threading.Thread(target=_kill_when_stalled, args=(proc, watch, watching),
-                                       name="fio-stall-watch", daemon=True)
+            watcher = threading.Thread(
+                target=_kill_when_stalled,
+                args=(proc, watch, watching),
+                name="fio-stall-watch",
+                daemon=True,
+            )
             watcher.start()
         proc.wait()
     except BaseException:

@@ -72,10 +72,10 @@ def split_documents(text: str) -> tuple[list[str], list[str], str]:
             return docs, messages, text[pos:]
         end = text.find("\n}\n", start.start())
         if end < 0:
-            messages.append(text[pos:start.start()])
-            return docs, messages, text[start.start():]
-        messages.append(text[pos:start.start()])
-        docs.append(text[start.start():end + 3])
+            messages.append(text[pos : start.start()])
+            return docs, messages, text[start.start() :]
+        messages.append(text[pos : start.start()])
+        docs.append(text[start.start() : end + 3])
         pos = end + 3
 
 
@@ -139,8 +139,11 @@ class ProgressTail:
         self._read()
         if not self.last_doc:
             return  # nothing complete: leave fio's output as it is, its cell fails on it
-        text = "\n".join(self.messages + [self.last_doc.rstrip("\n")] +
-                         ([self._rest.strip()] if self._rest.strip() else []))
+        text = "\n".join(
+            self.messages
+            + [self.last_doc.rstrip("\n")]
+            + ([self._rest.strip()] if self._rest.strip() else [])
+        )
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         temporary.write_text(text + "\n")
         temporary.replace(self.path)

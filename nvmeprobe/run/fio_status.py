@@ -19,8 +19,17 @@ _BW_RE = re.compile(r"\[((?:[rwt]=[\d.]+[KMGT]?i?B/s,?)+)\]")
 _IOPS_RE = re.compile(r"\[((?:[rwt]=[\d.]+[kMG]?,?)+) IOPS\]")
 _JOBS_RE = re.compile(r"Jobs: \d+ \(f=\d+\)(?:: \[([^\]]*)\])?")
 _ETA_RE = re.compile(r"\[eta (?:(\d+)d:)?(?:(\d+)h:)?(\d+)m:(\d+)s\]")
-_BW_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
-             "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4}
+_BW_UNITS = {
+    "B": 1,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+    "TiB": 1024**4,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "TB": 1000**4,
+}
 _COUNT_UNITS = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3}
 
 
@@ -51,7 +60,9 @@ class FioStatus:
     @property
     def has_rates(self) -> bool:
         """True when fio printed rates in this line (it does only while IO completes)."""
-        return any(v is not None for v in (self.read_bw, self.write_bw, self.read_iops, self.write_iops))
+        return any(
+            v is not None for v in (self.read_bw, self.write_bw, self.read_iops, self.write_iops)
+        )
 
     @property
     def completing(self) -> bool:

@@ -37,9 +37,11 @@ DEFAULT_SSH_PORT = 22
 SSH_SCHEME = "ssh://"
 Transport = Literal["tcp", "ssh"]
 
-_SPEC_RE = re.compile(r"^(?:(?P<user>[A-Za-z_][A-Za-z0-9_.-]{0,31})@)?"
-                      r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)"
-                      r"(?::(?P<port>\d{1,5}))?(?:=(?P<target>.+))?$")
+_SPEC_RE = re.compile(
+    r"^(?:(?P<user>[A-Za-z_][A-Za-z0-9_.-]{0,31})@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)"
+    r"(?::(?P<port>\d{1,5}))?(?:=(?P<target>.+))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,10 @@ def parse_host_spec(text: str) -> HostSpec:
     transport: Transport = "ssh" if body.startswith(SSH_SCHEME) else "tcp"
     match = _SPEC_RE.match(body.removeprefix(SSH_SCHEME))
     if not match or (transport == "tcp" and match.group("user")):
-        raise InputError(f"invalid host {text!r}: use ssh://[USER@]HOST[:SSHPORT][=TARGET]"
-                         f" (e.g. ssh://root@node5=/dev/nvme0n1) or HOST[:PORT][=TARGET]")
+        raise InputError(
+            f"invalid host {text!r}: use ssh://[USER@]HOST[:SSHPORT][=TARGET]"
+            f" (e.g. ssh://root@node5=/dev/nvme0n1) or HOST[:PORT][=TARGET]"
+        )
     host = match.group("host").strip("[]")
     default = DEFAULT_SSH_PORT if transport == "ssh" else DEFAULT_PORT
     port = int(match.group("port") or default)
@@ -143,7 +147,9 @@ def resolve_hosts(specs: list[HostSpec], default_target: str | None) -> list[Rem
         seen.add(spec.address)
         text = spec.target or default_target
         if not text:
-            raise InputError(f"host {spec.address} has no target: give TARGET or {spec.address}=TARGET")
+            raise InputError(
+                f"host {spec.address} has no target: give TARGET or {spec.address}=TARGET"
+            )
         hosts.append(RemoteHost(spec, remote_target(text)))
     return hosts
 
@@ -152,8 +158,10 @@ def match_host(key: str, hosts: list[RemoteHost], what: str) -> RemoteHost:
     """The host a `HOST[:PORT]=...` value names (HOST alone when it is unambiguous)."""
     exact = [h for h in hosts if key in (h.spec.address, f"{h.spec.host}:{h.spec.port}")]
     if len(exact) > 1:
-        raise InputError(f"{what} {key!r} matches several hosts; give the whole address"
-                         f" ({', '.join(h.spec.address for h in exact)})")
+        raise InputError(
+            f"{what} {key!r} matches several hosts; give the whole address"
+            f" ({', '.join(h.spec.address for h in exact)})"
+        )
     if exact:
         return exact[0]
     by_name = [h for h in hosts if key.strip("[]") == h.spec.host]
@@ -161,7 +169,9 @@ def match_host(key: str, hosts: list[RemoteHost], what: str) -> RemoteHost:
         return by_name[0]
     if by_name:
         raise InputError(f"{what} {key!r} matches several hosts; add the port (HOST:PORT)")
-    raise InputError(f"{what} {key!r} names none of the hosts ({', '.join(h.spec.address for h in hosts)})")
+    raise InputError(
+        f"{what} {key!r} names none of the hosts ({', '.join(h.spec.address for h in hosts)})"
+    )
 
 
 def split_host_value(value: str, what: str) -> tuple[str, str]:

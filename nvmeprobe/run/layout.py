@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nvmeprobe.plan.model import Cell
@@ -22,7 +22,7 @@ MANIFEST = "manifest.json"
 
 def new_run_id(target_name: str, now: datetime | None = None) -> str:
     """A sortable, filesystem-safe run id: '20261126T175900Z-loop0'."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", target_name).strip("-") or "target"
     return f"{now:%Y%m%dT%H%M%SZ}-{safe}"
 
@@ -40,9 +40,16 @@ def claim_run_dir(results_dir: Path, run_id: str) -> tuple[str, Path]:
             candidate = f"{run_id}-{number}"
 
 
-def cell_dir(run_dir: Path, target_name: str, stage: str, rw: str, bs: int,
-             offset: int = 0, round_no: int | None = None,
-             rwmixread: int | None = None) -> Path:
+def cell_dir(
+    run_dir: Path,
+    target_name: str,
+    stage: str,
+    rw: str,
+    bs: int,
+    offset: int = 0,
+    round_no: int | None = None,
+    rwmixread: int | None = None,
+) -> Path:
     """The bench-fio folder of one cell."""
     folder = f"{target_name}-{stage}"
     if rwmixread is not None:
@@ -66,11 +73,21 @@ def log_prefix(rw: str, iodepth: int, numjobs: int) -> str:
 
 def cell_files(run_dir: Path, target_name: str, cell: Cell) -> tuple[Path, Path]:
     """A cell's fio JSON output and log prefix, in its bench-fio folder."""
-    folder = cell_dir(run_dir, target_name, cell.stage, cell.rw or "", cell.bs or 0, cell.offset,
-                      cell.round, cell.rwmixread)
+    folder = cell_dir(
+        run_dir,
+        target_name,
+        cell.stage,
+        cell.rw or "",
+        cell.bs or 0,
+        cell.offset,
+        cell.round,
+        cell.rwmixread,
+    )
     iodepth, numjobs = cell.iodepth or 1, cell.numjobs or 1
-    return (folder / json_name(cell.rw or "", iodepth, numjobs),
-            folder / log_prefix(cell.rw or "", iodepth, numjobs))
+    return (
+        folder / json_name(cell.rw or "", iodepth, numjobs),
+        folder / log_prefix(cell.rw or "", iodepth, numjobs),
+    )
 
 
 def host_name() -> str:

@@ -60,7 +60,7 @@ class DriveRun:
     options: RunOptions
     summary: RunSummary | None = None
     failure: ProbeError | None = None  # why this target did not succeed
-    run_id: str | None = None          # known once its manifest exists
+    run_id: str | None = None  # known once its manifest exists
     live: list[sh.RunningCommand] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -85,9 +85,18 @@ class DriveRun:
         """The target's `run --json` summary; every key is there even when nothing ran."""
         if self.summary is not None:
             return {**self.summary.to_dict(), "target": self.target, "error": self.error}
-        return {"run_id": self.run_id, "results": None, "profile": None, "cells_done": 0,
-                "cells_failed": [], "target": self.target, "model": None, "findings": None,
-                "errors": {}, "error": self.error}
+        return {
+            "run_id": self.run_id,
+            "results": None,
+            "profile": None,
+            "cells_done": 0,
+            "cells_failed": [],
+            "target": self.target,
+            "model": None,
+            "findings": None,
+            "errors": {},
+            "error": self.error,
+        }
 
 
 def other_names(targets: list[str]) -> list[tuple[str, ...]]:
@@ -96,8 +105,9 @@ def other_names(targets: list[str]) -> list[tuple[str, ...]]:
     for text in targets:
         target = parse_target(text)
         names.append(tuple(dict.fromkeys(n for n in (text, target.path, target.uri) if n)))
-    return [tuple(n for j, own in enumerate(names) if j != i for n in own)
-            for i in range(len(names))]
+    return [
+        tuple(n for j, own in enumerate(names) if j != i for n in own) for i in range(len(names))
+    ]
 
 
 def drive_options(base: RunOptions, targets: list[str], resumes: list[str]) -> list[RunOptions]:
@@ -110,8 +120,10 @@ def drive_options(base: RunOptions, targets: list[str], resumes: list[str]) -> l
         seen.add(key)
     if resumes:
         return [replace(base, target="", resume=run_id) for run_id in resumes]
-    return [replace(base, target=text, elsewhere=others)
-            for text, others in zip(targets, other_names(targets))]
+    return [
+        replace(base, target=text, elsewhere=others)
+        for text, others in zip(targets, other_names(targets))
+    ]
 
 
 def _run_drive(drive: DriveRun, hooks: DriveHooks) -> None:
@@ -163,8 +175,9 @@ def _stop_all(drives: list[DriveRun], threads: list[threading.Thread]) -> None:
             thread.join(0.2)
 
 
-def execute_many(options: list[RunOptions], parallel: int | None = None,
-                 hooks: DriveHooks | None = None) -> list[DriveRun]:
+def execute_many(
+    options: list[RunOptions], parallel: int | None = None, hooks: DriveHooks | None = None
+) -> list[DriveRun]:
     """Run every target, `parallel` at a time (default all); one outcome per target, in order.
 
     Ctrl-C, SIGTERM or SIGHUP stop every target's fio (finished cells are kept)
@@ -176,8 +189,15 @@ def execute_many(options: list[RunOptions], parallel: int | None = None,
         queue.put(drive)
     cancel = threading.Event()
     count = min(parallel or len(drives), len(drives))
-    threads = [threading.Thread(target=_worker, args=(queue, hooks or DriveHooks(), cancel),
-                                name=f"drive-{n}", daemon=True) for n in range(count)]
+    threads = [
+        threading.Thread(
+            target=_worker,
+            args=(queue, hooks or DriveHooks(), cancel),
+            name=f"drive-{n}",
+            daemon=True,
+        )
+        for n in range(count)
+    ]
     with stop_signals_as_interrupt():
         for thread in threads:
             thread.start()

@@ -50,12 +50,26 @@ from nvmeprobe.run import layout
 from nvmeprobe.run.execute import RunOptions, RunSummary
 from nvmeprobe.run.fio_process import FioOutcome, stop_fio
 from nvmeprobe.run.fio_status import FioStatus
-from nvmeprobe.run.hosts import (FactsCapture, HostSpec, RemoteHost, match_host, remote_target,
-                                 resolve_hosts)
+from nvmeprobe.run.hosts import (
+    FactsCapture,
+    HostSpec,
+    RemoteHost,
+    match_host,
+    remote_target,
+    resolve_hosts,
+)
 from nvmeprobe.run.manifest import DONE, FAILED, Manifest, now_iso, read_manifest, write_manifest
 from nvmeprobe.run.remote_facts import capture_report, needs_probe, probed_report
-from nvmeprobe.run.remote_fio import (FioServer, connect_error, local_fio_version, probe_facts,
-                                      run_remote_fio, server_version, ssh_server, tcp_server)
+from nvmeprobe.run.remote_fio import (
+    FioServer,
+    connect_error,
+    local_fio_version,
+    probe_facts,
+    run_remote_fio,
+    server_version,
+    ssh_server,
+    tcp_server,
+)
 from nvmeprobe.run.remote_safety import check_remote_writes
 from nvmeprobe.run.runner import Runner, TargetLost, tool_versions
 from nvmeprobe.run.safety import device_lock
@@ -79,12 +93,16 @@ def is_remote_run(run_dir: Path) -> bool:
     return (run_dir / HOSTS_FILE).is_file()
 
 
-TCP_WARNING = ("warning: {hosts}: plain TCP fio server(s): they run the job files of anyone"
-               " who can reach them, as root; use ssh://HOST where you can (see the README)")
+TCP_WARNING = (
+    "warning: {hosts}: plain TCP fio server(s): they run the job files of anyone"
+    " who can reach them, as root; use ssh://HOST where you can (see the README)"
+)
 
-FORWARD_REFUSED = ("{address}: its sshd refused to forward the fio server's socket; allow it"
-                   " for this login (DisableForwarding, AllowTcpForwarding and"
-                   " AllowStreamLocalForwarding must not be 'no')")
+FORWARD_REFUSED = (
+    "{address}: its sshd refused to forward the fio server's socket; allow it"
+    " for this login (DisableForwarding, AllowTcpForwarding and"
+    " AllowStreamLocalForwarding must not be 'no')"
+)
 
 
 # -- checks before anything runs ------------------------------------------------------
@@ -128,8 +146,10 @@ class Servers:
 
 
 def _version_mismatch(address: str, version: str, local: str) -> str:
-    return (f"{address}: fio server runs {version}, this machine {local};"
-            f" client and server need the same fio version")
+    return (
+        f"{address}: fio server runs {version}, this machine {local};"
+        f" client and server need the same fio version"
+    )
 
 
 def preflight(hosts: list[RemoteHost], workdir: Path, servers: Servers) -> dict[str, str]:
@@ -150,8 +170,11 @@ def preflight(hosts: list[RemoteHost], workdir: Path, servers: Servers) -> dict[
             version = server_version(servers.open(spec, local), folder)
         except ProbeError as err:
             ssh = servers.ssh_host(spec.address)
-            errors[spec.address] = (FORWARD_REFUSED.format(address=spec.address)
-                                    if ssh is not None and ssh.forward_refused() else str(err))
+            errors[spec.address] = (
+                FORWARD_REFUSED.format(address=spec.address)
+                if ssh is not None and ssh.forward_refused()
+                else str(err)
+            )
             return
         if version != local:
             errors[spec.address] = _version_mismatch(spec.address, version, local)
@@ -161,8 +184,10 @@ def preflight(hosts: list[RemoteHost], workdir: Path, servers: Servers) -> dict[
     _in_threads(check, hosts)
     if errors:
         lines = [errors[h.spec.address] for h in hosts if h.spec.address in errors]
-        raise InputError(f"preflight failed for {len(lines)} of {len(hosts)} host(s),"
-                         f" nothing was run:\n  " + "\n  ".join(lines))
+        raise InputError(
+            f"preflight failed for {len(lines)} of {len(hosts)} host(s),"
+            f" nothing was run:\n  " + "\n  ".join(lines)
+        )
     return versions
 
 
@@ -181,12 +206,18 @@ def _in_threads(work: Callable[[Any], None], items: list[Any]) -> None:
 
 def facts_dirs(values: tuple[FactsCapture, ...], hosts: list[RemoteHost]) -> dict[str, Path]:
     """`--facts HOST[:PORT]=DIR` values -> capture folder by host address."""
-    return {match_host(value.host, hosts, "--facts").spec.address: value.directory
-            for value in values}
+    return {
+        match_host(value.host, hosts, "--facts").spec.address: value.directory for value in values
+    }
 
 
-def host_reports(hosts: list[RemoteHost], options: RunOptions, versions: dict[str, str],
-                 workdir: Path, servers: Servers) -> dict[str, dict[str, Any]]:
+def host_reports(
+    hosts: list[RemoteHost],
+    options: RunOptions,
+    versions: dict[str, str],
+    workdir: Path,
+    servers: Servers,
+) -> dict[str, dict[str, Any]]:
     """Each host's inspect-shaped report (see remote_facts for where facts come from)."""
     captures = facts_dirs(options.facts_dirs, hosts)
     assumed = options.assume
@@ -206,8 +237,9 @@ def host_reports(hosts: list[RemoteHost], options: RunOptions, versions: dict[st
             probe = capture is not None or needs_probe(assumed)
             probed = probe_facts(server, host.target, workdir / host.spec.label) if probe else None
             if capture is not None:
-                reports[address] = capture_report(host, capture, source, probed,
-                                                  versions.get(address))
+                reports[address] = capture_report(
+                    host, capture, source, probed, versions.get(address)
+                )
             else:
                 reports[address] = probed_report(host, probed, assumed, versions.get(address))
         except ProbeError as err:
@@ -216,7 +248,9 @@ def host_reports(hosts: list[RemoteHost], options: RunOptions, versions: dict[st
     _in_threads(gather, hosts)
     if errors:
         lines = [errors[h.spec.address] for h in hosts if h.spec.address in errors]
-        raise InputError("cannot learn the targets' facts, nothing was run:\n  " + "\n  ".join(lines))
+        raise InputError(
+            "cannot learn the targets' facts, nothing was run:\n  " + "\n  ".join(lines)
+        )
     return reports
 
 
@@ -237,25 +271,36 @@ class HostRun:
 
     def to_dict(self) -> dict[str, Any]:
         states = self.manifest.state
-        return {"host": self.host.spec.address, "target": self.host.target.text,
-                "run_id": self.manifest.run_id, "results": str(self.run_dir),
-                "profile": str(self.profile) if self.profile else None,
-                "cells_done": sum(1 for e in states.values() if e.get("status") == DONE),
-                "cells_failed": [c for c, e in states.items() if e.get("status") == FAILED],
-                "cells_pending": [c for c in self.manifest.pending_ids() if c not in states],
-                "facts_source": self.manifest.facts.get("facts_source"),
-                "model": (self.manifest.facts.get("identity") or {}).get("model"),
-                "error": self.error, "findings": self.findings}
+        return {
+            "host": self.host.spec.address,
+            "target": self.host.target.text,
+            "run_id": self.manifest.run_id,
+            "results": str(self.run_dir),
+            "profile": str(self.profile) if self.profile else None,
+            "cells_done": sum(1 for e in states.values() if e.get("status") == DONE),
+            "cells_failed": [c for c, e in states.items() if e.get("status") == FAILED],
+            "cells_pending": [c for c in self.manifest.pending_ids() if c not in states],
+            "facts_source": self.manifest.facts.get("facts_source"),
+            "model": (self.manifest.facts.get("identity") or {}).get("model"),
+            "error": self.error,
+            "findings": self.findings,
+        }
 
     def summary(self) -> RunSummary:
         """This host's run as a one-target run's summary (what `qualify --host` judges)."""
         if self.profile is None:
             raise MeasurementFailed(f"{self.host.spec.address}: nothing was run there")
         states = self.manifest.state
-        return RunSummary(self.manifest.run_id, self.run_dir, self.profile,
-                          sum(1 for e in states.values() if e.get("status") == DONE),
-                          [c for c, e in states.items() if e.get("status") == FAILED],
-                          self.manifest.facts, self.findings, error=self.error)
+        return RunSummary(
+            self.manifest.run_id,
+            self.run_dir,
+            self.profile,
+            sum(1 for e in states.values() if e.get("status") == DONE),
+            [c for c, e in states.items() if e.get("status") == FAILED],
+            self.manifest.facts,
+            self.findings,
+            error=self.error,
+        )
 
 
 @dataclass
@@ -268,20 +313,31 @@ class RemoteSummary:
 
     def to_dict(self) -> dict[str, Any]:
         hosts = [h.to_dict() for h in self.hosts]
-        return {"run_id": self.run_id, "results": str(self.run_dir), "hosts": hosts,
-                "cells_done": sum(h["cells_done"] for h in hosts),
-                "cells_failed": [f"{h['host']}/{c}" for h in hosts for c in h["cells_failed"]]}
+        return {
+            "run_id": self.run_id,
+            "results": str(self.run_dir),
+            "hosts": hosts,
+            "cells_done": sum(h["cells_done"] for h in hosts),
+            "cells_failed": [f"{h['host']}/{c}" for h in hosts for c in h["cells_failed"]],
+        }
 
 
 def _launcher(job: HostRun, server: FioServer, engine: str | None, cancel: threading.Event):
     target = job.host.target
 
-    def launch(cell: Cell, out_json: Path, logs: Path | None,
-               hook: Callable[[FioStatus], bool]) -> FioOutcome:
+    def launch(
+        cell: Cell, out_json: Path, logs: Path | None, hook: Callable[[FioStatus], bool]
+    ) -> FioOutcome:
         if cancel.is_set():
             raise Cancelled(f"{server.address}: interrupted")
-        outcome = run_remote_fio(server, job_file(cell, target, logs, engine), out_json, logs,
-                                 hook, on_spawn=job.live.append)
+        outcome = run_remote_fio(
+            server,
+            job_file(cell, target, logs, engine),
+            out_json,
+            logs,
+            hook,
+            on_spawn=job.live.append,
+        )
         job.live.clear()
         if cancel.is_set():
             raise Cancelled(f"{server.address}: interrupted")
@@ -290,18 +346,35 @@ def _launcher(job: HostRun, server: FioServer, engine: str | None, cancel: threa
             if problem:
                 raise TargetLost(f"cell {cell.id}: lost fio --server {server.address} ({problem})")
         return outcome
+
     return launch
 
 
-def _run_host(job: HostRun, server: FioServer, plan: Plan, options: RunOptions,
-              cancel: threading.Event,
-              on_start: HostStartHook | None, on_cell: HostCellHook | None) -> None:
+def _run_host(
+    job: HostRun,
+    server: FioServer,
+    plan: Plan,
+    options: RunOptions,
+    cancel: threading.Event,
+    on_start: HostStartHook | None,
+    on_cell: HostCellHook | None,
+) -> None:
     session = Session(job.host.target, job.host.target, job.manifest.facts, {})
     cell_hook = (lambda cell, state: on_cell(job.host, cell, state)) if on_cell else None
-    runner = Runner(session, job.manifest, job.run_dir, options.profiles_dir, plan, job.facts,
-                    options.on_error, options.engine, None, cell_hook,
-                    launch=_launcher(job, server, options.engine, cancel),
-                    host=job.host.spec.address)
+    runner = Runner(
+        session,
+        job.manifest,
+        job.run_dir,
+        options.profiles_dir,
+        plan,
+        job.facts,
+        options.on_error,
+        options.engine,
+        None,
+        cell_hook,
+        launch=_launcher(job, server, options.engine, cancel),
+        host=job.host.spec.address,
+    )
     job.profile = runner.profile
     if on_start:
         on_start(job.host, job.manifest, job.cells)
@@ -322,14 +395,33 @@ def _run_host(job: HostRun, server: FioServer, plan: Plan, options: RunOptions,
             job.error = job.error or f"analysis failed: {err}"
 
 
-def _run_all(jobs: list[HostRun], servers: Servers, plan: Plan, options: RunOptions,
-             on_start: HostStartHook | None, on_cell: HostCellHook | None) -> None:
+def _run_all(
+    jobs: list[HostRun],
+    servers: Servers,
+    plan: Plan,
+    options: RunOptions,
+    on_start: HostStartHook | None,
+    on_cell: HostCellHook | None,
+) -> None:
     """A thread per host; Ctrl-C or SIGTERM stops every host's fio and keeps finished cells."""
     cancel = threading.Event()
-    threads = [threading.Thread(target=_run_host,
-                                args=(job, servers.by_address[job.host.spec.address], plan,
-                                      options, cancel, on_start, on_cell),
-                                name=f"host-{job.host.spec.label}", daemon=True) for job in jobs]
+    threads = [
+        threading.Thread(
+            target=_run_host,
+            args=(
+                job,
+                servers.by_address[job.host.spec.address],
+                plan,
+                options,
+                cancel,
+                on_start,
+                on_cell,
+            ),
+            name=f"host-{job.host.spec.label}",
+            daemon=True,
+        )
+        for job in jobs
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -349,33 +441,62 @@ def _lock_target(host: RemoteHost) -> Target:
     return HostTarget.on(host.spec.label, host.target)
 
 
-def _new_jobs(hosts: list[RemoteHost], plan: Plan, options: RunOptions,
-              reports: dict[str, dict[str, Any]], versions: dict[str, str],
-              run_dir: Path, run_id: str) -> list[HostRun]:
+def _new_jobs(
+    hosts: list[RemoteHost],
+    plan: Plan,
+    options: RunOptions,
+    reports: dict[str, dict[str, Any]],
+    versions: dict[str, str],
+    run_dir: Path,
+    run_id: str,
+) -> list[HostRun]:
     jobs = []
     for host in hosts:
         report = reports[host.spec.address]
         facts = plan_facts(report)
         cells = expand_plan(plan, facts)
         manifest = Manifest(
-            run_id=f"{run_id}-{host.spec.label}", target=host.target.text,
-            plan={"name": plan.name, "source": options.plan, "overrides": list(options.overrides),
-                  "plan": plan.to_dict()},
-            cells=[c.to_dict() for c in cells], facts=report,
+            run_id=f"{run_id}-{host.spec.label}",
+            target=host.target.text,
+            plan={
+                "name": plan.name,
+                "source": options.plan,
+                "overrides": list(options.overrides),
+                "plan": plan.to_dict(),
+            },
+            cells=[c.to_dict() for c in cells],
+            facts=report,
             versions={**tool_versions(), "fio_server": versions.get(host.spec.address)},
-            host=host.spec.address)
+            host=host.spec.address,
+        )
         jobs.append(HostRun(host, run_dir / host.spec.label, manifest, cells, facts))
     return jobs
 
 
 def _hosts_doc(run_id: str, options: RunOptions, plan: Plan, jobs: list[HostRun]) -> dict[str, Any]:
-    return {"run_id": run_id, "created": now_iso(), "target": options.target or None,
-            "plan": {"name": plan.name, "source": options.plan, "overrides": list(options.overrides),
-                     "plan": plan.to_dict()},
-            "hosts": [{"host": j.host.spec.host, "port": j.host.spec.port,
-                       "transport": j.host.spec.transport, "user": j.host.spec.user,
-                       "target": j.host.target.text, "folder": j.host.spec.label,
-                       "run_id": j.manifest.run_id} for j in jobs]}
+    return {
+        "run_id": run_id,
+        "created": now_iso(),
+        "target": options.target or None,
+        "plan": {
+            "name": plan.name,
+            "source": options.plan,
+            "overrides": list(options.overrides),
+            "plan": plan.to_dict(),
+        },
+        "hosts": [
+            {
+                "host": j.host.spec.host,
+                "port": j.host.spec.port,
+                "transport": j.host.spec.transport,
+                "user": j.host.spec.user,
+                "target": j.host.target.text,
+                "folder": j.host.spec.label,
+                "run_id": j.manifest.run_id,
+            }
+            for j in jobs
+        ],
+    }
 
 
 def _write_hosts_doc(run_dir: Path, doc: dict[str, Any]) -> None:
@@ -403,13 +524,25 @@ def _resumed_jobs(run_dir: Path, doc: dict[str, Any]) -> list[HostRun]:
             transport = entry.get("transport", "tcp")  # runs before SSH hosts have none
             if transport not in ("tcp", "ssh"):
                 raise ValueError(f"transport {transport!r}")
-            spec = HostSpec(str(entry["host"]), int(entry["port"]), str(entry["target"]),
-                            transport, entry.get("user"))
+            spec = HostSpec(
+                str(entry["host"]),
+                int(entry["port"]),
+                str(entry["target"]),
+                transport,
+                entry.get("user"),
+            )
             host = RemoteHost(spec, remote_target(spec.target or ""))
             folder = run_dir / str(entry["folder"])
             manifest = read_manifest(folder)
-            jobs.append(HostRun(host, folder, manifest, [Cell.from_dict(c) for c in manifest.cells],
-                                plan_facts(manifest.facts)))
+            jobs.append(
+                HostRun(
+                    host,
+                    folder,
+                    manifest,
+                    [Cell.from_dict(c) for c in manifest.cells],
+                    plan_facts(manifest.facts),
+                )
+            )
     except (KeyError, TypeError, ValueError) as err:
         raise InputError(f"corrupt {run_dir / HOSTS_FILE}: {type(err).__name__} {err}") from None
     return jobs
@@ -424,14 +557,17 @@ def _verify_resumed(jobs: list[HostRun], workdir: Path, servers: Servers) -> Non
             return  # the size was stated, not measured: nothing to compare
         address = job.host.spec.address
         try:
-            now = probe_facts(servers.by_address[address], job.host.target,
-                              workdir / job.host.spec.label).size_bytes
+            now = probe_facts(
+                servers.by_address[address], job.host.target, workdir / job.host.spec.label
+            ).size_bytes
         except ProbeError as err:
             errors[address] = str(err)
             return
         if now != job.facts.capacity_bytes:
-            errors[address] = (f"{address}: {job.host.target.text} is now {now} bytes, the run was"
-                               f" planned for {job.facts.capacity_bytes}; not the same device?")
+            errors[address] = (
+                f"{address}: {job.host.target.text} is now {now} bytes, the run was"
+                f" planned for {job.facts.capacity_bytes}; not the same device?"
+            )
 
     _in_threads(verify, jobs)
     if errors:
@@ -443,8 +579,8 @@ class _Prepared:
     run_id: str
     run_dir: Path
     plan: Plan
-    every: list[HostRun]     # all the run's hosts
-    jobs: list[HostRun]      # the hosts with cells left to run
+    every: list[HostRun]  # all the run's hosts
+    jobs: list[HostRun]  # the hosts with cells left to run
 
 
 def _prepare_new(options: RunOptions, workdir: Path, servers: Servers) -> _Prepared:
@@ -472,9 +608,12 @@ def _prepare_resume(options: RunOptions, workdir: Path, servers: Servers) -> _Pr
     return _Prepared(str(doc.get("run_id") or options.resume), run_dir, plan, every, jobs)
 
 
-def execute_remote_run(options: RunOptions, on_start: HostStartHook | None = None,
-                       on_cell: HostCellHook | None = None,
-                       warn: Callable[[str], None] | None = None) -> RemoteSummary:
+def execute_remote_run(
+    options: RunOptions,
+    on_start: HostStartHook | None = None,
+    on_cell: HostCellHook | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> RemoteSummary:
     """Run (or resume) a plan on many hosts; raises MeasurementFailed if any host or cell failed.
 
     `warn` gets the one warning of a run with plain TCP servers. Servers started
@@ -483,8 +622,11 @@ def execute_remote_run(options: RunOptions, on_start: HostStartHook | None = Non
     if not have_tool("fio"):
         raise ToolMissing("fio is not installed (apt-get install fio)")
     servers = Servers()
-    with (stop_signals_as_interrupt(),
-          tempfile.TemporaryDirectory(prefix="nvmeprobe-remote-") as tmp, ExitStack() as stack):
+    with (
+        stop_signals_as_interrupt(),
+        tempfile.TemporaryDirectory(prefix="nvmeprobe-remote-") as tmp,
+        ExitStack() as stack,
+    ):
         stack.callback(servers.close)
         prepare = _prepare_resume if options.resume else _prepare_new
         run = prepare(options, Path(tmp), servers)
@@ -504,6 +646,8 @@ def execute_remote_run(options: RunOptions, on_start: HostStartHook | None = Non
     failed = [j for j in run.every if j.error or j.manifest.pending_ids()]
     if failed:
         names = ", ".join(f"{j.host.spec.address} ({j.error or 'cells left'})" for j in failed)
-        raise MeasurementFailed(f"{len(failed)} of {len(run.every)} host(s) did not finish: {names};"
-                                f" finished cells are kept; resume with nvmeprobe run --resume {run.run_id}")
+        raise MeasurementFailed(
+            f"{len(failed)} of {len(run.every)} host(s) did not finish: {names};"
+            f" finished cells are kept; resume with nvmeprobe run --resume {run.run_id}"
+        )
     return RemoteSummary(run.run_id, run.run_dir, run.every)

@@ -59,29 +59,47 @@ def needs_probe(assumed: dict[str, int]) -> bool:
     return not all(key in assumed for key in ASSUMABLE)
 
 
-def probed_report(host: RemoteHost, probed: ProbedFacts | None, assumed: dict[str, int],
-                  server: str | None) -> dict[str, Any]:
+def probed_report(
+    host: RemoteHost, probed: ProbedFacts | None, assumed: dict[str, int], server: str | None
+) -> dict[str, Any]:
     """An inspect-shaped report from assumptions and the probe (pure)."""
     size = assumed.get("capacity") or (probed.size_bytes if probed else None)
     lba = assumed.get("lba") or (probed.logical_block_size if probed else None)
     if size is None:
-        raise InputError(f"{host.spec.address}: the size of {host.target.text} is unknown;"
-                         f" give --facts {host.spec.address}=DIR or --assume capacity=SIZE")
-    sources = [name for name, used in (("assumed", bool(assumed)), ("fio-probe", probed is not None))
-               if used]
-    return {"target": host.target.text, "kind": host.target.remote_kind,
-            "identity": {"model": None, "serial": None, "firmware": None, "vendor_id": None},
-            "geometry": {"size_bytes": size, "logical_block_size": lba, "physical_block_size": None,
-                         "minimum_io_size": None, "optimal_io_size": None},
-            "iu": {"reported_bytes": None, "source": None},
-            "endurance": {}, "warnings": [],
-            "gaps": ["identity, IU and endurance: no inspect capture from this host"],
-            "facts_source": "+".join(sources), "assumed": sorted(assumed),
-            "host": host.spec.address, "fio_server": server}
+        raise InputError(
+            f"{host.spec.address}: the size of {host.target.text} is unknown;"
+            f" give --facts {host.spec.address}=DIR or --assume capacity=SIZE"
+        )
+    sources = [
+        name
+        for name, used in (("assumed", bool(assumed)), ("fio-probe", probed is not None))
+        if used
+    ]
+    return {
+        "target": host.target.text,
+        "kind": host.target.remote_kind,
+        "identity": {"model": None, "serial": None, "firmware": None, "vendor_id": None},
+        "geometry": {
+            "size_bytes": size,
+            "logical_block_size": lba,
+            "physical_block_size": None,
+            "minimum_io_size": None,
+            "optimal_io_size": None,
+        },
+        "iu": {"reported_bytes": None, "source": None},
+        "endurance": {},
+        "warnings": [],
+        "gaps": ["identity, IU and endurance: no inspect capture from this host"],
+        "facts_source": "+".join(sources),
+        "assumed": sorted(assumed),
+        "host": host.spec.address,
+        "fio_server": server,
+    }
 
 
-def capture_report(host: RemoteHost, capture: Capture, source: str, probed: ProbedFacts | None,
-                   server: str | None) -> dict[str, Any]:
+def capture_report(
+    host: RemoteHost, capture: Capture, source: str, probed: ProbedFacts | None, server: str | None
+) -> dict[str, Any]:
     """The report decoded from a capture made on the host, checked against the probe.
 
     `source`: "capture DIR" for `--facts`, "ssh" for a capture read over SSH.
@@ -90,12 +108,19 @@ def capture_report(host: RemoteHost, capture: Capture, source: str, probed: Prob
     captured_for = capture.get("target.txt", b"").decode(errors="replace").strip()
     if captured_for and captured_for != host.target.text:
         report.setdefault("warnings", []).append(
-            f"{source} was made for {captured_for}, used for {host.target.text}")
+            f"{source} was made for {captured_for}, used for {host.target.text}"
+        )
     size = (report.get("geometry") or {}).get("size_bytes")
     if probed is not None and probed.size_bytes is not None and size != probed.size_bytes:
-        raise InputError(f"{host.spec.address}: {source} describes a {size}-byte device,"
-                         f" but fio sees {probed.size_bytes} bytes at {host.target.text};"
-                         f" wrong capture?")
-    report.update(facts_source="ssh" if source == "ssh" else "capture", assumed=[],
-                  host=host.spec.address, fio_server=server)
+        raise InputError(
+            f"{host.spec.address}: {source} describes a {size}-byte device,"
+            f" but fio sees {probed.size_bytes} bytes at {host.target.text};"
+            f" wrong capture?"
+        )
+    report.update(
+        facts_source="ssh" if source == "ssh" else "capture",
+        assumed=[],
+        host=host.spec.address,
+        fio_server=server,
+    )
     return report

@@ -50,7 +50,7 @@ CONNECT_TIMEOUT_S = 3.0
 PROBE_TIMEOUT_S = 60.0
 PREFLIGHT_JOB = "[nvmeprobe-preflight]\nioengine=null\nsize=4k\n"
 _SERVER_VERSION_RE = re.compile(r"\bfio=(fio-[^\s,]+)")
-_STEP = 8192          # backwards step of the size probe; its bs is half of it
+_STEP = 8192  # backwards step of the size probe; its bs is half of it
 _LBA_SIZES = (512, 4096)
 
 
@@ -58,10 +58,10 @@ _LBA_SIZES = (512, 4096)
 class FioServer:
     """One host's fio server as fio's client reaches it."""
 
-    address: str                          # the host as the user named it
-    client_arg: str                       # fio's --client value
-    cwd: Path | None                      # where the client runs (SSH: beside the socket)
-    lost: Callable[[], str | None]        # None while reachable, else why not
+    address: str  # the host as the user named it
+    client_arg: str  # fio's --client value
+    cwd: Path | None  # where the client runs (SSH: beside the socket)
+    lost: Callable[[], str | None]  # None while reachable, else why not
 
 
 def tcp_server(spec: HostSpec) -> FioServer:
@@ -79,7 +79,7 @@ def connect_error(spec: HostSpec, timeout: float = CONNECT_TIMEOUT_S) -> str | N
     try:
         with socket.create_connection((spec.host, spec.port), timeout=timeout):
             return None
-    except socket.timeout:
+    except TimeoutError:
         return f"no answer within {timeout:g} s"
     except OSError as err:
         return err.strerror or str(err)
@@ -96,21 +96,31 @@ def local_fio_version() -> str:
     return str(run_tool("fio", ["--version"])).strip()
 
 
-def _client_run(server: FioServer, job_text: str, workdir: Path, name: str,
-                output_format: str) -> str:
+def _client_run(
+    server: FioServer, job_text: str, workdir: Path, name: str, output_format: str
+) -> str:
     """Run one job file on the server; returns the output file's text (fio may exit non-zero)."""
     job = workdir / f"{name}.fio"
     out = workdir / f"{name}.out"
     job.write_text(job_text)
     out.unlink(missing_ok=True)
     try:
-        run_tool("fio", [f"--output-format={output_format}", f"--output={out}",
-                         f"--client={server.client_arg}", str(job)], timeout=PROBE_TIMEOUT_S,
-                 cwd=server.cwd)
+        run_tool(
+            "fio",
+            [
+                f"--output-format={output_format}",
+                f"--output={out}",
+                f"--client={server.client_arg}",
+                str(job),
+            ],
+            timeout=PROBE_TIMEOUT_S,
+            cwd=server.cwd,
+        )
     except ToolFailed as err:
         if not out.exists() or not out.read_text(errors="replace").strip():
-            raise InputError(f"{server.address}: fio --client failed:"
-                             f" {str(err).split(': ', 1)[-1]}") from None
+            raise InputError(
+                f"{server.address}: fio --client failed: {str(err).split(': ', 1)[-1]}"
+            ) from None
     return out.read_text(errors="replace") if out.exists() else ""
 
 
@@ -119,16 +129,25 @@ def server_version(server: FioServer, workdir: Path) -> str:
     text = _client_run(server, PREFLIGHT_JOB, workdir, "preflight", "normal")
     version = parse_server_version(text)
     if version is None:
-        raise InputError(f"{server.address}: the fio server did not say its version"
-                         f" (is it fio --server?)")
+        raise InputError(
+            f"{server.address}: the fio server did not say its version (is it fio --server?)"
+        )
     return version
 
 
 def probe_job(target: Target, log_prefix: Path) -> str:
     """The read-only facts probe as a job file: size job, and LBA jobs for block devices."""
     engine = target.probe_job_lines()
-    lines = ["[size]", *engine, f"rw=read:-{_STEP}", f"bs={_STEP // 2}", "number_ios=4",
-             f"write_lat_log={log_prefix}", "log_offset=1", ""]
+    lines = [
+        "[size]",
+        *engine,
+        f"rw=read:-{_STEP}",
+        f"bs={_STEP // 2}",
+        "number_ios=4",
+        f"write_lat_log={log_prefix}",
+        "log_offset=1",
+        "",
+    ]
     if target.probes_lba_size:
         for lba in _LBA_SIZES:
             lines += [f"[lba{lba}]", *engine, "rw=read", f"bs={lba}", "number_ios=1", ""]
@@ -155,8 +174,13 @@ def log_offsets(text: str) -> list[int]:
 
 def _job_errors(doc: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """jobname -> (fio error code, bytes read)."""
-    return {job.get("jobname"): (int(job.get("error", 0)), int((job.get("read") or {}).get("io_bytes", 0)))
-            for job in doc.get("client_stats") or []}
+    return {
+        job.get("jobname"): (
+            int(job.get("error", 0)),
+            int((job.get("read") or {}).get("io_bytes", 0)),
+        )
+        for job in doc.get("client_stats") or []
+    }
 
 
 def facts_from_probe(doc: dict[str, Any], offsets: list[int], where: str) -> ProbedFacts:
@@ -173,8 +197,9 @@ def facts_from_probe(doc: dict[str, Any], offsets: list[int], where: str) -> Pro
             lba = candidate
             break
         if lba_code is not None and lba_code != errno.EINVAL:
-            raise InputError(f"{where}: fio could not read it"
-                             f" (error {lba_code}: {os.strerror(lba_code)})")
+            raise InputError(
+                f"{where}: fio could not read it (error {lba_code}: {os.strerror(lba_code)})"
+            )
     return ProbedFacts(size, lba)
 
 
@@ -199,18 +224,31 @@ def restore_log_names(prefix: Path) -> None:
         path.replace(path.with_name(path.name[: path.name.index(".log.") + 4]))
 
 
-def run_remote_fio(server: FioServer, job_text: str, out_json: Path, log_prefix: Path | None,
-                   on_status: Callable[[FioStatus], bool] | None = None,
-                   on_spawn: Callable[[Any], None] | None = None) -> FioOutcome:
+def run_remote_fio(
+    server: FioServer,
+    job_text: str,
+    out_json: Path,
+    log_prefix: Path | None,
+    on_status: Callable[[FioStatus], bool] | None = None,
+    on_spawn: Callable[[Any], None] | None = None,
+) -> FioOutcome:
     """Run one cell's job file on the server; results land in `out_json` on this machine."""
     job = out_json.with_suffix(".fio")
     try:
         job.write_text(job_text)
     except OSError as err:
         raise ProbeError(f"cannot write {job}: {err.strerror}") from None
-    outcome = run_fio(["--output-format=json+", f"--output={out_json}",
-                       f"--client={server.client_arg}", str(job)], on_status, on_spawn=on_spawn,
-                      cwd=server.cwd)
+    outcome = run_fio(
+        [
+            "--output-format=json+",
+            f"--output={out_json}",
+            f"--client={server.client_arg}",
+            str(job),
+        ],
+        on_status,
+        on_spawn=on_spawn,
+        cwd=server.cwd,
+    )
     if log_prefix is not None:
         restore_log_names(log_prefix)
     return outcome

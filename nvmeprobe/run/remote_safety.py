@@ -21,12 +21,17 @@ def remote_names(host: RemoteHost) -> set[str]:
     """Every `--destroy-data` value that names this host's target."""
     target = host.target.text
     spec = host.spec
-    return {target, f"{spec.address}={target}", f"{spec.host}:{spec.port}={target}",
-            f"{spec.host}={target}"}
+    return {
+        target,
+        f"{spec.address}={target}",
+        f"{spec.host}:{spec.port}={target}",
+        f"{spec.host}={target}",
+    }
 
 
-def check_remote_writes(hosts: list[RemoteHost], destroy_data: list[str],
-                        known: list[RemoteHost] | None = None) -> None:
+def check_remote_writes(
+    hosts: list[RemoteHost], destroy_data: list[str], known: list[RemoteHost] | None = None
+) -> None:
     """Raise SafetyRefusal unless every writing host's target is named and every value names one.
 
     `known` are all the run's hosts (on resume, hosts already finished are no
@@ -35,12 +40,17 @@ def check_remote_writes(hosts: list[RemoteHost], destroy_data: list[str],
     names = {host.spec.address: remote_names(host) for host in known or hosts}
     for value in destroy_data:
         if not any(value in accepted for accepted in names.values()):
-            examples = ", ".join(sorted(f"{h.spec.address}={h.target.text}" for h in known or hosts))
-            raise SafetyRefusal(f"--destroy-data={value} does not name any host's target"
-                                f" (accepted: TARGET or HOST:PORT=TARGET, e.g. {examples}); refusing to write")
+            examples = ", ".join(
+                sorted(f"{h.spec.address}={h.target.text}" for h in known or hosts)
+            )
+            raise SafetyRefusal(
+                f"--destroy-data={value} does not name any host's target"
+                f" (accepted: TARGET or HOST:PORT=TARGET, e.g. {examples}); refusing to write"
+            )
     for host in hosts:
         if not any(value in names[host.spec.address] for value in destroy_data):
             raise SafetyRefusal(
                 f"{host.spec.address}: {host.target.text} is on another host and cannot be checked"
                 f" for use from here; name it in --destroy-data ({host.target.text} or"
-                f" {host.spec.address}={host.target.text}) to write to it")
+                f" {host.spec.address}={host.target.text}) to write to it"
+            )

@@ -28,8 +28,9 @@ def separate_messages(out_json: Path) -> Path | None:
     A file with no complete document is left as fio wrote it (its cell fails on it).
     """
     try:
-        document, messages = split_fio_output(out_json.read_bytes().decode(errors="replace"),
-                                              str(out_json))
+        document, messages = split_fio_output(
+            out_json.read_bytes().decode(errors="replace"), str(out_json)
+        )
     except InputError:
         return None
     if not messages:

@@ -99,8 +99,12 @@ def tool_versions() -> dict[str, Any]:
         fio = str(run_tool("fio", ["--version"])).strip()
     except ProbeError:
         fio = None
-    return {"fio": fio, "kernel": platform.release(), "python": platform.python_version(),
-            "nvmeprobe": __version__}
+    return {
+        "fio": fio,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "nvmeprobe": __version__,
+    }
 
 
 def _delta(before: Counters | None, after: Counters | None, name: str) -> int | None:
@@ -111,9 +115,12 @@ def _delta(before: Counters | None, after: Counters | None, name: str) -> int | 
 
 def _counter_columns(cell: Cell, before: Counters | None, after: Counters | None) -> dict:
     """The drive's own view of a write cell, for the WAF and IU cross-checks and the fill level."""
-    return {"counter_host_bytes_written": _delta(before, after, "host_bytes_written"),
-            "counter_unaligned_io": _delta(before, after, "unaligned_io"),
-            "used_bytes": before.used_bytes if before else None, "ramp_s": cell.ramp_s}
+    return {
+        "counter_host_bytes_written": _delta(before, after, "host_bytes_written"),
+        "counter_unaligned_io": _delta(before, after, "unaligned_io"),
+        "used_bytes": before.used_bytes if before else None,
+        "ramp_s": cell.ramp_s,
+    }
 
 
 class _LiveBandwidth:
@@ -135,13 +142,23 @@ class _LiveBandwidth:
 class Runner:
     """Runs the pending cells of one manifest against an open session."""
 
-    def __init__(self, session: Session, manifest: Manifest, run_dir: Path,
-                 profiles_dir: Path, plan: Plan, facts: TargetFacts,
-                 on_error: str = "stop", engine: str | None = None,
-                 on_status: StatusHook | None = None, on_cell: CellHook | None = None,
-                 launch: FioLauncher | None = None, host: str | None = None,
-                 stall_timeout: float | None = None,
-                 on_spawn: Callable[[sh.RunningCommand], None] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        manifest: Manifest,
+        run_dir: Path,
+        profiles_dir: Path,
+        plan: Plan,
+        facts: TargetFacts,
+        on_error: str = "stop",
+        engine: str | None = None,
+        on_status: StatusHook | None = None,
+        on_cell: CellHook | None = None,
+        launch: FioLauncher | None = None,
+        host: str | None = None,
+        stall_timeout: float | None = None,
+        on_spawn: Callable[[sh.RunningCommand], None] | None = None,
+    ) -> None:
         """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column.
 
         `stall_timeout`: seconds without a completed IO after which a local fio is killed.
@@ -190,8 +207,11 @@ class Runner:
         (every 50 ms, exact bytes: run/fio_progress.py) replace it.
         """
         unit = (cell.bs or 0) * (cell.iodepth or 1) * (cell.numjobs or 1)
-        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3),
-                        unit) if cell.stop_on_drop else None
+        rule = (
+            StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3), unit)
+            if cell.stop_on_drop
+            else None
+        )
         if rule is not None:
             self._watchers[cell.id] = rule.watcher
         feed = DumpFeed(rule, unit) if rule is not None else None
@@ -207,41 +227,61 @@ class Runner:
             if not status.has_rates:  # no rates: fio is starting or ramping
                 return False
             return rule.feed(*live.sample(status))
+
         return hook
 
-    def _local_fio(self, cell: Cell, out_json: Path, logs: Path | None,
-                   hook: Callable[[FioStatus], bool]) -> FioOutcome:
-        return run_fio(fio_args(cell, self.session.fio_target, out_json, logs, self.engine), hook,
-                       on_spawn=self.on_spawn, stall_timeout=self.stall_timeout,
-                       dumps_to=out_json if cell.stop_on_drop else None)
+    def _local_fio(
+        self, cell: Cell, out_json: Path, logs: Path | None, hook: Callable[[FioStatus], bool]
+    ) -> FioOutcome:
+        return run_fio(
+            fio_args(cell, self.session.fio_target, out_json, logs, self.engine),
+            hook,
+            on_spawn=self.on_spawn,
+            stall_timeout=self.stall_timeout,
+            dumps_to=out_json if cell.stop_on_drop else None,
+        )
 
     def run_cell(self, cell: Cell) -> CellResult:
         """Run one fio cell and ingest it; raises MeasurementFailed when fio failed."""
         out_json, logs = self._paths(cell)
         out_json.unlink(missing_ok=True)  # a stale file from an interrupted attempt
         before = (self._counters or self.session.counters()) if cell.writes else None
-        with ThermalWatch(self.session.thermal if cell.kind == "sustained" else lambda: None) \
-                as heat:
-            outcome = self.launch(cell, out_json, logs if cell.logs else None,
-                                  self._status_hook(cell))
+        with ThermalWatch(
+            self.session.thermal if cell.kind == "sustained" else lambda: None
+        ) as heat:
+            outcome = self.launch(
+                cell, out_json, logs if cell.logs else None, self._status_hook(cell)
+            )
         raise_if_stopped()  # fio stopped by a stop signal from another thread: not a finished cell
         if outcome.stalled_s is not None:  # before the counters: a hung drive may not answer them
-            raise TargetLost(f"cell {cell.id}: no IO completed for {outcome.stalled_s:.0f} s"
-                             f" (--stall-timeout): the target stopped responding; fio was killed")
+            raise TargetLost(
+                f"cell {cell.id}: no IO completed for {outcome.stalled_s:.0f} s"
+                f" (--stall-timeout): the target stopped responding; fio was killed"
+            )
         after = self.session.counters() if cell.writes else None
         self._counters = after or self._counters
         if outcome.returncode < 0 or not out_json.exists():  # killed: its JSON is partial if any
-            raise MeasurementFailed(f"cell {cell.id}: fio wrote no results"
-                                    f" (exit {outcome.returncode}: {outcome.stderr[:200]})")
+            raise MeasurementFailed(
+                f"cell {cell.id}: fio wrote no results"
+                f" (exit {outcome.returncode}: {outcome.stderr[:200]})"
+            )
         separate_messages(out_json)
         try:
             doc = load_fio_json(out_json.read_bytes(), str(out_json))
         except ProbeError as err:
             raise MeasurementFailed(f"cell {cell.id}: {err}") from None
-        rows = cells_from_fio(doc, run_id=self.manifest.run_id, cell=cell.id, model=self.model,
-                              serial=self.serial, target=self.session.target.text,
-                              media_bytes_written=_delta(before, after, "media_bytes_written"),
-                              stage=cell.stage, round=cell.round, steady=None)
+        rows = cells_from_fio(
+            doc,
+            run_id=self.manifest.run_id,
+            cell=cell.id,
+            model=self.model,
+            serial=self.serial,
+            target=self.session.target.text,
+            media_bytes_written=_delta(before, after, "media_bytes_written"),
+            stage=cell.stage,
+            round=cell.round,
+            steady=None,
+        )
         rows["offset"] = cell.offset
         writes = rows["direction"] == "write"
         for column, value in _counter_columns(cell, before, after).items():
@@ -253,14 +293,18 @@ class Runner:
         fio_error = int(rows["error"].fillna(0).max()) if "error" in rows and len(rows) else 0
         if fio_error or (outcome.returncode != 0 and not outcome.stopped_early):
             detail = outcome.stderr.splitlines()[-1] if outcome.stderr else f"see {out_json}"
-            raise MeasurementFailed(f"cell {cell.id}: fio failed (exit {outcome.returncode},"
-                                    f" error {fio_error}): {detail[:200]}")
+            raise MeasurementFailed(
+                f"cell {cell.id}: fio failed (exit {outcome.returncode},"
+                f" error {fio_error}): {detail[:200]}"
+            )
         series = self._series(cell, logs) if cell.logs else None
         thermal = {}
         if cell.kind == "sustained":
-            thermal = {"throttling_reported": heat.throttling,
-                       "temperature_limit_c": self.session.temperature_limit_c,
-                       "rate_limit_bytes": rate_limit(cell)}
+            thermal = {
+                "throttling_reported": heat.throttling,
+                "temperature_limit_c": self.session.temperature_limit_c,
+                "rate_limit_bytes": rate_limit(cell),
+            }
             temps = heat.series(cell.id)
             if temps is not None:
                 series = temps if series is None else pd.concat([series, temps], ignore_index=True)
@@ -275,9 +319,17 @@ class Runner:
     def save(self, findings: dict[str, Any] | None = None) -> Path:
         """Rewrite the profile from every cell measured so far."""
         cells, series = self.state.frames()
-        return write_profile(self.profile, cells, series, findings, metadata={
-            "facts": self.session.facts, "manifest": self.manifest.to_dict(),
-            "run_id": self.manifest.run_id})
+        return write_profile(
+            self.profile,
+            cells,
+            series,
+            findings,
+            metadata={
+                "facts": self.session.facts,
+                "manifest": self.manifest.to_dict(),
+                "run_id": self.manifest.run_id,
+            },
+        )
 
     def record(self, cell: Cell, status: str, **details: Any) -> None:
         """Mark a cell's new status in the manifest (written at once) and tell `on_cell`."""
@@ -308,10 +360,18 @@ class Runner:
         self.manifest.state.setdefault(cell.id, {}).update(result.thermal)  # saved with the profile
         self.save()
         watcher = self._watchers.pop(cell.id, None)
-        seen = {"drop_bytes": watcher.drop_bytes, "in_cache_bw": watcher.reference_bw} \
-            if watcher is not None and watcher.confirmed else {}
-        self.record(cell, DONE, seconds=round(time.time() - started, 3),
-                    stopped_early=result.stopped_early, **seen)
+        seen = (
+            {"drop_bytes": watcher.drop_bytes, "in_cache_bw": watcher.reference_bw}
+            if watcher is not None and watcher.confirmed
+            else {}
+        )
+        self.record(
+            cell,
+            DONE,
+            seconds=round(time.time() - started, 3),
+            stopped_early=result.stopped_early,
+            **seen,
+        )
         return True
 
     def _follower(self, cell: Cell) -> tuple[Cell | None, str]:
@@ -320,10 +380,15 @@ class Runner:
         cells, series = self.state.frames()
         if leader is None or self.manifest.status(leader) != DONE or cells.empty:
             return None, f"the {cell.follows} burst did not run"
-        temps = series is not None and bool(((series["cell"] == leader)
-                                             & (series["series"] == "temp")).any())
-        found = leader_drop(cells[cells["cell"] == leader], bandwidth_series(series, leader),
-                            temps, self.manifest.state.get(leader, {}))
+        temps = series is not None and bool(
+            ((series["cell"] == leader) & (series["series"] == "temp")).any()
+        )
+        found = leader_drop(
+            cells[cells["cell"] == leader],
+            bandwidth_series(series, leader),
+            temps,
+            self.manifest.state.get(leader, {}),
+        )
         return prepare_follower(cell, found, self.session.temperature_limit_c)
 
     def _skip(self, cell: Cell, reason: str) -> None:
@@ -333,19 +398,26 @@ class Runner:
         """The PTS verdict on a round-based stage's rounds so far, when `cell` closed a round."""
         if not cell.rounds_max or cell.round is None:
             return None
-        same_round = [c for c in self.manifest.cells
-                      if c["stage"] == cell.stage and c.get("round") == cell.round]
+        same_round = [
+            c
+            for c in self.manifest.cells
+            if c["stage"] == cell.stage and c.get("round") == cell.round
+        ]
         if same_round[-1]["id"] != cell.id:
             return None
         stage = self.plan.stage(cell.stage)
         metric = stage.steady_metric or "iops"
-        tracked = {c["id"]: c["round"] for c in self.manifest.cells
-                   if c["stage"] == cell.stage and c.get("steady_track")}
+        tracked = {
+            c["id"]: c["round"]
+            for c in self.manifest.cells
+            if c["stage"] == cell.stage and c.get("steady_track")
+        }
         cells = self.state.cell_rows()
         rows = cells[cells["cell"].isin(tracked)]
         per_round = rows.groupby(rows["cell"].map(tracked))[metric].sum().sort_index()
-        return steady_state(per_round.tolist(), window=stage.steady_window or 5,
-                            max_rounds=cell.rounds_max)
+        return steady_state(
+            per_round.tolist(), window=stage.steady_window or 5, max_rounds=cell.rounds_max
+        )
 
     def _mark_steady(self, stage: str, verdict: SteadyResult) -> None:
         """`steady` on every cell row of the stage: is its round in the first steady window?"""
@@ -390,8 +462,13 @@ class Runner:
                 return [cell.id, marker.id]
         # the marker's estimate covered every probe: report only what they left over
         rest = replace(marker, est_seconds=max(0.0, marker.est_seconds - spent))
-        self.record(rest, DONE, seconds=round(time.time() - started, 3), probes=step.done,
-                    limit_reached=step.limit_reached)
+        self.record(
+            rest,
+            DONE,
+            seconds=round(time.time() - started, 3),
+            probes=step.done,
+            limit_reached=step.limit_reached,
+        )
         return []
 
     def run(self, cells: list[Cell]) -> list[str]:

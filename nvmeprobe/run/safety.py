@@ -43,8 +43,9 @@ def names_for(target: Target, serial: str | None) -> set[str]:
     return names
 
 
-def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[str],
-                        elsewhere: Collection[str] = ()) -> None:
+def check_write_allowed(
+    target: Target, check: WriteCheck, destroy_data: list[str], elsewhere: Collection[str] = ()
+) -> None:
     """Raise SafetyRefusal unless writing to `target` is allowed.
 
     `elsewhere`: names of the other targets of the same command, whose
@@ -56,25 +57,32 @@ def check_write_allowed(target: Target, check: WriteCheck, destroy_data: list[st
         raise SafetyRefusal(
             f"{target.text} is mounted at {', '.join(check.mounts)}; nvmeprobe never writes a"
             f" mounted filesystem, --destroy-data or not: unmount it first"
-            f" (umount {' && umount '.join(shlex.quote(m) for m in check.mounts)})")
+            f" (umount {' && umount '.join(shlex.quote(m) for m in check.mounts)})"
+        )
     names = names_for(target, check.serial)
     wrong = [value for value in destroy_data if value not in names and value not in elsewhere]
     destroy_data = [value for value in destroy_data if value in names]
     if wrong:
         raise SafetyRefusal(
             f"--destroy-data={wrong[0]} does not name {target.text}"
-            f" (accepted: {', '.join(sorted(names))}); refusing to write")
+            f" (accepted: {', '.join(sorted(names))}); refusing to write"
+        )
     if destroy_data:
         return
     if target.unknowable_use:
-        raise SafetyRefusal(f"{target.text} is {target.unknowable_use};"
-                            f" name it in --destroy-data to write to it")
+        raise SafetyRefusal(
+            f"{target.text} is {target.unknowable_use}; name it in --destroy-data to write to it"
+        )
     if check.in_use is None:
-        raise SafetyRefusal(f"cannot tell whether {target.text} is in use"
-                            f" ({'; '.join(check.reasons)}); name it in --destroy-data to write to it")
+        raise SafetyRefusal(
+            f"cannot tell whether {target.text} is in use"
+            f" ({'; '.join(check.reasons)}); name it in --destroy-data to write to it"
+        )
     if check.in_use:
-        raise SafetyRefusal(f"{target.text} is in use ({'; '.join(check.reasons)});"
-                            f" name it in --destroy-data to overwrite it")
+        raise SafetyRefusal(
+            f"{target.text} is in use ({'; '.join(check.reasons)});"
+            f" name it in --destroy-data to overwrite it"
+        )
 
 
 def refuse_if_fio_running(target: Target) -> None:
@@ -88,8 +96,10 @@ def refuse_if_fio_running(target: Target) -> None:
         return
     busy = fio_holding(target.path)
     if busy:
-        raise SafetyRefusal(f"fio (pid {', '.join(map(str, busy))}) is running on {target.text}: a second"
-                            f" workload would spoil the measurements; wait for it or stop it")
+        raise SafetyRefusal(
+            f"fio (pid {', '.join(map(str, busy))}) is running on {target.text}: a second"
+            f" workload would spoil the measurements; wait for it or stop it"
+        )
 
 
 LOCK_DIR = Path(os.environ.get("NVMEPROBE_LOCK_DIR", "/run/lock"))
@@ -112,7 +122,9 @@ def device_lock(target: Target, lock_dir: Path = LOCK_DIR) -> Iterator[Path]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            raise SafetyRefusal(f"another nvmeprobe run holds {target.text} (lock {path})") from None
+            raise SafetyRefusal(
+                f"another nvmeprobe run holds {target.text} (lock {path})"
+            ) from None
         if _same_file(handle, path):
             break
         handle.close()

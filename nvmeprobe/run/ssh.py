@@ -91,9 +91,15 @@ def ssh_options(control_path: Path) -> list[str]:
     """The options of every ssh command nvmeprobe runs (see the module docstring)."""
     config = os.environ.get(CONFIG_ENV)
     options = ["-F", config] if config else []
-    for option in ("BatchMode=yes", "StrictHostKeyChecking=yes", "ExitOnForwardFailure=yes",
-                   f"ConnectTimeout={CONNECT_TIMEOUT_S}", "ServerAliveInterval=10",
-                   "ServerAliveCountMax=3", f"ControlPath={control_path}"):
+    for option in (
+        "BatchMode=yes",
+        "StrictHostKeyChecking=yes",
+        "ExitOnForwardFailure=yes",
+        f"ConnectTimeout={CONNECT_TIMEOUT_S}",
+        "ServerAliveInterval=10",
+        "ServerAliveCountMax=3",
+        f"ControlPath={control_path}",
+    ):
         options += ["-o", option]
     return options
 
@@ -110,12 +116,16 @@ def ssh_error(spec: HostSpec, stderr: str) -> str:
     said = lines[-1] if lines else "no message"
     where = spec.address
     if "Host key verification failed" in stderr or "REMOTE HOST IDENTIFICATION" in stderr:
-        return (f"{where}: its SSH host key is not in known_hosts (or differs from it); nvmeprobe"
-                f" never accepts an unknown key: check it, then add it (ssh-keyscan or one"
-                f" interactive ssh login)")
+        return (
+            f"{where}: its SSH host key is not in known_hosts (or differs from it); nvmeprobe"
+            f" never accepts an unknown key: check it, then add it (ssh-keyscan or one"
+            f" interactive ssh login)"
+        )
     if "Permission denied" in stderr or "Too many authentication failures" in stderr:
-        return (f"{where}: SSH login refused ({said}); nvmeprobe logs in with keys only,"
-                f" without prompts: is your key authorised there, or loaded in ssh-agent?")
+        return (
+            f"{where}: SSH login refused ({said}); nvmeprobe logs in with keys only,"
+            f" without prompts: is your key authorised there, or loaded in ssh-agent?"
+        )
     if "Connection refused" in stderr:
         return f"{where}: SSH connection refused (no sshd on port {spec.port}?)"
     return f"{where}: SSH failed: {said}"
@@ -148,8 +158,11 @@ class SshHost:
         with open(self.folder / "master.log", "wb") as log:
             self.master = subprocess.Popen(
                 self._ssh("-M", "-N", "-o", "ControlPersist=no", *destination(self.spec)),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                start_new_session=True)  # Ctrl-C reaches nvmeprobe, which stops things in order
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )  # Ctrl-C reaches nvmeprobe, which stops things in order
         deadline = time.monotonic() + CONNECT_TIMEOUT_S + 20
         while not self.control.exists():
             if self.master.poll() is not None or time.monotonic() > deadline:
@@ -164,8 +177,14 @@ class SshHost:
 
     def run(self, command: str, timeout: float = COMMAND_TIMEOUT_S) -> bytes:
         """Run a shell command on the host over the connection; its stdout."""
-        return bytes(run_tool("ssh", [*ssh_options(self.control), *destination(self.spec),
-                                      command], timeout=timeout, binary=True))
+        return bytes(
+            run_tool(
+                "ssh",
+                [*ssh_options(self.control), *destination(self.spec), command],
+                timeout=timeout,
+                binary=True,
+            )
+        )
 
     def run_program(self, name: str, args: list[str]) -> bytes:
         """Run `name args...` on the host (arguments quoted); a ToolFailed naming the host."""
@@ -174,9 +193,12 @@ class SshHost:
             return self.run(command)
         except ToolFailed as err:
             said = err.stderr.strip().splitlines()
-            raise ToolFailed(f"{command} failed on {self.spec.address}:"
-                             f" {said[-1] if said else f'exit code {err.returncode}'}",
-                             err.stderr, err.returncode) from None
+            raise ToolFailed(
+                f"{command} failed on {self.spec.address}:"
+                f" {said[-1] if said else f'exit code {err.returncode}'}",
+                err.stderr,
+                err.returncode,
+            ) from None
 
     def has_program(self, name: str) -> bool:
         """True when `name` is on the host's PATH."""
@@ -192,8 +214,9 @@ class SshHost:
             return self.run("fio --version").decode(errors="replace").strip()
         except ToolFailed as err:
             if err.returncode == 127:
-                raise InputError(f"{self.spec.address}: fio is not installed there"
-                                 f" (apt-get install fio)") from None
+                raise InputError(
+                    f"{self.spec.address}: fio is not installed there (apt-get install fio)"
+                ) from None
             raise InputError(ssh_error(self.spec, err.stderr)) from None
 
     def start_server(self) -> None:
@@ -201,22 +224,38 @@ class SshHost:
         with open(self.folder / "channel.log", "wb") as log:
             self.channel = subprocess.Popen(
                 self._ssh(*destination(self.spec), "sh -c " + shlex.quote(SERVER_SCRIPT)),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                start_new_session=True)
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
         line = self._read_line(SERVER_START_TIMEOUT_S)
         words = line.split()
         if len(words) != 3 or words[0] != "READY":
             said = line.removeprefix("FAILED").strip() or self._log("channel.log").strip()
-            raise InputError(f"{self.spec.address}: fio --server did not start there"
-                             f" ({said[:200] or 'no answer'})")
+            raise InputError(
+                f"{self.spec.address}: fio --server did not start there"
+                f" ({said[:200] or 'no answer'})"
+            )
         self.server_pid, self.remote_socket = int(words[1]), words[2]
         try:
-            run_tool("ssh", [*ssh_options(self.control), "-O", "forward", "-L",
-                             f"{self.local_socket}:{self.remote_socket}",
-                             *destination(self.spec)], timeout=COMMAND_TIMEOUT_S)
+            run_tool(
+                "ssh",
+                [
+                    *ssh_options(self.control),
+                    "-O",
+                    "forward",
+                    "-L",
+                    f"{self.local_socket}:{self.remote_socket}",
+                    *destination(self.spec),
+                ],
+                timeout=COMMAND_TIMEOUT_S,
+            )
         except ToolFailed as err:
-            raise InputError(f"{self.spec.address}: cannot forward the fio server's socket"
-                             f" over SSH ({err.stderr.strip()[:200]})") from None
+            raise InputError(
+                f"{self.spec.address}: cannot forward the fio server's socket"
+                f" over SSH ({err.stderr.strip()[:200]})"
+            ) from None
 
     def _read_line(self, timeout: float) -> str:
         assert self.channel is not None and self.channel.stdout is not None
@@ -249,8 +288,12 @@ class SshHost:
                 self.channel.stdout.close()
         if self.master is not None:
             if self.master.poll() is None:
-                subprocess.run(self._ssh("-O", "exit", *destination(self.spec)),
-                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+                subprocess.run(
+                    self._ssh("-O", "exit", *destination(self.spec)),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=10,
+                )
             try:
                 self.master.wait(10)
             except subprocess.TimeoutExpired:
@@ -267,4 +310,3 @@ def open_ssh_host(spec: HostSpec) -> Iterator[SshHost]:
         yield host
     finally:
         host.close()
-

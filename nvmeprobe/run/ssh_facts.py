@@ -24,8 +24,14 @@ from nvmeprobe.targets import Target
 
 DEVICE_FILES = ("model", "serial", "firmware_rev", "rev")
 """Read from /sys/block/NAME/device/ (the controller or disk sysfs links to)."""
-BLOCK_FILES = ("size", "dev", "serial", "hidden", "loop/backing_file",
-               *(f"queue/{attr}" for attr in QUEUE_ATTRS))
+BLOCK_FILES = (
+    "size",
+    "dev",
+    "serial",
+    "hidden",
+    "loop/backing_file",
+    *(f"queue/{attr}" for attr in QUEUE_ATTRS),
+)
 """Read from /sys/block/NAME/."""
 
 SYSFS_SCRIPT = r"""
@@ -93,8 +99,10 @@ def ssh_capture(host: SshHost, target: Target) -> Capture | None:
         data = host.run(shlex.join(["sh", "-c", SYSFS_SCRIPT, "sysfs", name, *files]))
     except ToolFailed as err:
         said = err.stderr.strip().splitlines()
-        raise InputError(f"{host.spec.address}: cannot read {target.text}'s facts there"
-                         f" ({said[-1] if said else err.returncode})") from None
+        raise InputError(
+            f"{host.spec.address}: cannot read {target.text}'s facts there"
+            f" ({said[-1] if said else err.returncode})"
+        ) from None
     with tempfile.TemporaryDirectory(prefix="nvmeprobe-sysfs-") as tmp:
         build_sysfs(parse_records(data), name, Path(tmp))
         capture = collect_block(name, sys_root=tmp, tools=ssh_tools(host))

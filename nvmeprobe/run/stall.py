@@ -36,8 +36,10 @@ def stall_timeout(text: str) -> float | None:
     if seconds == 0:
         return None
     if seconds < MIN_TIMEOUT_S:
-        raise InputError(f"--stall-timeout {text}: use 0 (off) or at least {MIN_TIMEOUT_S:.0f}s;"
-                         " fio shows no rates in its first seconds")
+        raise InputError(
+            f"--stall-timeout {text}: use 0 (off) or at least {MIN_TIMEOUT_S:.0f}s;"
+            " fio shows no rates in its first seconds"
+        )
     return seconds
 
 

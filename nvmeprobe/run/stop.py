@@ -34,6 +34,7 @@ _deferring: list[bool] = []
 @contextmanager
 def stop_signals_as_interrupt() -> Iterator[None]:
     """While inside, a stop signal raises KeyboardInterrupt (unless deferred) and is recorded."""
+
     def handler(signum: int, frame: Any) -> None:
         _received.append(signum)
         if not _deferring:

@@ -74,8 +74,9 @@ class LeaderDrop:
     temperature_sampled: bool
 
 
-def leader_drop(rows: pd.DataFrame, bw: pd.DataFrame | None, temps_sampled: bool,
-                watched: dict) -> LeaderDrop:
+def leader_drop(
+    rows: pd.DataFrame, bw: pd.DataFrame | None, temps_sampled: bool, watched: dict
+) -> LeaderDrop:
     """The followed burst's outcome from its cell rows, bw log and live watcher record."""
     write_rows = rows[rows["direction"] == "write"] if "direction" in rows else rows
     written = int(write_rows["host_bytes_written"].sum()) if len(write_rows) else None
@@ -87,14 +88,17 @@ def leader_drop(rows: pd.DataFrame, bw: pd.DataFrame | None, temps_sampled: bool
     return LeaderDrop(False, None, written, temps_sampled)
 
 
-def prepare_follower(cell: Cell, leader: LeaderDrop,
-                     temperature_limit_c: float | None) -> tuple[Cell | None, str]:
+def prepare_follower(
+    cell: Cell, leader: LeaderDrop, temperature_limit_c: float | None
+) -> tuple[Cell | None, str]:
     """The cell to run (capped, rate-limited) or None, and why."""
     if not leader.seen:
         return None, f"the {cell.follows} burst saw no drop: nothing to recover or confirm"
     if cell.rate_share and temperature_limit_c is not None and leader.temperature_sampled:
-        return None, ("the drive reports its temperature against a limit: the drop is judged"
-                      " by it, no lower-rate confirmation needed")
+        return None, (
+            "the drive reports its temperature against a limit: the drop is judged"
+            " by it, no lower-rate confirmation needed"
+        )
     unit = (cell.bs or 1) * (cell.numjobs or 1)
     size = cell.size_bytes or 0
     if leader.written:
@@ -106,8 +110,9 @@ def prepare_follower(cell: Cell, leader: LeaderDrop,
         rate = int(cell.rate_share * leader.in_cache_bw / (cell.numjobs or 1))
         extra = tuple(sorted(dict(extra, rate=str(max(rate, 1))).items()))
         stop = False  # its bandwidth is the rate limit's, not the drive's: the cap ends it
-    return replace(cell, size_bytes=size, extra=extra, est_bytes_written=size,
-                   stop_on_drop=stop), ""
+    return replace(
+        cell, size_bytes=size, extra=extra, est_bytes_written=size, stop_on_drop=stop
+    ), ""
 
 
 def rate_limit(cell: Cell) -> float | None:
@@ -124,14 +129,17 @@ def max_write_note(cell: Cell) -> str | None:
     if cell.follows:
         note = f"at most what {cell.follows} wrote (runs only if it saw a drop)"
         if cell.rate_share:
-            note += (f"; held to {cell.rate_share:.0%} of its in-cache rate, only where the drive"
-                     " reports no temperature limit")
+            note += (
+                f"; held to {cell.rate_share:.0%} of its in-cache rate, only where the drive"
+                " reports no temperature limit"
+            )
         return note
     if cell.stop_on_drop:
-        return (f"{format_bytes(size)} if no drop; after a drop: the cache + max({STOP_SHARE:.0%}"
-                f" of it, {STOP_SECONDS:g} s of post-drop writing)")
+        return (
+            f"{format_bytes(size)} if no drop; after a drop: the cache + max({STOP_SHARE:.0%}"
+            f" of it, {STOP_SECONDS:g} s of post-drop writing)"
+        )
     return f"{format_bytes(size)} (not stopped on a drop)"
-
 
 
 class DumpFeed:

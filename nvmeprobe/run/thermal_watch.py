@@ -79,5 +79,11 @@ class ThermalWatch:
         if not self.samples:
             return None
         t_s, value = zip(*self.samples)
-        return pd.DataFrame({"series": "temp", "cell": cell_id, "t_s": list(t_s),
-                             "value": [float(v) for v in value]})
+        return pd.DataFrame(
+            {
+                "series": "temp",
+                "cell": cell_id,
+                "t_s": list(t_s),
+                "value": [float(v) for v in value],
+            }
+        )

@@ -12,5 +12,12 @@ from nvmeprobe.sim.params import DriveParams
 from nvmeprobe.sim.presets import PRESETS
 from nvmeprobe.sim.spec import parse_spec
 
-__all__ = ["DriveParams", "PRESETS", "SimHandle", "parse_spec", "running_sim",
-           "sim_capture_files", "sim_stats"]
+__all__ = [
+    "DriveParams",
+    "PRESETS",
+    "SimHandle",
+    "parse_spec",
+    "running_sim",
+    "sim_capture_files",
+    "sim_stats",
+]

@@ -90,15 +90,23 @@ class SimDrive:
         system-wide): an event at model time t happened at clock_t0 + t x scale.
         """
         now = self._now()
-        return {**self.model.snapshot(now), "stored_bytes": self.store.stored_bytes,
-                "store_full_errors": self.store_full_errors,
-                "rejected_requests": self.rejected_requests, "model_time_s": now,
-                "clock_t0": self._t0}
+        return {
+            **self.model.snapshot(now),
+            "stored_bytes": self.store.stored_bytes,
+            "store_full_errors": self.store_full_errors,
+            "rejected_requests": self.rejected_requests,
+            "model_time_s": now,
+            "clock_t0": self._t0,
+        }
 
     def stats(self) -> dict:
         """Exact counters plus identity, the true parameters and derived truths."""
-        return {**self.state(), "identity": identity(self.params),
-                "params": self.params.to_dict(), "truth": self.params.truth()}
+        return {
+            **self.state(),
+            "identity": identity(self.params),
+            "params": self.params.to_dict(),
+            "truth": self.params.truth(),
+        }
 
     def captures(self) -> dict[str, bytes]:
         """nvme-cli / sysfs captures of the drive as it is now."""
@@ -106,7 +114,10 @@ class SimDrive:
 
     def _store_full(self) -> None:
         if not self.store_full_errors:
-            print(f"nvmeprobe sim: data store full ({self.store.stored_bytes} bytes held); "
-                  "new writes fail with ENOSPC: raise store= (up to the capacity)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"nvmeprobe sim: data store full ({self.store.stored_bytes} bytes held); "
+                "new writes fail with ENOSPC: raise store= (up to the capacity)",
+                file=sys.stderr,
+                flush=True,
+            )
         self.store_full_errors += 1

@@ -35,12 +35,19 @@ class FioRun:
         return self.data["jobs"][0]
 
 
-def run_fio_nbd(uri: str, workdir: Path, name: str, options: dict[str, object],
-                timeout: float = 300) -> FioRun:
+def run_fio_nbd(
+    uri: str, workdir: Path, name: str, options: dict[str, object], timeout: float = 300
+) -> FioRun:
     """Run job `name` with `options` (fio option -> value; True for a bare flag) on `uri`."""
     output = Path(workdir) / f"{name}.json"
-    args = [f"--name={name}", "--ioengine=nbd", f"--uri={uri}",
-            f"--output={output}", "--output-format=json", "--verify_state_save=0"]
+    args = [
+        f"--name={name}",
+        "--ioengine=nbd",
+        f"--uri={uri}",
+        f"--output={output}",
+        "--output-format=json",
+        "--verify_state_save=0",
+    ]
     args += [f"--{key}" if value is True else f"--{key}={value}" for key, value in options.items()]
     returncode, stderr = 0, ""
     try:
@@ -52,7 +59,9 @@ def run_fio_nbd(uri: str, workdir: Path, name: str, options: dict[str, object],
     try:
         data = json.loads(output.read_text())
     except (OSError, ValueError):
-        raise MeasurementFailed(f"fio job {name} left no JSON in {output}: {stderr.strip()[:200]}") from None
+        raise MeasurementFailed(
+            f"fio job {name} left no JSON in {output}: {stderr.strip()[:200]}"
+        ) from None
     return FioRun(returncode=returncode, data=data, stderr=stderr)
 
 
@@ -76,8 +85,9 @@ class BwLog:
     io_bytes: int  # what fio wrote in all
 
 
-def sequential_write(uri: str, workdir: Path, window_ms: int, name: str = "fill",
-                     **options: object) -> BwLog:
+def sequential_write(
+    uri: str, workdir: Path, window_ms: int, name: str = "fill", **options: object
+) -> BwLog:
     """A 128 KiB sequential write at QD 4 (`options` are fio's and override: size=...,
     iodepth=..., or time_based and runtime=...), binned by completion into `window_ms`.
 
@@ -85,8 +95,12 @@ def sequential_write(uri: str, workdir: Path, window_ms: int, name: str = "fill"
     so the bytes written by any time are exact; a window where nothing
     completed has rate 0.
     """
-    run = run_fio_nbd(uri, workdir, name, {
-        "rw": "write", "bs": "128k", "iodepth": 4, "write_bw_log": workdir / name, **options})
+    run = run_fio_nbd(
+        uri,
+        workdir,
+        name,
+        {"rw": "write", "bs": "128k", "iodepth": 4, "write_bw_log": workdir / name, **options},
+    )
     if run.returncode or run.job["error"]:
         raise MeasurementFailed(f"fio job {name} failed: {run.stderr.strip()[:200]}")
     done = completions(workdir / f"{name}_bw.1.log")
@@ -97,8 +111,12 @@ def sequential_write(uri: str, workdir: Path, window_ms: int, name: str = "fill"
     for t, size in done:
         bins[int(t / width)] += size
     written = [float(total) for total in itertools.accumulate(bins)]
-    return BwLog([(i + 1) * width for i in range(len(bins))], [b / width for b in bins],
-                 written, run.job["write"]["io_bytes"])
+    return BwLog(
+        [(i + 1) * width for i in range(len(bins))],
+        [b / width for b in bins],
+        written,
+        run.job["write"]["io_bytes"],
+    )
 
 
 def mean_rate(log: BwLog, low: float, high: float) -> float:

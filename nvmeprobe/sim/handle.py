@@ -55,11 +55,15 @@ def control_request(socket_path: Path, op: str, timeout: float = 10.0) -> dict:
                     break
                 data += chunk
         except OSError as err:
-            raise MeasurementFailed(f"simulated drive at {socket_path} did not answer: {err}") from None
+            raise MeasurementFailed(
+                f"simulated drive at {socket_path} did not answer: {err}"
+            ) from None
     try:
         answer = json.loads(data)
     except ValueError:
-        raise MeasurementFailed(f"simulated drive at {socket_path} sent a malformed answer") from None
+        raise MeasurementFailed(
+            f"simulated drive at {socket_path} sent a malformed answer"
+        ) from None
     if "error" in answer:
         raise MeasurementFailed(f"simulated drive at {socket_path}: {answer['error']}")
     return answer
@@ -118,9 +122,21 @@ def running_sim(spec: str, workdir: Path) -> Iterator[SimHandle]:
     log_path = workdir / f"{socket_path.stem}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "nvmeprobe.sim", spec, "--socket", str(socket_path),
-             "--parent-pid", str(os.getpid())],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "nvmeprobe.sim",
+                spec,
+                "--socket",
+                str(socket_path),
+                "--parent-pid",
+                str(os.getpid()),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
     handle = SimHandle(spec=spec, params=params, socket=socket_path, process=process)
     try:
         _wait_ready(handle, log_path)
@@ -157,7 +173,9 @@ def _wait_ready(handle: SimHandle, log_path: Path) -> None:
             except MeasurementFailed:
                 pass
         time.sleep(0.02)
-    raise MeasurementFailed(f"simulated drive {handle.spec!r} did not start within {START_TIMEOUT_S:.0f} s")
+    raise MeasurementFailed(
+        f"simulated drive {handle.spec!r} did not start within {START_TIMEOUT_S:.0f} s"
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -53,37 +53,120 @@ def capture_files(params: DriveParams, state: dict) -> dict[str, bytes]:
 
 def _thermal(params: DriveParams, state: dict) -> dict:
     """The thermal log now: the model's when the drive has heat, else an idle drive's."""
-    idle = {"temperature_c": params.ambient_c, "max_temperature_c": params.ambient_c,
-            "throttled": False, "throttle_events": 0, "throttled_s": 0.0,
-            "warning_s": 0.0, "critical_s": 0.0}
+    idle = {
+        "temperature_c": params.ambient_c,
+        "max_temperature_c": params.ambient_c,
+        "throttled": False,
+        "throttle_events": 0,
+        "throttled_s": 0.0,
+        "warning_s": 0.0,
+        "critical_s": 0.0,
+    }
     return state.get("thermal", idle)
 
 
 def id_ctrl(params: DriveParams) -> dict:
     """`nvme id-ctrl -o json`: identity strings padded as the drive returns them."""
     return {
-        "vid": 0, "ssvid": 0,
-        "sn": params.serial.ljust(20), "mn": params.model_name.ljust(40), "fr": FIRMWARE.ljust(8),
-        "rab": 0, "ieee": 0, "cmic": 0, "mdts": 0, "cntlid": 1, "ver": 0x10400,
-        "rtd3r": 0, "rtd3e": 0, "oaes": 0, "ctratt": 0, "rrls": 0, "cntrltype": 1,
-        "fguid": "00000000-0000-0000-0000-000000000000", "crdt1": 0, "crdt2": 0, "crdt3": 0,
-        "nvmsr": 0, "vwci": 0, "mec": 0, "oacs": 0, "acl": 3, "aerl": 3, "frmw": 3,
-        "lpa": 2, "elpe": 63, "npss": 0, "avscc": 0, "apsta": 0, **_thresholds(params),
-        "mtfa": 0, "hmpre": 0, "hmmin": 0, "tnvmcap": str(params.capacity), "unvmcap": "0",
-        "rpmbs": 0, "edstt": 0, "dsto": 0, "fwug": 0, "kas": 0, **_hctm(params),
-        "sanicap": 0, "hmminds": 0, "hmmaxd": 0, "nsetidmax": 0, "endgidmax": 0,
-        "anatt": 0, "anacap": 0, "anagrpmax": 0, "nanagrpid": 0, "pels": 0, "domainid": 0,
-        "megcap": "0", "sqes": 102, "cqes": 68, "maxcmd": 0, "nn": 1, "oncs": 4, "fuses": 0,
-        "fna": 0, "vwc": 0, "awun": 0, "awupf": 0, "icsvscc": 0, "nwpc": 0, "acwu": 0,
-        "ocfs": 0, "sgls": 0, "mnan": 0, "maxdna": "0", "maxcna": 0,
+        "vid": 0,
+        "ssvid": 0,
+        "sn": params.serial.ljust(20),
+        "mn": params.model_name.ljust(40),
+        "fr": FIRMWARE.ljust(8),
+        "rab": 0,
+        "ieee": 0,
+        "cmic": 0,
+        "mdts": 0,
+        "cntlid": 1,
+        "ver": 0x10400,
+        "rtd3r": 0,
+        "rtd3e": 0,
+        "oaes": 0,
+        "ctratt": 0,
+        "rrls": 0,
+        "cntrltype": 1,
+        "fguid": "00000000-0000-0000-0000-000000000000",
+        "crdt1": 0,
+        "crdt2": 0,
+        "crdt3": 0,
+        "nvmsr": 0,
+        "vwci": 0,
+        "mec": 0,
+        "oacs": 0,
+        "acl": 3,
+        "aerl": 3,
+        "frmw": 3,
+        "lpa": 2,
+        "elpe": 63,
+        "npss": 0,
+        "avscc": 0,
+        "apsta": 0,
+        **_thresholds(params),
+        "mtfa": 0,
+        "hmpre": 0,
+        "hmmin": 0,
+        "tnvmcap": str(params.capacity),
+        "unvmcap": "0",
+        "rpmbs": 0,
+        "edstt": 0,
+        "dsto": 0,
+        "fwug": 0,
+        "kas": 0,
+        **_hctm(params),
+        "sanicap": 0,
+        "hmminds": 0,
+        "hmmaxd": 0,
+        "nsetidmax": 0,
+        "endgidmax": 0,
+        "anatt": 0,
+        "anacap": 0,
+        "anagrpmax": 0,
+        "nanagrpid": 0,
+        "pels": 0,
+        "domainid": 0,
+        "megcap": "0",
+        "sqes": 102,
+        "cqes": 68,
+        "maxcmd": 0,
+        "nn": 1,
+        "oncs": 4,
+        "fuses": 0,
+        "fna": 0,
+        "vwc": 0,
+        "awun": 0,
+        "awupf": 0,
+        "icsvscc": 0,
+        "nwpc": 0,
+        "acwu": 0,
+        "ocfs": 0,
+        "sgls": 0,
+        "mnan": 0,
+        "maxdna": "0",
+        "maxcna": 0,
         "subnqn": f"nqn.2024-01.io.nvmeprobe:sim:{params.serial}",
-        "ioccsz": 0, "iorcsz": 0, "icdoff": 0, "fcatt": 0, "msdbd": 0, "ofcs": 0,
-        "psds": [{
-            "max_power": 2500, "flags": 0, "entry_lat": 0, "exit_lat": 0,
-            "read_tput": 0, "read_lat": 0, "write_tput": 0, "write_lat": 0,
-            "idle_power": 500, "idle_scale": 2, "active_power": 0,
-            "active_power_work": 0, "active_scale": 0,
-        }],
+        "ioccsz": 0,
+        "iorcsz": 0,
+        "icdoff": 0,
+        "fcatt": 0,
+        "msdbd": 0,
+        "ofcs": 0,
+        "psds": [
+            {
+                "max_power": 2500,
+                "flags": 0,
+                "entry_lat": 0,
+                "exit_lat": 0,
+                "read_tput": 0,
+                "read_lat": 0,
+                "write_tput": 0,
+                "write_lat": 0,
+                "idle_power": 500,
+                "idle_scale": 2,
+                "active_power": 0,
+                "active_power_work": 0,
+                "active_scale": 0,
+            }
+        ],
     }
 
 
@@ -98,8 +181,11 @@ def _hctm(params: DriveParams) -> dict[str, int]:
     """Host controlled thermal management: supported, from ambient to throttle_c, on heat drives."""
     if not params.heat_rise or params.report == "none":
         return {"hctma": 0, "mntmt": 0, "mxtmt": 0}
-    return {"hctma": 1, "mntmt": round(params.ambient_c) + KELVIN,
-            "mxtmt": round(params.throttle_c) + KELVIN}
+    return {
+        "hctma": 1,
+        "mntmt": round(params.ambient_c) + KELVIN,
+        "mxtmt": round(params.throttle_c) + KELVIN,
+    }
 
 
 def id_ns(params: DriveParams, state: dict) -> dict:
@@ -107,21 +193,47 @@ def id_ns(params: DriveParams, state: dict) -> dict:
     lbas = params.capacity // params.lba
     used = min(lbas, -(-state["stored_bytes"] // params.lba))  # LBAs holding data, 4 KiB-grained
     doc: dict = {
-        "nsze": lbas, "ncap": lbas, "nuse": used,
+        "nsze": lbas,
+        "ncap": lbas,
+        "nuse": used,
         "nsfeat": 0x10 if params.reported_iu else 0,
-        "nlbaf": 0, "flbas": 0, "mc": 0, "dpc": 0, "dps": 0, "nmic": 0, "rescap": 0,
-        "fpi": 0, "dlfeat": 0, "nawun": 0, "nawupf": 0, "nacwu": 0, "nabsn": 0, "nabo": 0,
-        "nabspf": 0, "noiob": 0, "nvmcap": str(params.capacity), "nsattr": 0, "nvmsetid": 0,
+        "nlbaf": 0,
+        "flbas": 0,
+        "mc": 0,
+        "dpc": 0,
+        "dps": 0,
+        "nmic": 0,
+        "rescap": 0,
+        "fpi": 0,
+        "dlfeat": 0,
+        "nawun": 0,
+        "nawupf": 0,
+        "nacwu": 0,
+        "nabsn": 0,
+        "nabo": 0,
+        "nabspf": 0,
+        "noiob": 0,
+        "nvmcap": str(params.capacity),
+        "nsattr": 0,
+        "nvmsetid": 0,
     }
     if params.reported_iu:
         count = params.reported_iu // params.lba - 1
         doc.update(npwg=count, npwa=count, npdg=count, npda=count, nows=count)
     digest = hashlib.sha256(params.serial.encode()).hexdigest()
-    doc.update({
-        "mssrl": 0, "mcl": 0, "msrc": 0, "nulbaf": 0, "anagrpid": 0, "endgid": 0,
-        "eui64": digest[:16], "nguid": digest[16:48],
-        "lbafs": [{"ms": 0, "ds": params.lba.bit_length() - 1, "rp": 0}],
-    })
+    doc.update(
+        {
+            "mssrl": 0,
+            "mcl": 0,
+            "msrc": 0,
+            "nulbaf": 0,
+            "anagrpid": 0,
+            "endgid": 0,
+            "eui64": digest[:16],
+            "nguid": digest[16:48],
+            "lbafs": [{"ms": 0, "ds": params.lba.bit_length() - 1, "rp": 0}],
+        }
+    )
     return doc
 
 

@@ -122,7 +122,7 @@ class DriveModel:
         self._refreshed = 0  # index of the refresh period `reported` belongs to
         self._noise = random.Random(params.seed)
         self._faults = random.Random(params.seed)
-        self._lognormal_mu = -params.noise**2 / 2
+        self._lognormal_mu = -(params.noise**2) / 2
 
     def fails(self, offset: int, length: int) -> bool:
         """True (and counted) when this read or write is to fail with an injected EIO."""
@@ -171,8 +171,11 @@ class DriveModel:
         self.cache_remaining -= cached * p.iu
         c.slc_bytes_written += cached * p.iu
         folding = self._folding(touched - cached)
-        costs = ([p.slc_program_time] * cached + [p.fold_program_time] * folding
-                 + [p.program_time] * (touched - cached - folding))
+        costs = (
+            [p.slc_program_time] * cached
+            + [p.fold_program_time] * folding
+            + [p.program_time] * (touched - cached - folding)
+        )
         if head:
             costs[0] += p.rmw_time
         if tail:
@@ -202,13 +205,16 @@ class DriveModel:
         Flat counters are the truth now; `reported` holds what the logs show.
         """
         self._advance(now)
-        state = {**asdict(self.counters), "cache_remaining_bytes": self.cache_remaining,
-                 "busy_until_s": self._busy_until, "burst_start_s": self.burst_start,
-                 "reported": asdict(self.reported)}
+        state = {
+            **asdict(self.counters),
+            "cache_remaining_bytes": self.cache_remaining,
+            "busy_until_s": self._busy_until,
+            "burst_start_s": self.burst_start,
+            "reported": asdict(self.reported),
+        }
         p = self.params
         if self._mapped is not None:
-            state.update(cache_limit_bytes=self.cache_limit(),
-                         mapped_bytes=self._mapped_ius * p.iu)
+            state.update(cache_limit_bytes=self.cache_limit(), mapped_bytes=self._mapped_ius * p.iu)
         if p.folding_bytes:
             state["fold_pending_bytes"] = self.fold_pending
         if self.thermal:

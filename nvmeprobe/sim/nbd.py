@@ -90,13 +90,18 @@ class NbdConnection(asyncio.Protocol):
         self.pending = 0
         self.disconnecting = False
         self.transport: asyncio.Transport | None = None
-        self._steps = {"flags": self._client_flags, "options": self._option,
-                       "transmission": self._request}
+        self._steps = {
+            "flags": self._client_flags,
+            "options": self._option,
+            "transmission": self._request,
+        }
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)  # a stream server's transport
         self.transport = transport
-        transport.write(struct.pack(">QQH", NBDMAGIC, IHAVEOPT, FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES))
+        transport.write(
+            struct.pack(">QQH", NBDMAGIC, IHAVEOPT, FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
+        )
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
@@ -132,8 +137,8 @@ class NbdConnection(asyncio.Protocol):
             return False
         if len(self.buf) < _OPTION.size + length:
             return False
-        data = bytes(self.buf[_OPTION.size:_OPTION.size + length])
-        del self.buf[:_OPTION.size + length]
+        data = bytes(self.buf[_OPTION.size : _OPTION.size + length])
+        del self.buf[: _OPTION.size + length]
         if option == OPT_EXPORT_NAME:
             tail = b"" if self.no_zeroes else bytes(124)
             self._send(struct.pack(">QH", self.backend.size, TFLAGS) + tail)
@@ -162,8 +167,17 @@ class NbdConnection(asyncio.Protocol):
         backend = self.backend
         self._opt_reply(option, REP_INFO, struct.pack(">HQH", INFO_EXPORT, backend.size, TFLAGS))
         if INFO_BLOCK_SIZE in requests:
-            self._opt_reply(option, REP_INFO, struct.pack(
-                ">HIII", INFO_BLOCK_SIZE, backend.min_block, backend.preferred_block, MAX_PAYLOAD))
+            self._opt_reply(
+                option,
+                REP_INFO,
+                struct.pack(
+                    ">HIII",
+                    INFO_BLOCK_SIZE,
+                    backend.min_block,
+                    backend.preferred_block,
+                    MAX_PAYLOAD,
+                ),
+            )
         self._opt_reply(option, REP_ACK)
         if option == OPT_GO:
             self.state = "transmission"
@@ -188,12 +202,12 @@ class NbdConnection(asyncio.Protocol):
             end = _REQUEST.size + length
             if len(buf) < end:
                 return False
-            payload = bytes(buf[_REQUEST.size:end])
+            payload = bytes(buf[_REQUEST.size : end])
             del buf[:end]
             error, when = self.backend.write(offset, payload)
             self._reply(_REPLY.pack(SIMPLE_REPLY_MAGIC, error, handle), when)
             return True
-        del buf[:_REQUEST.size]
+        del buf[: _REQUEST.size]
         if command == CMD_READ:
             if length > MAX_PAYLOAD:
                 error, data, when = errno.EINVAL, b"", 0.0

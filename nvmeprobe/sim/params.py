@@ -43,7 +43,9 @@ class DriveParams:
     eio_lbas: tuple[int, int] | None  # inclusive LBA range whose reads and writes fail
     store_bytes: int  # bound on the memory holding written data
     pe_cycles: int  # rated program/erase cycles (endurance)
-    hang_lbas: tuple[int, int] | None = None  # inclusive LBA range whose reads and writes never complete
+    hang_lbas: tuple[int, int] | None = (
+        None  # inclusive LBA range whose reads and writes never complete
+    )
     # Later fields: each default is "off" and leaves the drive as it was (see `_LATER_FIELDS`).
     heat_rise: float = 0.0  # degrees C above ambient with every unit busy; 0 = no heat model
     heat_tau: float = 0.5  # thermal time constant (modelled seconds)
@@ -75,8 +77,9 @@ class DriveParams:
         they differ from their default, so a drive that does not use them keeps
         the serial it always had.
         """
-        items = {k: v for k, v in asdict(self).items()
-                 if k not in _LATER_FIELDS or v != _LATER_FIELDS[k]}
+        items = {
+            k: v for k, v in asdict(self).items() if k not in _LATER_FIELDS or v != _LATER_FIELDS[k]
+        }
         text = repr(sorted(items.items()))
         return "NPS" + hashlib.sha256(text.encode()).hexdigest()[:17].upper()
 
@@ -92,6 +95,7 @@ class DriveParams:
 
         Write rates assume IU-aligned writes of whole IUs with all units busy.
         """
+
         def rate(per_iu: float) -> float | None:
             return None if per_iu <= 0 else self.units * self.iu / (per_iu * self.time_scale)
 
@@ -150,6 +154,7 @@ class DriveParams:
 
 def _check(p: DriveParams) -> None:
     """Raise InputError (one line) when the parameters cannot describe a drive."""
+
     def fail(key: str, why: str) -> None:
         raise InputError(f"invalid sim parameter {key}: {why}")
 
@@ -158,14 +163,21 @@ def _check(p: DriveParams) -> None:
     if p.iu < p.lba or p.iu % p.lba or p.iu > MAX_REQUEST_BYTES:
         fail("iu", f"{p.iu} must be a multiple of lba ({p.lba}) and at most 32 MiB")
     if p.reported_iu is not None and (p.reported_iu < p.lba or p.reported_iu % p.lba):
-        fail("report_iu", f"{p.reported_iu} must be 0 (not reported) or a multiple of lba ({p.lba})")
+        fail(
+            "report_iu", f"{p.reported_iu} must be 0 (not reported) or a multiple of lba ({p.lba})"
+        )
     if p.capacity <= 0 or p.capacity % p.iu or p.capacity > 2**46:
         fail("capacity", f"{p.capacity} must be a positive multiple of iu ({p.iu}) up to 64 TiB")
     if not 0 <= p.slc_bytes <= p.capacity:
         fail("slc", f"{p.slc_bytes} must be between 0 and the capacity")
-    for key, value in (("fold", p.fold_rate), ("fold_delay_us", p.fold_delay),
-                       ("slc_prog_us", p.slc_program_time), ("prog_us", p.program_time),
-                       ("rmw_us", p.rmw_time), ("read_us", p.read_time)):
+    for key, value in (
+        ("fold", p.fold_rate),
+        ("fold_delay_us", p.fold_delay),
+        ("slc_prog_us", p.slc_program_time),
+        ("prog_us", p.program_time),
+        ("rmw_us", p.rmw_time),
+        ("read_us", p.read_time),
+    ):
         if value < 0:
             fail(key, "must not be negative")
     if not 1 <= p.units <= 256:
@@ -214,8 +226,25 @@ def _check_later(p: DriveParams, fail: Callable[[str, str], None]) -> None:
         fail("report", f"{p.report!r} must be one of {', '.join(REPORTS)}")
 
 
-_LATER_FIELDS = {f.name: f.default for f in fields(DriveParams) if f.name in (
-    "hang_lbas", "heat_rise", "heat_tau", "ambient_c", "throttle_c", "throttle_hyst_c",
-    "throttle_factor", "wctemp_c", "cctemp_c", "slc_free_share", "folding_bytes",
-    "fold_program_time", "refresh", "report")}
+_LATER_FIELDS = {
+    f.name: f.default
+    for f in fields(DriveParams)
+    if f.name
+    in (
+        "hang_lbas",
+        "heat_rise",
+        "heat_tau",
+        "ambient_c",
+        "throttle_c",
+        "throttle_hyst_c",
+        "throttle_factor",
+        "wctemp_c",
+        "cctemp_c",
+        "slc_free_share",
+        "folding_bytes",
+        "fold_program_time",
+        "refresh",
+        "report",
+    )
+}
 """Fields added after the first release -> their default (off) value."""

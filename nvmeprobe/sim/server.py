@@ -38,8 +38,9 @@ def control_path(socket_path: Path) -> Path:
     return socket_path.with_name(socket_path.name + ".ctl")
 
 
-def serve(params: DriveParams, socket_path: Path, parent_pid: int | None = None,
-          announce: bool = False) -> None:
+def serve(
+    params: DriveParams, socket_path: Path, parent_pid: int | None = None, announce: bool = False
+) -> None:
     """Serve a drive until a signal arrives (or the parent `parent_pid` dies)."""
     if len(str(socket_path)) + 4 > 107:
         raise InputError(f"socket path too long for a unix socket (max 103 bytes): {socket_path}")
@@ -50,8 +51,9 @@ def serve(params: DriveParams, socket_path: Path, parent_pid: int | None = None,
         loop.close()
 
 
-async def _serve(params: DriveParams, socket_path: Path, parent_pid: int | None,
-                 announce: bool) -> None:
+async def _serve(
+    params: DriveParams, socket_path: Path, parent_pid: int | None, announce: bool
+) -> None:
     loop = asyncio.get_running_loop()
     drive = SimDrive(params)
     ctl_path = control_path(socket_path)
@@ -65,8 +67,12 @@ async def _serve(params: DriveParams, socket_path: Path, parent_pid: int | None,
     watcher = asyncio.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
     try:
         if announce:
-            print(f"serving {params.model_name} ({params.serial}) at nbd+unix:///?socket={socket_path}"
-                  f" (control: {ctl_path}); Ctrl-C stops", file=sys.stderr, flush=True)
+            print(
+                f"serving {params.model_name} ({params.serial}) at nbd+unix:///?socket={socket_path}"
+                f" (control: {ctl_path}); Ctrl-C stops",
+                file=sys.stderr,
+                flush=True,
+            )
         await stop.wait()
     finally:
         if watcher:
@@ -83,8 +89,9 @@ async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
     stop.set()
 
 
-async def _control(drive: SimDrive, reader: asyncio.StreamReader,
-                   writer: asyncio.StreamWriter) -> None:
+async def _control(
+    drive: SimDrive, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     try:
         line = await reader.readline()
         try:
@@ -96,7 +103,7 @@ async def _control(drive: SimDrive, reader: asyncio.StreamReader,
         elif op == "captures":
             answer = {"files": {k: v.decode() for k, v in drive.captures().items()}}
         else:
-            answer = {"error": "unknown request: send {\"op\": \"stats\"} or {\"op\": \"captures\"}"}
+            answer = {"error": 'unknown request: send {"op": "stats"} or {"op": "captures"}'}
         writer.write(json.dumps(answer).encode() + b"\n")
         await writer.drain()
     except ConnectionError:

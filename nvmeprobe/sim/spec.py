@@ -61,7 +61,11 @@ KEYS: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "seed": ("seed", _integer, "seed of noise and eio_rate"),
     "eio_rate": ("eio_rate", _number, "probability of EIO per read or write"),
     "eio_lba": ("eio_lbas", _lba_range, "inclusive LBA range that fails with EIO (FIRST-LAST)"),
-    "hang_lba": ("hang_lbas", _lba_range, "inclusive LBA range never answered: a hung drive (FIRST-LAST)"),
+    "hang_lba": (
+        "hang_lbas",
+        _lba_range,
+        "inclusive LBA range never answered: a hung drive (FIRST-LAST)",
+    ),
     "store": ("store_bytes", parse_size, "memory bound for written data (default: capacity)"),
     "pe": ("pe_cycles", _integer, "rated program/erase cycles"),
     "heat": ("heat_rise", _number, "degrees C above ambient with all units busy (0: no heat)"),

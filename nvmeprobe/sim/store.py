@@ -37,10 +37,10 @@ class DataStore:
             start = offset + pos - index * CHUNK
             take = min(CHUNK - start, len(data) - pos)
             if take == CHUNK:
-                piece = bytes(view[pos:pos + CHUNK])
+                piece = bytes(view[pos : pos + CHUNK])
             else:
                 buf = bytearray(chunks.get(index, _ZERO))
-                buf[start:start + take] = view[pos:pos + take]
+                buf[start : start + take] = view[pos : pos + take]
                 piece = bytes(buf)
             if piece == _ZERO:
                 chunks.pop(index, None)
@@ -57,7 +57,7 @@ class DataStore:
         get = self._chunks.get
         data = b"".join([get(i, _ZERO) for i in range(first, last + 1)])
         start = offset - first * CHUNK
-        return data if start == 0 and len(data) == length else data[start:start + length]
+        return data if start == 0 and len(data) == length else data[start : start + length]
 
     def trim(self, offset: int, length: int) -> None:
         """Forget the chunks wholly inside [offset, offset+length): they read as zeros."""

@@ -125,8 +125,9 @@ class Thermal:
                 log.throttled_s += length - crossing
                 log.throttle_events += 1
             log.throttled = not log.throttled
-            log.transitions = log.transitions[-MAX_TRANSITIONS + 1:] + [
-                (at + crossing, log.throttled, limit)]
+            log.transitions = log.transitions[-MAX_TRANSITIONS + 1 :] + [
+                (at + crossing, log.throttled, limit)
+            ]
         elif log.throttled:
             log.throttled_s += length
         end = target + (start - target) * math.exp(-length / tau)

@@ -17,5 +17,13 @@ from nvmeprobe.targets.nbd import NbdTarget
 from nvmeprobe.targets.parse import parse_target
 from nvmeprobe.targets.sim import SimTarget
 
-__all__ = ["BlockTarget", "FileTarget", "HostTarget", "NbdTarget", "OpenTarget", "SimTarget",
-           "Target", "parse_target"]
+__all__ = [
+    "BlockTarget",
+    "FileTarget",
+    "HostTarget",
+    "NbdTarget",
+    "OpenTarget",
+    "SimTarget",
+    "Target",
+    "parse_target",
+]

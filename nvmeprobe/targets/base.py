@@ -27,8 +27,8 @@ FioOption = tuple[str, str]
 class OpenTarget:
     """A target made ready to measure, for as long as its context lasts."""
 
-    fio_target: Target                       # what fio opens (a simulator's NBD export)
-    capture: Callable[[], Capture]           # read every raw fact about it now
+    fio_target: Target  # what fio opens (a simulator's NBD export)
+    capture: Callable[[], Capture]  # read every raw fact about it now
     stats: Callable[[], dict[str, Any]] | None = None  # a simulator's exact counters
 
 

@@ -53,5 +53,7 @@ class HostTarget(Target):
         return self.target.remote_kind
 
     def capture(self, sys_root: str = "/sys") -> Capture:
-        raise InputError(f"{self.target.text} is on host {self.host}: its facts come from"
-                         f" --facts or fio's probe, not from this machine")
+        raise InputError(
+            f"{self.target.text} is on host {self.host}: its facts come from"
+            f" --facts or fio's probe, not from this machine"
+        )

@@ -42,8 +42,9 @@ class _PathTarget(Target):
         if engine is None:
             return ENGINES[0]
         if engine not in ENGINES:
-            raise InputError(f"unsupported ioengine {engine!r} for {self.text}"
-                             f" (use {' or '.join(ENGINES)})")
+            raise InputError(
+                f"unsupported ioengine {engine!r} for {self.text} (use {' or '.join(ENGINES)})"
+            )
         return engine
 
     def fio_file(self) -> FioOption:

@@ -28,8 +28,9 @@ class NbdTarget(Target):
     def from_uri(cls, text: str) -> NbdTarget:
         """The export at URI `text`, refused unless it has the plain form fio's uri= takes."""
         if not _NBD_RE.match(text):
-            raise InputError(f"invalid NBD target {text!r}:"
-                             f" use nbd+unix:///?socket=PATH or nbd://HOST:PORT/NAME")
+            raise InputError(
+                f"invalid NBD target {text!r}: use nbd+unix:///?socket=PATH or nbd://HOST:PORT/NAME"
+            )
         return cls(text, text)
 
     @property

@@ -34,11 +34,13 @@ def parse_target(text: str, must_exist: bool = True, remote: bool = False) -> Ta
         raise InputError(f"invalid {where} {text!r}: empty or contains control characters")
     if text.startswith("sim:"):
         if remote:
-            raise InputError(f"{text}: simulated drives run on this machine,"
-                             f" not on a remote fio --server")
+            raise InputError(
+                f"{text}: simulated drives run on this machine, not on a remote fio --server"
+            )
         if not _SIM_RE.match(text):
-            raise InputError(f"invalid simulated target {text!r}:"
-                             f" use sim:PRESET or sim:iu=16k,slc=64m,...")
+            raise InputError(
+                f"invalid simulated target {text!r}: use sim:PRESET or sim:iu=16k,slc=64m,..."
+            )
         return SimTarget(text, text[4:])
     if text.startswith("nbd"):
         return NbdTarget.from_uri(text)

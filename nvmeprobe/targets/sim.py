@@ -31,8 +31,10 @@ class SimTarget(Target):
         return short_name("sim-", self.spec)
 
     def _not_started(self) -> InputError:
-        return InputError(f"{self.text}: a simulated drive must be started first;"
-                          f" render the job for its NBD target")
+        return InputError(
+            f"{self.text}: a simulated drive must be started first;"
+            f" render the job for its NBD target"
+        )
 
     def fio_engine(self, engine: str | None) -> str:
         raise self._not_started()

@@ -25,8 +25,15 @@ pytestmark = pytest.mark.guest
 
 REPO = Path(__file__).resolve().parents[2]
 GUEST_TIMEOUT = int(os.environ.get("NVMEPROBE_GUEST_TIMEOUT", "540"))
-EXPECTED_EXIT = {"setup-nvmet-tcp": 0, "detect": 0, "inspect-tcp": 0, "inspect-qemu": 0,
-                 "run-smoke": 0, "qualify-reachable": 0, "qualify-impossible": 1}
+EXPECTED_EXIT = {
+    "setup-nvmet-tcp": 0,
+    "detect": 0,
+    "inspect-tcp": 0,
+    "inspect-qemu": 0,
+    "run-smoke": 0,
+    "qualify-reachable": 0,
+    "qualify-impossible": 1,
+}
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -44,20 +51,31 @@ def guest(tmp_path_factory) -> Path:
     shutil.rmtree(results, ignore_errors=True)  # results of an earlier boot must not count
     started = time.monotonic()
     try:
-        boot = subprocess.run([str(REPO / "guest" / "boot.sh"), str(out)], capture_output=True,
-                              text=True, timeout=GUEST_TIMEOUT + 300)
+        boot = subprocess.run(
+            [str(REPO / "guest" / "boot.sh"), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=GUEST_TIMEOUT + 300,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"guest/boot.sh did not return; console:\n{_tail(out / 'console.log')}")
     wall = time.monotonic() - started
     (out / "boot.log").write_text(boot.stdout + boot.stderr)
     if not (results / "booted").exists():
-        pytest.fail(f"the guest did not boot (boot.sh exit {boot.returncode}):\n{boot.stderr[-2000:]}\n"
-                    f"console:\n{_tail(out / 'console.log')}")
+        pytest.fail(
+            f"the guest did not boot (boot.sh exit {boot.returncode}):\n{boot.stderr[-2000:]}\n"
+            f"console:\n{_tail(out / 'console.log')}"
+        )
     if not (results / "done").exists():
-        pytest.fail(f"the guest test script did not finish (boot.sh exit {boot.returncode});"
-                    f" guest.log:\n{_tail(results / 'guest.log')}\nconsole:\n{_tail(out / 'console.log')}")
-    timings = {"wall_s": round(wall, 1), "root_ready_uptime_s": float((results / "booted").read_text()),
-               "finished_uptime_s": float((results / "done").read_text())}
+        pytest.fail(
+            f"the guest test script did not finish (boot.sh exit {boot.returncode});"
+            f" guest.log:\n{_tail(results / 'guest.log')}\nconsole:\n{_tail(out / 'console.log')}"
+        )
+    timings = {
+        "wall_s": round(wall, 1),
+        "root_ready_uptime_s": float((results / "booted").read_text()),
+        "finished_uptime_s": float((results / "done").read_text()),
+    }
     (out / "timings.json").write_text(json.dumps(timings) + "\n")
     print(f"guest timings: {timings}")
     return results
@@ -84,8 +102,12 @@ def _junit(path: Path):
 
 
 def test_every_step_ran_with_the_expected_exit_code(guest):
-    steps = {name: int(rc) for name, rc, _ in
-             (line.split("\t") for line in (guest / "steps.tsv").read_text().splitlines())}
+    steps = {
+        name: int(rc)
+        for name, rc, _ in (
+            line.split("\t") for line in (guest / "steps.tsv").read_text().splitlines()
+        )
+    }
     assert steps == EXPECTED_EXIT, _tail(guest / "guest.log")
 
 
