@@ -10,6 +10,7 @@ pass an argument list, never a shell string.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from collections.abc import Sequence
@@ -66,10 +67,8 @@ def run_tool(
 
     def kill() -> None:
         expired.set()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             process.kill()
-        except ProcessLookupError:
-            pass
 
     timer = threading.Timer(timeout, kill) if timeout else None
     if timer:

@@ -35,8 +35,9 @@ temperature (1) is the only clean signal there.
 `onset_s` / `onset_bytes` are seconds and bytes into the burst where the
 throttling began (the drop's edge); `rate_before` / `rate_after` the
 throughput (bytes over time) on each side, so `rate_after` is what a
-throttling drive sustains, throttling on and off included; `temperature_c` the temperature at the onset (or,
-without a thermal drop, the highest sampled), None where not reported.
+throttling drive sustains, throttling on and off included; `temperature_c`
+the temperature at the onset (or, without a thermal drop, the highest
+sampled), None where not reported.
 """
 
 from __future__ import annotations

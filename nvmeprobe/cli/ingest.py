@@ -31,7 +31,9 @@ def command(
     serial: str | None,
     as_json: bool,
 ) -> None:
-    """Make one profile per PATH (fio JSON/json+ files or folders, bench-fio trees, fio logs beside them)."""
+    """Make one profile per PATH (fio JSON/json+ files or folders, bench-fio trees,
+    fio logs beside them).
+    """
     from nvmeprobe.ingest.to_profiles import ingest_to_profiles
 
     report = ingest_to_profiles(list(paths), profiles_dir, model, serial)

@@ -43,7 +43,10 @@ class LbaFormat:
 
 @dataclass(frozen=True)
 class NamespaceFacts:
-    """What Identify Namespace says; OPTPERF fields are raw 0's based counts (None = not reported)."""
+    """What Identify Namespace says.
+
+    OPTPERF fields are raw 0's based counts (None = not reported).
+    """
 
     nsze: int | None
     nuse: int | None
@@ -186,7 +189,8 @@ _LBAF_SHORT = re.compile(
     r"^\s*lbaf\s+(\d+)\s*:\s*ms:(\d+)\s+lbads:(\d+)\s+rp:\S+(.*)$", re.IGNORECASE
 )
 _LBAF_LONG = re.compile(
-    r"^\s*LBA Format\s+(\d+)\s*:\s*Metadata Size:\s*(\d+)\s+bytes\s*-\s*Data Size:\s*(\d+)\s+bytes(.*)$",
+    r"^\s*LBA Format\s+(\d+)\s*:\s*Metadata Size:\s*(\d+)\s+bytes"
+    r"\s*-\s*Data Size:\s*(\d+)\s+bytes(.*)$",
     re.IGNORECASE,
 )
 

@@ -33,7 +33,10 @@ def parse_nvme_list(data: bytes | str) -> list[ListedNamespace]:
 
 
 def parse_nvme_list_json(doc: Any) -> list[ListedNamespace]:
-    """Flat ("Devices": [{DevicePath, ...}]) or nested (HostNQN/Subsystems/Controllers/Namespaces)."""
+    """Namespaces of `nvme list` JSON, flat or nested.
+
+    Flat: "Devices": [{DevicePath, ...}]; nested: HostNQN/Subsystems/Controllers/Namespaces.
+    """
     if not isinstance(doc, dict) or not isinstance(doc.get("Devices"), list):
         raise InputError("nvme list: no 'Devices' list in the JSON")
     found: dict[str, ListedNamespace] = {}

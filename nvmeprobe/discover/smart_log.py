@@ -138,7 +138,10 @@ _CELSIUS = re.compile(r"^\s*(-?\d+)\s*°?\s*C\b")
 
 
 def parse_smart_log_text(text: str) -> list[SmartLog]:
-    """Every `nvme smart-log` text block in `text`, in order (values like '1,234 (1.2 TB)', '26 C')."""
+    """Every `nvme smart-log` text block in `text`, in order.
+
+    Values read like '1,234 (1.2 TB)' or '26 C'.
+    """
     starts = [m.start() for m in _BLOCK_START.finditer(text)] or [0]
     blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
     return [_text_block(block) for block in blocks]

@@ -3,10 +3,11 @@
 A log line is `time_ms, value, ddir, bs[, offset][, priority]`:
 - 4 columns: older fio (e.g. 3.1) without log_offset.
 - 5 columns: older fio with log_offset=1 (offset), or newer fio (e.g. 3.32,
-  3.33, which always log the command priority) without it. fio's priority is a 16-bit ioprio, so the fifth column
-  is read as an offset when any value exceeds 0xFFFF, else as a priority
-  (then offset is unknown). A per-IO log of a file under 64 KiB written by an
-  old fio with log_offset=1 would be misread as priorities; no other case is.
+  3.33, which always log the command priority) without it. fio's priority
+  is a 16-bit ioprio, so the fifth column is read as an offset when any
+  value exceeds 0xFFFF, else as a priority (then offset is unknown). A
+  per-IO log of a file under 64 KiB written by an old fio with log_offset=1
+  would be misread as priorities; no other case is.
 - 6 columns: newer fio with log_offset=1 (offset, priority).
 Units as fio writes them: bw KiB/s, iops IO/s, latencies ns (fio >= 3.0).
 With log_avg_msec each value is the average over the interval ending at its
@@ -91,7 +92,9 @@ def _nullable(column: pa.ChunkedArray | None, length: int) -> pd.arrays.IntegerA
 
 
 def read_fio_log(path: str | Path) -> pd.DataFrame:
-    """A fio log as columns t_s (s), value, direction ('read'|'write'|'trim'), bs, offset (nullable)."""
+    """A fio log as columns t_s (s), value, direction ('read'|'write'|'trim'), bs and
+    offset (nullable).
+    """
     path = Path(path)
     try:
         count = _column_count(path)
@@ -128,15 +131,17 @@ def read_fio_log(path: str | Path) -> pd.DataFrame:
 
 
 def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.DataFrame:
-    """A bw log as t_s, direction, value, bw_bytes (bytes/s) and bytes_written (cumulative, per direction).
+    """A bw log as t_s, direction, value, bw_bytes (bytes/s) and bytes_written
+    (cumulative, per direction).
 
     Each averaged sample covers the interval since the previous sample of its
     direction (the first one: since t=0), so its bytes are bw x interval; a
     per-IO line (bs > 0) counts its own bs. With `avg_msec` (the log's
     log_avg_msec), fio samples every window (a late one spans a little more)
     and writes no line for a window in which no IO completed: the line after
-    such a gap (1.5 windows or more) covers its own window only. bytes_written accumulates in file order within
-    each direction (a log holds one job; sum jobs' logs yourself).
+    such a gap (1.5 windows or more) covers its own window only. bytes_written
+    accumulates in file order within each direction (a log holds one job; sum
+    jobs' logs yourself).
     """
     missing = {"t_s", "value", "direction", "bs"} - set(df.columns)
     if missing:

@@ -83,7 +83,8 @@ def check_extra_option(name: Any, value: Any, where: str) -> str:
     """Validate one extra fio option from a plan; returns its value as text."""
     if name not in EXTRA_ALLOWED:
         raise InputError(
-            f"{where}: fio option {name!r} is not allowed (allowed: {', '.join(sorted(EXTRA_ALLOWED))})"
+            f"{where}: fio option {name!r} is not allowed "
+            f"(allowed: {', '.join(sorted(EXTRA_ALLOWED))})"
         )
     text = str(int(value)) if isinstance(value, bool) else str(value)
     if not isinstance(value, (str, int, float)) or not _EXTRA_VALUE_RE.match(text):
@@ -117,7 +118,8 @@ def job_options(
     """The cell's fio options in order, as (name, value or None for flags)."""
     if not _NAME_RE.match(cell.id) or not _NAME_RE.match(cell.stage):
         raise InputError(
-            f"refusing cell id {cell.id!r} / stage {cell.stage!r}: only letters, digits and _.- allowed"
+            f"refusing cell id {cell.id!r} / stage {cell.stage!r}: "
+            "only letters, digits and _.- allowed"
         )
     if cell.kind == "idle":
         raise InputError(f"cell {cell.id} is an idle period: it runs no fio")

@@ -146,7 +146,8 @@ DIM_PARSERS: dict[str, Parser] = {
 def _steady_cell(value: Any, where: str, key: str) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
         raise InputError(
-            f'{where}: {key} must be a table of dimension values, e.g. {{ bs = "4k", rwmixread = 0 }}'
+            f"{where}: {key} must be a table of dimension values, "
+            'e.g. { bs = "4k", rwmixread = 0 }'
         )
     cell = {}
     for dim, item in value.items():
@@ -233,7 +234,8 @@ def normalise_stage(plan: str, raw: dict[str, Any], index: int) -> Stage:
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise InputError(
-            f"{where}: name must be 1-32 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+            f"{where}: name must be 1-32 characters of a-z, 0-9, '_' and '-', "
+            "starting with a letter or digit"
         )
     schema = SCHEMAS[kind]
     unknown = [key for key in raw if key not in schema and key not in ("kind", "name")]

@@ -15,7 +15,10 @@ _MAX_SLUG = 96
 
 
 def slug(text: str | None) -> str:
-    """A filesystem-safe name part: 'SAMSUNG MZ1LB1T9HALS/000' -> 'SAMSUNG-MZ1LB1T9HALS-000'; None -> 'unknown'."""
+    """A filesystem-safe name part; None -> 'unknown'.
+
+    'SAMSUNG MZ1LB1T9HALS/000' -> 'SAMSUNG-MZ1LB1T9HALS-000'.
+    """
     if text is None:
         return "unknown"
     cleaned = _UNSAFE.sub("-", str(text).strip()).strip("-.")[:_MAX_SLUG].strip("-.")

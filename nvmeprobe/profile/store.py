@@ -11,6 +11,7 @@ upgraded in memory to the current layout, so readers see one shape.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -157,10 +158,8 @@ def _write_atomically(table: pa.Table, path: Path) -> None:
         raise ProfileWriteError(f"cannot write profile {path}: {reason}") from None
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def write_profile(

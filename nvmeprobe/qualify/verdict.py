@@ -1,4 +1,6 @@
-"""A verdict: one criterion or one baseline comparison, passed or failed, with its measured value."""
+"""A verdict: one criterion or one baseline comparison, passed or failed, with its measured
+value.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Placement recommender: which workloads belong on which drive class, at what cost, and how to write to it.
+"""Placement recommender: which workloads belong on which drive class, at what cost, and how
+to write to it.
 
 Pure core: `drive_class_from_profile` (cells + findings + facts + economics),
 `parse_workloads` / `load_workloads` / `builtin_workloads` (TOML), `predict`

@@ -1,9 +1,11 @@
-"""Advice for one placement: minimum write size and alignment, filesystem stripe settings, IU pool.
+"""Advice for one placement: minimum write size and alignment, filesystem stripe settings, IU
+pool.
 
 The stripe unit is the workload's most common write size rounded up to a whole
 number of IUs, kept within 64 KiB..1 MiB (and never below the IU), so every full
 stripe-unit write is IU-aligned; the stripe width is the number of drives of
-that class this placement needs for itself (its own volume). XFS's log stripe unit is capped at 256 KiB (its maximum).
+that class this placement needs for itself (its own volume). XFS's log stripe
+unit is capped at 256 KiB (its maximum).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ SU_MIN, SU_MAX, XFS_LOG_SU_MAX = 64 * 1024, 1024 * 1024, 256 * 1024
 
 
 def stripe_unit(workload: Workload, iu: int) -> int:
-    """Stripe unit in bytes: the dominant write size (else read size) in whole IUs, 64 KiB..1 MiB."""
+    """Stripe unit in bytes: the dominant write size (else read size) in whole IUs,
+    64 KiB..1 MiB.
+    """
     spec = workload.write or workload.read
     assert spec is not None  # workloads.py requires a read or a write table
     dominant = max(spec.io_sizes, key=lambda item: (item[1], item[0]))[0]
@@ -51,7 +55,8 @@ def advise(workload: Workload, drive: DriveClass, drives: int) -> tuple[list[str
         )
     su = stripe_unit(workload, iu)
     stride = su // FS_BLOCK
-    xfs = f"mkfs.xfs -d su={format_size_token(su)},sw={drives} -l su={format_size_token(min(su, XFS_LOG_SU_MAX))}"
+    log_su = format_size_token(min(su, XFS_LOG_SU_MAX))
+    xfs = f"mkfs.xfs -d su={format_size_token(su)},sw={drives} -l su={log_su}"
     ext4 = f"mkfs.ext4 -b {FS_BLOCK} -E stride={stride},stripe_width={stride * drives}"
     lines.append(f"XFS: {xfs}; ext4: {ext4}")
     lines.append(f"IU-aware storage: put these drives in the `{pool}` pool (IU {iu_text})")

@@ -8,11 +8,11 @@ Keys a caller may give (all optional; unknown keys are an InputError):
 | `perf_scale` | multiplies measured rates and SLC rates, divides latencies | 1.0 |
 | `price` | US$ per drive | `price_per_tb` x nominal TB |
 | `price_per_tb` | US$ per 10**12 bytes | 110 (iu4k, TLC-like), 65 (iubig, QLC-like) |
-| `dwpd` | drive writes per day at IU-aligned writes, over `warranty_years` | 1.0 (iu4k), 0.6 (iubig) |
+| `dwpd` | drive writes a day at IU-aligned writes over `warranty_years` | 1.0 (iu4k), 0.6 (iubig) |
 | `tbw` | rated terabytes (10**12) written at IU-aligned writes | - |
 | `pe_cycles` | rated program/erase cycles: rated bytes = cycles x capacity | - |
 | `warranty_years` | period a DWPD rating covers | 5 |
-| `power_active_w` | power while busy | id-ctrl max operational power state, else 20 (iu4k) / 25 (iubig) |
+| `power_active_w` | power while busy | id-ctrl max operational power, else 20 (iu4k) / 25 (iubig) |
 | `power_idle_w` | power when idle | 5 |
 
 Why these defaults (docs/field-notes.md section 8): TLC-class drives (4 KiB IU, D7-P5520,

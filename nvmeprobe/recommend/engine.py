@@ -1,4 +1,6 @@
-"""recommend(): predict every workload x drive class, solve the mixed and single-class fleets, advise."""
+"""recommend(): predict every workload x drive class, solve the mixed and single-class fleets,
+advise.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ def unplaced_reason(workload: Workload, preds: list[Prediction], scope: str) -> 
         assert best.p99_s is not None and workload.p99_target_s is not None  # a latency binding
         lowest = f" (lowest on {best.drive})" if len(preds) > 1 else ""
         return (
-            f"p99 latency {best.p99_s * 1000:.1f} ms > target {workload.p99_target_s * 1000:.1f} ms "
-            f"on {scope}{lowest}"
+            f"p99 latency {best.p99_s * 1000:.1f} ms > "
+            f"target {workload.p99_target_s * 1000:.1f} ms on {scope}{lowest}"
         )
     return "; ".join(f"{p.drive}: {p.binding}" for p in preds)
 
@@ -51,7 +53,9 @@ def _solve(
 
 
 def recommend(workloads: list[Workload], drives: list[DriveClass]) -> Recommendation:
-    """Place `workloads` on `drives` at the lowest cost; compare with one single-class fleet per drive."""
+    """Place `workloads` on `drives` at the lowest cost; compare with one single-class fleet
+    per drive.
+    """
     if not workloads:
         raise InputError("no workloads to place")
     if not drives:

@@ -27,7 +27,9 @@ PATTERN_MODES = {"random": {"randread", "randwrite"}, "sequential": {"read", "wr
 
 @dataclass(frozen=True)
 class Estimate:
-    """Per-drive IOPS and p99 latency (us, None when not measured) with notes on how they were found."""
+    """Per-drive IOPS and p99 latency (us, None when not measured) with notes on how they
+    were found.
+    """
 
     iops: float
     p99_us: float | None
@@ -73,7 +75,9 @@ def estimate(
 
 
 def _bracket(levels: list, x: float) -> tuple:
-    """Two neighbours of x in log2 space and the weight of the upper one; a note when x is outside."""
+    """Two neighbours of x in log2 space and the weight of the upper one; a note when x is
+    outside.
+    """
     if x <= levels[0]:
         return levels[0], levels[0], 0.0, "below" if x < levels[0] else None
     if x >= levels[-1]:

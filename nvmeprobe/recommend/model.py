@@ -151,7 +151,9 @@ def _number(value: Any) -> float | None:
 
 
 def _iu(findings: dict, facts: dict) -> tuple[int, str]:
-    """The IU the drive behaves with: inferred, else reported (analysis, inspect, kernel), else 4 KiB."""
+    """The IU the drive behaves with: inferred, else reported (analysis, inspect, kernel),
+    else 4 KiB.
+    """
     candidates = (
         (_section(findings, "iu").get("inferred_bytes"), "inferred by analysis"),
         (_section(findings, "iu").get("reported_bytes"), "reported by the drive"),
@@ -183,7 +185,9 @@ def _cells(cells: pd.DataFrame, model: str) -> pd.DataFrame:
 def drive_class_from_profile(
     model: str, cells: pd.DataFrame, findings: dict, facts: dict, economics: dict | None
 ) -> DriveClass:
-    """A drive class from one profile's cells, `analyze --json` findings and `inspect --json` facts."""
+    """A drive class from one profile's cells, `analyze --json` findings and
+    `inspect --json` facts.
+    """
     if not model:
         raise InputError("a drive class needs a model name")
     table = _cells(cells, model)

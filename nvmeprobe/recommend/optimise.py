@@ -35,7 +35,9 @@ class Assignment:
 def assign(
     workloads: list[Workload], drives: list[DriveClass], preds: dict[tuple[str, str], Prediction]
 ) -> Assignment:
-    """The cheapest fleet of `drives` classes that carries every workload (each has a feasible class)."""
+    """The cheapest fleet of `drives` classes that carries every workload (each has a
+    feasible class).
+    """
     n_classes, n_work = len(drives), len(workloads)
     if n_work == 0:
         return Assignment(drives={d.model: 0 for d in drives}, shares={})

@@ -47,7 +47,10 @@ class IoKind:
 
 @dataclass
 class Prediction:
-    """What one workload needs and gets on one drive class; `feasible` False says why in `binding`."""
+    """What one workload needs and gets on one drive class.
+
+    `feasible` False says why in `binding`.
+    """
 
     workload: str
     drive: str
@@ -165,7 +168,9 @@ def predict(workload: Workload, drive: DriveClass) -> Prediction:
 def _write_costs(
     drive: DriveClass, kind: IoKind, est: Estimate
 ) -> tuple[Estimate, float, float, str]:
-    """A write's estimate with misalignment applied, its RMW factor, its WAF and the WAF's source."""
+    """A write's estimate with misalignment applied, its RMW factor, its WAF and the WAF's
+    source.
+    """
     if kind.pattern == "sequential":
         measured = along_size(drive.waf_by_size["sequential"], kind.bs)
         return est, 1.0, measured or 1.0, "measured" if measured else "sequential (coalesced)"
@@ -225,14 +230,18 @@ def _size(
 
 
 def _burst_rates(drive: DriveClass, write_bw: float | None) -> tuple[float, float]:
-    """(in-cache, post-cache) write rate for bursts: the SLC measurement, else the workload's write mix."""
+    """(in-cache, post-cache) write rate for bursts: the SLC measurement, else the workload's
+    write mix.
+    """
     fallback = write_bw or 0.0
     slc = drive.slc
     return (slc.in_cache_bw or fallback), (slc.post_cache_bw or fallback)
 
 
 def burst_capacity(drive: DriveClass, burst: Burst, write_bw: float | None) -> float:
-    """Bytes one drive absorbs within the burst deadline: the SLC cache first, then the native rate."""
+    """Bytes one drive absorbs within the burst deadline: the SLC cache first, then the
+    native rate.
+    """
     in_bw, post_bw = _burst_rates(drive, write_bw)
     window = burst.within_s
     cache = drive.slc.cache_bytes
@@ -259,13 +268,14 @@ def reasons(pred: Prediction, workload: Workload, drive: DriveClass) -> list[str
         out.append(f"p99 latency {_ms(pred.p99_s)} <= target {_ms(workload.p99_target_s)}")
     if pred.iops_per_drive:
         out.append(
-            f"{pred.iops_per_drive:,.0f} IOPS ({format_bytes(pred.bw_per_drive)}/s) per drive at this mix, "
-            f"QD {workload.queue_depth}"
+            f"{pred.iops_per_drive:,.0f} IOPS ({format_bytes(pred.bw_per_drive)}/s) "
+            f"per drive at this mix, QD {workload.queue_depth}"
         )
     if pred.waf is not None:
         out.append(
-            f"RMW factor {pred.rmw_factor:.2f} on a {format_bytes(drive.iu_bytes)} IU, effective WAF "
-            f"{pred.waf:.2f} ({pred.waf_source}): rated {pred.rated_dwpd:.2f} DWPD for this write pattern"
+            f"RMW factor {pred.rmw_factor:.2f} on a {format_bytes(drive.iu_bytes)} IU, "
+            f"effective WAF {pred.waf:.2f} ({pred.waf_source}): "
+            f"rated {pred.rated_dwpd:.2f} DWPD for this write pattern"
         )
     sized = ", ".join(f"{name} {value:.2f}" for name, value in pred.demand.items())
     out.append(f"drive-equivalents needed alone: {sized}; binding: {pred.binding}")

@@ -29,7 +29,9 @@ FRAME_COLUMNS = (
 
 @dataclass
 class Recommendation:
-    """Placements of the mixed fleet, every fleet compared, unplaced workloads and all predictions."""
+    """Placements of the mixed fleet, every fleet compared, unplaced workloads and all
+    predictions.
+    """
 
     placements: list[dict]
     fleets: list[dict]
@@ -49,7 +51,9 @@ class Recommendation:
 
 
 def recommendation_frame(result: Recommendation) -> pd.DataFrame:
-    """One row per placement (`kind` = 'placement') and per fleet (`kind` = 'fleet'), for Parquet."""
+    """One row per placement (`kind` = 'placement') and per fleet (`kind` = 'fleet'), for
+    Parquet.
+    """
     rows = [
         {
             "kind": "placement",

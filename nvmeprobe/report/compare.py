@@ -194,10 +194,7 @@ def compare_findings(a: dict[str, Any], b: dict[str, Any], noise: float) -> list
         number_a, number_b = number(value_a), number(value_b)
         numeric = number_a is not None and number_b is not None
         change = relative_change(number_a, number_b) if numeric else None
-        if numeric and change is not None:
-            beyond = abs(change) > noise
-        else:
-            beyond = value_a != value_b
+        beyond = abs(change) > noise if numeric and change is not None else value_a != value_b
         rows.append(
             {
                 "finding": name,

@@ -151,7 +151,9 @@ def _spread(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def latency_curves(profile: Profile) -> dict[str, pd.DataFrame] | Missing:
-    """Per direction: rows (label, one column per percentile) of aligned cells, at most MAX_CURVES."""
+    """Per direction: rows (label, one column per percentile) of aligned cells, at most
+    MAX_CURVES.
+    """
     cells = _aligned_single(measured_cells(profile))
     columns = [c for c in percentile_columns(cells) if cells[c].notna().any()]
     if cells.empty or len(columns) < 2:
@@ -170,7 +172,9 @@ def latency_curves(profile: Profile) -> dict[str, pd.DataFrame] | Missing:
 
 
 def queue_depth_curves(profile: Profile, findings: dict[str, Any]) -> dict[str, Any] | Missing:
-    """IOPS against queue depth per (rw, direction, bs) at two or more depths, with the knees found."""
+    """IOPS against queue depth per (rw, direction, bs) at two or more depths, with the
+    knees found.
+    """
     cells = _aligned_single(measured_cells(profile))
     curves = {}
     for (rw, direction, bs), group in cells.groupby(["rw", "direction", "bs"], sort=True):
@@ -216,7 +220,9 @@ def _text(value: Any, unit: str = "") -> str | None:
 
 
 def identity_rows(profile: Profile) -> list[tuple[str, str | None]]:
-    """(label, text) rows of the drive's identity, geometry, reported IU and wear; unknown -> None."""
+    """(label, text) rows of the drive's identity, geometry, reported IU and wear;
+    unknown -> None.
+    """
     facts = profile.facts or {}
     identity, geometry = facts.get("identity") or {}, facts.get("geometry") or {}
     iu, wear = facts.get("iu") or {}, facts.get("endurance") or {}

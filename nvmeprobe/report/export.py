@@ -8,10 +8,11 @@ row objects, unknown values null.
 
 Parquet: a whole single profile keeps the profile's metadata (schema
 version, creator, facts, manifest, run id) and each column's field metadata
-(unit, meaning), so it is itself a profile every command reads. Anything else (one record type, or several profiles) is labelled a
-partial export (`nvmeprobe.export` metadata: record, profiles, run ids) and
-carries no schema version: `read_profile` refuses it with a clear error and
-folder searches pass over it.
+(unit, meaning), so it is itself a profile every command reads. Anything
+else (one record type, or several profiles) is labelled a partial export
+(`nvmeprobe.export` metadata: record, profiles, run ids) and carries no
+schema version: `read_profile` refuses it with a clear error and folder
+searches pass over it.
 """
 
 from __future__ import annotations

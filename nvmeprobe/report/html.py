@@ -12,7 +12,9 @@ from nvmeprobe import __version__
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 0.5em 2em 1em 0; display: inline-table; vertical-align: top; }
+table {
+  border-collapse: collapse; margin: 0.5em 2em 1em 0; display: inline-table; vertical-align: top;
+}
 td, th { padding: 2px 10px; border-bottom: 1px solid #eee; text-align: left; }
 th { color: #555; font-weight: normal; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }

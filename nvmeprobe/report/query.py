@@ -67,7 +67,9 @@ def _first_line(err: Exception) -> str:
 
 
 def run_query(paths: list[Path], sql: str) -> QueryResult:
-    """Run one SQL statement over the views; a bad statement is an InputError with DuckDB's first line."""
+    """Run one SQL statement over the views; a bad statement is an InputError with DuckDB's
+    first line.
+    """
     connection = connect(paths)
     try:
         cursor = connection.execute(sql)

@@ -11,6 +11,7 @@ SIGINT would not help, as fio waits for the IO in flight before it ends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -46,10 +47,8 @@ def stop_fio(proc: sh.RunningCommand) -> None:
 
 def kill_fio(proc: sh.RunningCommand) -> None:
     """SIGKILL fio (no results), then its job processes, which a killed fio leaves running."""
-    try:
+    with contextlib.suppress(ProcessLookupError):  # it may have ended on its own meanwhile
         proc.kill()
-    except ProcessLookupError:
-        pass  # it ended on its own meanwhile
     kill_orphaned_jobs(proc.cmd)
 
 
@@ -126,10 +125,8 @@ def run_fio(
             watch.feed(status)
         if status and on_status and on_status(status) and not stopped[0] and process:
             stopped[0] = True
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it may have just finished
                 process[0].signal(signal.SIGINT)
-            except ProcessLookupError:
-                pass  # it had just finished
 
     def feed(chunk: str) -> None:
         pending[0] += chunk

@@ -63,7 +63,9 @@ FioLauncher = Callable[[Cell, Path, "Path | None", Callable[[FioStatus], bool]],
 
 
 class TargetLost(MeasurementFailed):
-    """The target (or the host serving it) is gone: no later cell can run, whatever --on-error says."""
+    """The target (or the host serving it) is gone: no later cell can run, whatever
+    --on-error says.
+    """
 
 
 @dataclass
@@ -159,7 +161,8 @@ class Runner:
         stall_timeout: float | None = None,
         on_spawn: Callable[[sh.RunningCommand], None] | None = None,
     ) -> None:
-        """`launch` replaces running fio locally (a remote fio --server); `host` fills the host column.
+        """`launch` replaces running fio locally (a remote fio --server); `host` fills the host
+        column.
 
         `stall_timeout`: seconds without a completed IO after which a local fio is killed.
         `on_spawn` gets each local fio process as it starts (so another thread can stop it).
@@ -481,10 +484,14 @@ class Runner:
             if self.manifest.status(cell.id) == DONE:
                 continue
             upcoming = next((c for c in queue if c.kind != "idle"), None)
-            if cell.kind == "idle" and upcoming is not None and upcoming.follows:
-                if self._follower(upcoming)[0] is None:  # the burst it waits for will not run
-                    self._skip(cell, "the burst after it does not run")
-                    continue
+            if (
+                cell.kind == "idle"
+                and upcoming is not None
+                and upcoming.follows
+                and self._follower(upcoming)[0] is None  # the burst it waits for will not run
+            ):
+                self._skip(cell, "the burst after it does not run")
+                continue
             if cell.follows:
                 prepared, reason = self._follower(cell)
                 if prepared is None:

@@ -117,7 +117,7 @@ def device_lock(target: Target, lock_dir: Path = LOCK_DIR) -> Iterator[Path]:
     lock_dir.mkdir(parents=True, exist_ok=True)
     path = lock_dir / f"nvmeprobe-{target.lock_key}.lock"
     while True:
-        handle = open(path, "a+")
+        handle = open(path, "a+")  # noqa: SIM115 - held open (locked) until the run ends
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

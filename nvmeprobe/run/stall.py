@@ -22,7 +22,9 @@ from nvmeprobe.run.fio_status import FioStatus
 from nvmeprobe.units import parse_seconds
 
 DEFAULT_STALL_TIMEOUT_S = 120.0
-"""Well past the NVMe driver's 30 s IO timeout and a busy QLC drive's pauses, short of an afternoon."""
+"""Well past the NVMe driver's 30 s IO timeout and a busy QLC drive's pauses, short of an
+afternoon.
+"""
 
 MIN_TIMEOUT_S = 5.0
 """Shorter limits would trip on healthy cells: fio shows no rates in its first ~2 s."""
@@ -53,7 +55,9 @@ class StallWatch:
         self.stalled_s: float | None = None  # how long nothing had completed when it tripped
 
     def feed(self, status: FioStatus) -> None:
-        """Take one status sample; completed IO (or a not-yet-measuring state) restarts the clock."""
+        """Take one status sample; completed IO (or a not-yet-measuring state) restarts the
+        clock.
+        """
         if status.completing or (status.states and set(status.states) <= _NOT_MEASURING):
             self._last_progress = self._clock()
 

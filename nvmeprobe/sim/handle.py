@@ -104,7 +104,9 @@ class SimHandle:
         return sim_stats(self.socket)
 
     def capture_files(self) -> dict[str, bytes]:
-        """id-ctrl.json, id-ns.json, smart-log.json, ocp-smart-add-log.json, sysfs-*.txt, kind.txt."""
+        """The captured files by name: id-ctrl.json, id-ns.json, smart-log.json,
+        ocp-smart-add-log.json, sysfs-*.txt and kind.txt.
+        """
         return sim_capture_files(self.socket)
 
 

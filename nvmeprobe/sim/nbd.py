@@ -6,8 +6,9 @@ latency this server does 15k write / 30k read IOPS at QD1 and 56-60k at
 QD16; a bare plugin (a dict, no model) 21k / 15k at QD1 and 28k at QD16.
 With every request waiting 1 ms on 16 units (16k modelled) at QD32: this
 server 13.2k, the plugin with 32 threads 15.4k (the prototype of
-docs/field-notes.md section 6, with fewer threads, ~5k). Raw speed is therefore a wash at the presets'
-rates (at most 8k IOPS); what decides is the rest:
+docs/field-notes.md section 6, with fewer threads, ~5k). Raw speed is
+therefore a wash at the presets' rates (at most 8k IOPS); what decides is
+the rest:
 - the plugin runs in nbdkit's embedded system python3, not the project's
   virtualenv, so it cannot import this model without path tricks, and it
   needs two more Debian packages;

@@ -49,9 +49,11 @@ class SimTarget(Target):
     def opened(self, workdir: Path | None = None) -> Iterator[OpenTarget]:
         from nvmeprobe.sim import running_sim  # the simulator is only needed here
 
-        with tempfile.TemporaryDirectory(prefix="nvmeprobe-sim-", dir=workdir) as tmp:
-            with running_sim(self.spec, Path(tmp)) as handle:
-                yield OpenTarget(NbdTarget.from_uri(handle.uri), handle.capture_files, handle.stats)
+        with (
+            tempfile.TemporaryDirectory(prefix="nvmeprobe-sim-", dir=workdir) as tmp,
+            running_sim(self.spec, Path(tmp)) as handle,
+        ):
+            yield OpenTarget(NbdTarget.from_uri(handle.uri), handle.capture_files, handle.stats)
 
     @property
     def disposable(self) -> bool:
