@@ -188,7 +188,8 @@ def main() -> None:
     )
     only_read = results["fio-plot: readLogData"][0] / results["nvmeprobe: read_fio_log only"][0]
     print(
-        f"JSON: fio-plot / nvmeprobe = {json_ratio:.1f}x; log to profile vs readLogData = {read_ratio:.1f}x;"
+        f"JSON: fio-plot / nvmeprobe = {json_ratio:.1f}x;"
+        f" log to profile vs readLogData = {read_ratio:.1f}x;"
         f" read_fio_log vs readLogData = {only_read:.1f}x"
     )
     print(f"same run, fio-plot JSON + readLogData / nvmeprobe = {theirs_read / ours:.1f}x")

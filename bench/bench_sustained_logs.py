@@ -22,6 +22,11 @@ SECONDS = 10
 RATE = "1g"
 
 
+def _count_lines(path: Path) -> int:
+    with open(path) as log:
+        return sum(1 for _ in log)
+
+
 def _run(work: Path, name: str, avg_msec: int | None) -> dict[str, float]:
     prefix = work / name
     args = [
@@ -44,7 +49,7 @@ def _run(work: Path, name: str, avg_msec: int | None) -> dict[str, float]:
         args.append(f"--log_avg_msec={avg_msec}")
     subprocess.run(args, check=True, capture_output=True)
     logs = sorted(work.glob(f"{name}_*.log"))
-    lines = sum(sum(1 for _ in open(log)) for log in logs)
+    lines = sum(_count_lines(log) for log in logs)
     size = sum(log.stat().st_size for log in logs)
     bw_log = next(log for log in logs if "_bw." in log.name)
     started = time.perf_counter()

@@ -15,6 +15,7 @@ are looked at.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -74,13 +75,13 @@ class Sshd:
             "ssh_config", folder / "user_key", folder / "known_hosts"
         )
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation folder
-        self.log = open(folder / "sshd.log", "wb")
-        self.proc = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(folder / "sshd_config")],
-            stdout=self.log,
-            stderr=self.log,
-            start_new_session=True,
-        )
+        with open(folder / "sshd.log", "wb") as log:  # sshd holds its own descriptor
+            self.proc = subprocess.Popen(
+                [SSHD, "-D", "-e", "-f", str(folder / "sshd_config")],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         if not wait_for_port(self.port):
             self.stop()
             raise RuntimeError(f"sshd on port {self.port} did not start: {self.log_text()}")
@@ -104,16 +105,11 @@ class Sshd:
 
     def stop(self) -> None:
         for pid in self.sessions():  # sessions run in their own process groups
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=10)
-        self.log.close()
 
 
 def _stat(pid: int) -> tuple[int, str] | None:

@@ -1,4 +1,5 @@
-"""`nvmeprobe ingest`: profiles from fio output nvmeprobe did not run, end to end through the CLI."""
+"""`nvmeprobe ingest`: profiles from fio output nvmeprobe did not run, end to end through
+the CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""decode_capture: whole captures -> the `inspect --json` report (contract, precedence, gaps, warnings)."""
+"""decode_capture: whole captures -> the `inspect --json` report (contract, precedence, gaps,
+warnings)."""
 
 import json
 from pathlib import Path
@@ -155,8 +156,10 @@ def test_reported_iu_and_sysfs_disagree() -> None:
         "id-ns.txt": (
             REAL / "id-ns" / "nvme-cli-issue2173__SAMSUNG_MZTL27T6HBLA-00A07.txt"
         ).read_bytes(),
-        "sysfs-queue.txt": b"logical_block_size=512\nphysical_block_size=4096\nminimum_io_size=4096\n"
-        b"optimal_io_size=0\n",
+        "sysfs-queue.txt": (
+            b"logical_block_size=512\nphysical_block_size=4096\n"
+            b"minimum_io_size=4096\noptimal_io_size=0\n"
+        ),
     }
     report = decode_capture(files, TARGET)
     assert (report.iu.reported_bytes, report.iu.write_alignment_bytes) == (131072, 4096)
@@ -282,8 +285,10 @@ def test_loop_device_from_sysfs_only() -> None:
     files = {
         "kind.txt": b"loop\n",
         "sysfs-size.txt": b"1073741824\n",
-        "sysfs-queue.txt": b"logical_block_size=4096\nphysical_block_size=4096\nminimum_io_size=4096\n"
-        b"optimal_io_size=0\n",
+        "sysfs-queue.txt": (
+            b"logical_block_size=4096\nphysical_block_size=4096\n"
+            b"minimum_io_size=4096\noptimal_io_size=0\n"
+        ),
     }
     report = decode_capture(files, "/dev/loop0")
     assert report.kind == "loop" and report.geometry.size_bytes == 1073741824

@@ -55,7 +55,10 @@ CASES = {
         [True],
     ),
     REAL
-    / "openstack__ironic-python-agent__hardware_samples.py__NVME_CLI_INFO_TEMPLATE_CRYPTO_SUPPORTED.json": (
+    / (
+        "openstack__ironic-python-agent__hardware_samples.py__"
+        "NVME_CLI_INFO_TEMPLATE_CRYPTO_SUPPORTED.json"
+    ): (
         0x15B7,
         "WDC PC SN730 SDBQNTY-256G-1001",
         "1951B3444502",

@@ -1,4 +1,5 @@
-"""Identify Namespace: every real and emulated capture (JSON, text, -H text, raw page) and the IU fields."""
+"""Identify Namespace: every real and emulated capture (JSON, text, -H text, raw page) and the
+IU fields."""
 
 from pathlib import Path
 
@@ -11,7 +12,8 @@ FIX = Path(__file__).parent / "fixtures"
 REAL = FIX / "real" / "id-ns"
 EMU = FIX / "emulated"
 
-# file -> (nsze, nsfeat, lba_size, npwg, npwa, npdg, npda, nows, write_granularity_bytes, optimal_write_bytes)
+# file -> (nsze, nsfeat, lba_size, npwg, npwa, npdg, npda, nows,
+#          write_granularity_bytes, optimal_write_bytes)
 CASES = {
     REAL / "salutepop__Notes__enable_fdp.md__id-ns_PM9D3_excerpt_L136-175.txt": (
         0x36B9D996,

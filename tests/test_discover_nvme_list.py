@@ -11,7 +11,8 @@ FIX = Path(__file__).parent / "fixtures"
 REAL = FIX / "real" / "nvme-list"
 CL = "facebook__CacheLib__NandWritesTest.cpp__"
 
-# file -> (number of namespaces, first device, model, serial, firmware, size_bytes, logical_block_size)
+# file -> (number of namespaces, first device, model, serial, firmware, size_bytes,
+#          logical_block_size)
 FLAT = {
     f"{CL}handlesIntelDevice__kListOutput.json": (
         1,
@@ -163,7 +164,8 @@ def test_nested_v2_11_format() -> None:
 def test_nested_multipath_namespace_under_subsystem() -> None:
     doc = (
         '{"Devices":[{"HostNQN":"h","Subsystems":[{"Subsystem":"nvme-subsys0","Controllers":'
-        '[{"Controller":"nvme0","SerialNumber":"S1 ","ModelNumber":"M1  ","Firmware":"F1","Namespaces":[]}],'
+        '[{"Controller":"nvme0","SerialNumber":"S1 ","ModelNumber":"M1  ","Firmware":"F1",'
+        '"Namespaces":[]}],'
         '"Namespaces":[{"NameSpace":"nvme0n1","PhysicalSize":8192,"SectorSize":4096}]}]}]}'
     )
     assert parse_nvme_list(doc) == [ListedNamespace("/dev/nvme0n1", "M1", "S1", "F1", 8192, 4096)]

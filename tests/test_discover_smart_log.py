@@ -1,4 +1,5 @@
-"""SMART / Health log: every real and emulated nvme-cli capture (1.x/2.3/2.11 JSON, text, raw page)."""
+"""SMART / Health log: every real and emulated nvme-cli capture (1.x/2.3/2.11 JSON, text,
+raw page)."""
 
 from pathlib import Path
 

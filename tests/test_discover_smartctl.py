@@ -351,7 +351,10 @@ WITH_LOG = {
         147556750,
         18376,
     ),
-    "prometheus-community__smartctl_exporter__nvme-null-Samsung_SSD_970_EVO_Plus_250GB-nvme0.json": (
+    (
+        "prometheus-community__smartctl_exporter__"
+        "nvme-null-Samsung_SSD_970_EVO_Plus_250GB-nvme0.json"
+    ): (
         "Samsung SSD 970 EVO Plus 250GB",
         0,
         1969459,

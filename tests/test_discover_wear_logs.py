@@ -1,4 +1,5 @@
-"""OCP C0, endurance-group and vendor extended SMART logs: media bytes written (the WAF numerator)."""
+"""OCP C0, endurance-group and vendor extended SMART logs: media bytes written (the WAF
+numerator)."""
 
 from pathlib import Path
 
@@ -45,9 +46,11 @@ def test_every_ocp_capture_is_covered() -> None:
 def test_ocp_snake_case_keys_and_single_128_bit_number() -> None:
     big = (7 << 64) | 99
     doc = (
-        f'{{"physical_media_units_written": {big}, "physical_media_units_read": {{"hi": 1, "lo": 2}},'
-        f' "unaligned_io": 12, "endurance_estimate": "340282366920938463463374607431768211455",'
-        f' "max_user_data_erase_count": 9, "min_user_data_erase_count": 3, "percent_free_blocks": 40,'
+        f'{{"physical_media_units_written": {big},'
+        ' "physical_media_units_read": {"hi": 1, "lo": 2},'
+        ' "unaligned_io": 12, "endurance_estimate": "340282366920938463463374607431768211455",'
+        ' "max_user_data_erase_count": 9, "min_user_data_erase_count": 3,'
+        ' "percent_free_blocks": 40,'
         f' "log_page_version": 4}}'
     )
     log = parse_ocp_smart_log(doc.encode())

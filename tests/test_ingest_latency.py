@@ -1,4 +1,5 @@
-"""percentile_from_bins on histograms with known answers (fio's own numbers: test_ingest_fio_real.py)."""
+"""percentile_from_bins on histograms with known answers (fio's own numbers:
+test_ingest_fio_real.py)."""
 
 from __future__ import annotations
 

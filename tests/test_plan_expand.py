@@ -174,7 +174,10 @@ def test_summary_max_accounts_for_rounds():
 
 
 def test_bounds_follow_the_device_kind():
-    text = '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\nbs = ["512", "1m"]\nruntime = "1s"\n'
+    text = (
+        '[[stage]]\nkind = "matrix"\nname = "m"\nrw = "randwrite"\n'
+        'bs = ["512", "1m"]\nruntime = "1s"\n'
+    )
     small, large = expand_plan(plan_from(text), TargetFacts(GIB, 512, kind="loop"))
     iops, bw, _ = KIND_BOUNDS["loop"]
     assert small.est_bytes_written == int(iops * 512) and large.est_bytes_written == int(bw)

@@ -152,8 +152,10 @@ def test_duckdb_reads_a_profile_without_nvmeprobe(tmp_path: Path) -> None:
         "import duckdb, json\n"
         f"p = {str(path)!r}\n"
         "cols = [r[0] for r in duckdb.sql(f\"describe select * from '{p}'\").fetchall()]\n"
-        "meta = dict(duckdb.sql(f\"select key, value from parquet_kv_metadata('{p}')\").fetchall())\n"
-        "iops = duckdb.sql(f\"select iops from '{p}' where record = 'cell' and direction = 'write'\").fetchall()\n"
+        "meta = dict(duckdb.sql(f\"select key, value from parquet_kv_metadata('{p}')\")"
+        ".fetchall())\n"
+        "iops = duckdb.sql(f\"select iops from '{p}'"
+        " where record = 'cell' and direction = 'write'\").fetchall()\n"
         "print(json.dumps({'cols': cols, 'version': meta[b'nvmeprobe.schema_version'].decode(),"
         " 'iops': iops[0][0]}))\n"
     )
@@ -192,8 +194,10 @@ def test_one_glob_reads_profiles_of_two_drives(tmp_path: Path) -> None:
     out = _python(
         "import duckdb, json\n"
         f"g = {str(tmp_path / '**' / '*.parquet')!r}\n"
-        "rows = duckdb.sql(f\"select run_id, model, iops from '{g}' where record = 'cell' order by run_id\").fetchall()\n"
-        "iu = duckdb.sql(f\"select model, value from '{g}' where finding = 'iu.inferred_bytes' order by model\").fetchall()\n"
+        "rows = duckdb.sql(f\"select run_id, model, iops from '{g}'"
+        " where record = 'cell' order by run_id\").fetchall()\n"
+        "iu = duckdb.sql(f\"select model, value from '{g}'"
+        " where finding = 'iu.inferred_bytes' order by model\").fetchall()\n"
         "print(json.dumps({'rows': rows, 'iu': iu}))\n"
     )
     seen = json.loads(out)

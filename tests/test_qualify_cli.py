@@ -1,4 +1,5 @@
-"""`nvmeprobe qualify`: judging a profile, exit codes, JUnit files, and live runs on loop devices."""
+"""`nvmeprobe qualify`: judging a profile, exit codes, JUnit files, and live runs on loop
+devices."""
 
 from __future__ import annotations
 

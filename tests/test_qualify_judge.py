@@ -161,7 +161,10 @@ def test_every_analysis_key_is_an_analysis_leaf():
         assert value is None or isinstance(value, bool) == (kind == "bool"), key
 
 
-def regressions(now, base, rules=RegressionRules(), findings=FINDINGS, base_findings=FINDINGS):
+DEFAULT_RULES = RegressionRules()
+
+
+def regressions(now, base, rules=DEFAULT_RULES, findings=FINDINGS, base_findings=FINDINGS):
     return compare_to_baseline(now, findings, base, base_findings, rules)
 
 

@@ -1,4 +1,5 @@
-"""JUnit XML validates against the Ant/Jenkins JUnit schema (tests/JUnit.xsd) and says what failed."""
+"""JUnit XML validates against the Ant/Jenkins JUnit schema (tests/JUnit.xsd) and says what
+failed."""
 
 from __future__ import annotations
 

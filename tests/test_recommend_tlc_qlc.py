@@ -81,7 +81,8 @@ def test_mixed_fleet_beats_both_single_class_fleets_at_equal_targets():
     assert fleets["mixed"]["cost"] < fleets["all-QLC-16K"]["cost"]
     placed = _placed(result)
     assert placed["kv-metadata"] == {"TLC-4K": 1.0}
-    # The dataset lives on QLC; the optimiser may fill the TLC drives' spare capacity with a slice of it.
+    # The dataset lives on QLC; the optimiser may fill the TLC drives' spare capacity with a
+    # slice of it.
     assert placed["dataset"]["QLC-16K"] > 0.9
     kv_on_qlc = next(
         p

@@ -25,7 +25,8 @@ def test_iu_geometry_matches_field_notes():
     assert amplification(16 * K, 4 * K, 16 * K) == 2.0
     assert start_offsets(12 * K, 16 * K) == [0, 4 * K, 8 * K, 12 * K]
     assert start_offsets(64 * K, 16 * K) == [0]
-    # 8 KiB writes at 4 KiB alignment on a 16 KiB IU: offsets 0, 4, 8 KiB stay in one IU, 12 KiB straddles.
+    # 8 KiB writes at 4 KiB alignment on a 16 KiB IU: offsets 0, 4, 8 KiB stay in one IU,
+    # 12 KiB straddles.
     assert mean_amplification(8 * K, 4 * K, 16 * K) == (2 + 2 + 2 + 4) / 4
     assert pool_name(4 * K) == "iu4k" and pool_name(8 * K) == "iubig"
     with pytest.raises(InputError):

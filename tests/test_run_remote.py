@@ -7,6 +7,7 @@ is killed at the end by its process group id. Only loopback addresses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -170,10 +171,8 @@ class FioServer:
             raise RuntimeError(f"fio --server on port {self.port} did not start")
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=10)
 
 

@@ -1,4 +1,5 @@
-"""Safety rules for writes (mounted, partitioned, signatures, --destroy-data) and the per-device lock."""
+"""Safety rules for writes (mounted, partitioned, signatures, --destroy-data) and the
+per-device lock."""
 
 import os
 
@@ -66,10 +67,12 @@ def test_nbd_export_needs_naming_sim_does_not():
 
 
 def test_lock_is_exclusive(tmp_path):
-    with device_lock(DISK, tmp_path):
-        with pytest.raises(SafetyRefusal, match="another nvmeprobe run"):
-            with device_lock(DISK, tmp_path):
-                pass
+    with (
+        device_lock(DISK, tmp_path),
+        pytest.raises(SafetyRefusal, match="another nvmeprobe run"),
+        device_lock(DISK, tmp_path),
+    ):
+        pass
     with device_lock(DISK, tmp_path):
         pass
 

@@ -8,6 +8,7 @@ tree and the nvmeprobe process's tree): the machine is shared.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -76,7 +77,9 @@ def test_ssh_errors_become_one_line_each():
         "root@127.0.0.1: Permission denied (publickey).\r\n": "login refused",
         "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict"
         " checking.\r\nHost key verification failed.\r\n": "not in known_hosts",
-        "ssh: Could not resolve hostname nowhere: Name or service not known\r\n": "SSH failed: ssh: Could not resolve",
+        "ssh: Could not resolve hostname nowhere: Name or service not known\r\n": (
+            "SSH failed: ssh: Could not resolve"
+        ),
     }
     for stderr, expected in cases.items():
         message = ssh_error(spec, stderr)
@@ -415,10 +418,8 @@ def _kill_connections(server: Sshd) -> None:
     """Drop every SSH connection as a network would: kill sshd's per-connection processes
     (its direct children), not what they run."""
     for pid in children_of(server.proc.pid):
-        try:
+        with contextlib.suppress(ProcessLookupError):  # a connection that had just ended
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # a connection that had just ended
 
 
 @needs_sshd

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,7 +18,8 @@ _ARMED: list[bool] = []
 
 
 def _signal_self_after_fork() -> None:
-    """SIGTERM to this process from the at-fork hook, once, when armed (as if it came right then)."""
+    """SIGTERM to this process from the at-fork hook, once, when armed (as if it came right
+    then)."""
     if _ARMED:
         _ARMED.clear()
         os.kill(os.getpid(), signal.SIGTERM)
@@ -29,10 +31,8 @@ os.register_at_fork(after_in_parent=_signal_self_after_fork)
 def test_a_dropped_interrupt_is_raised_at_the_next_check():
     before = signal.getsignal(signal.SIGTERM)
     with stop_signals_as_interrupt():
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # dropped, as in an at-fork hook or a __del__
             os.kill(os.getpid(), signal.SIGTERM)
-        except KeyboardInterrupt:
-            pass  # dropped, as in an at-fork hook or a __del__
         with pytest.raises(KeyboardInterrupt, match=f"signal {int(signal.SIGTERM)}"):
             raise_if_stopped()
     assert signal.getsignal(signal.SIGTERM) == before

@@ -1,4 +1,5 @@
-"""Sustained bursts' run-time rules (run/sustained.py) and fio's status dumps (run/fio_progress.py)."""
+"""Sustained bursts' run-time rules (run/sustained.py) and fio's status dumps
+(run/fio_progress.py)."""
 
 from __future__ import annotations
 

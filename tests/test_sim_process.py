@@ -96,9 +96,11 @@ def test_server_exits_when_its_parent_dies_without_cleaning_up(sig, tmp_path):
 
 
 def test_bad_specs_fail_before_anything_starts(tmp_path):
-    with pytest.raises(InputError, match="unknown sim parameter 'bogus'"):
-        with running_sim("iu=16k,bogus=1", tmp_path):
-            pass
+    with (
+        pytest.raises(InputError, match="unknown sim parameter 'bogus'"),
+        running_sim("iu=16k,bogus=1", tmp_path),
+    ):
+        pass
     assert not list(tmp_path.iterdir())
 
 
@@ -106,9 +108,11 @@ def test_a_server_that_cannot_start_says_why(tmp_path, monkeypatch):
     taken = tmp_path / "taken.sock"
     taken.write_text("not a socket")
     monkeypatch.setattr(handle, "_free_socket_name", lambda directory: taken)
-    with pytest.raises(MeasurementFailed, match="exists and is not a socket"):
-        with running_sim("tlc-4k", tmp_path):
-            pass
+    with (
+        pytest.raises(MeasurementFailed, match="exists and is not a socket"),
+        running_sim("tlc-4k", tmp_path),
+    ):
+        pass
     assert taken.read_text() == "not a socket"
     assert server_main(["tlc-4k", "--socket", str(taken)]) == 2
 

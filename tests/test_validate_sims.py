@@ -188,7 +188,7 @@ def test_cacheless_drives_give_no_false_findings(tmp_path):
     figures = [judge_drive(r) for r in results]
     _report("cacheless_drives", figures, summarise(figures))
     problems = []
-    for result, f in zip(results, figures):
+    for f in figures:
         if f["error"]:
             problems.append(f"{_reproduce(f['seed'])}: run failed: {f['error']}")
             continue
