@@ -4,6 +4,7 @@ fingerprint a device or file to prove nothing was written."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -31,3 +32,14 @@ def sha256_of(path: str | Path) -> str:
     """SHA-256 of a whole device or file."""
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
+
+
+def resumed_manifest(manifest_path: Path, finished: dict[str, str], cells: int) -> dict:
+    """The manifest of a resumed run, checked: all `cells` done, and those `finished` before
+    the interruption (cell id -> its `updated` stamp then) not measured again."""
+    final = json.loads(manifest_path.read_text())
+    assert all(v["status"] == "done" for v in final["state"].values())
+    assert len(final["state"]) == cells
+    for cell_id, stamp in finished.items():
+        assert final["state"][cell_id]["updated"] == stamp
+    return final
