@@ -102,16 +102,20 @@ def test_no_plot_zooms_into_noise(tmp_path, monkeypatch, flat):
 
 @pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 def test_rmw_plot_of_a_simulated_drive_without_rmw(tmp_path, monkeypatch):
-    # IU = LBA = 4 KiB: no write can be misaligned to the IU, so no read-modify-write
+    # IU = LBA = 4 KiB: no write can be misaligned to the IU, so no read-modify-write.
+    # Four sizes (aligned and at 4 KiB offsets: 7 cells, not the plan's 13) measure the
+    # same noise; a 32 MiB drive halves the 1x fill.
     result = run_cli(
         tmp_path,
-        "sim:preset=tlc-4k,lba=4k,capacity=64m",
+        "sim:preset=tlc-4k,lba=4k,capacity=32m",
         "--plan",
         "iu",
         "--set",
-        "runtime=1s",
+        "runtime=500ms",
         "--set",
         "ramp=0s",
+        "--set",
+        "stage.rmw.bs=[4k,8k,16k,64k]",
     )
     assert result.exit_code == 0, result.output
     profile = Path(json.loads(result.stdout)["profile"])
