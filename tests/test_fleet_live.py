@@ -1,7 +1,9 @@
 """A lab's tree from real runs: four simulated drives of one model, one with slow writes.
 
-`run` measures the drives (smoke plan, 1 s cells) into one profiles tree and
-results tree; drive 1 runs twice. Then the reading commands take folders:
+`run` measures the four drives at once (smoke plan, 1 s cells) into one profiles
+tree and results tree, then drive 1 a second time. At once, the normal drives
+share the CPU and may read slower; the slow drive's writes are 8x slower in
+the model, so it stays the outlier of every write cell. Then the reading commands take folders:
 `report profiles/` shows the fleet and names the slow drive (its ground
 truth: 8x the program time per IU) as the outlier of the write cells,
 `analyze results/` analyses every run, `export profiles/` holds every run's
@@ -38,9 +40,7 @@ SLOW = "sim:preset=tlc-4k,capacity=256m,seed=4,prog_us=2000"  # writes 8x slower
 def lab(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lab")
     for targets in ([*NORMAL, SLOW], NORMAL[:1]):
-        result = run_cli(
-            root, *targets, "--plan", "smoke", "--set", "runtime=1s", "--parallel", "1"
-        )
+        result = run_cli(root, *targets, "--plan", "smoke", "--set", "runtime=1s")
         assert result.exit_code == 0, result.output
     return root
 
