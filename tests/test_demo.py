@@ -1,4 +1,4 @@
-"""The main job end to end: `nvmeprobe demo --json` on simulated drives (about 1.5 minutes)."""
+"""The main job end to end: `nvmeprobe demo --json` on simulated drives (about 80 s)."""
 
 from __future__ import annotations
 
