@@ -7,6 +7,11 @@ truth at the fill the drive reported, and the cache must shrink as it fills.
 A drive that reports nothing (as a foreign NBD export) gets its fill from
 what the run wrote (a lower bound; unknown for the first burst), and its
 first drop is told from heat by the confirmation burst.
+
+The drive is small (160 MiB) with a 32 KiB IU, so 128 KiB writes cost half
+the IU operations: the fills take seconds, and each cache still lasts 0.3 s
+or more of writing (>= 30 samples of the plan's 10 ms log). Idle stages are
+1 s: folding starts after 0.48 s and refills any cache here in < 0.2 s.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ def test_cache_size_is_found_at_each_fill_level(tmp_path, report):
     rng.seed(seed)
     slc_prog = rng.randint(800, 1100)
     spec = (
-        f"capacity=160m,lba=4096,iu=16k,slc={rng.randint(8, 12)}m,"
+        f"capacity=160m,lba=4096,iu=32k,slc={rng.randint(8, 12)}m,"
         f"slc_free={rng.uniform(0.2, 0.3):.3f},fold=1g,fold_delay_us=120000,"
         f"slc_prog_us={slc_prog},prog_us={round(slc_prog * rng.uniform(2.0, 2.5))},"
         f"units=4,scale=4,report={report}"
@@ -50,7 +55,7 @@ def test_cache_size_is_found_at_each_fill_level(tmp_path, report):
         "--plan",
         "slc-fill",
         "--set",
-        "runtime=2s",
+        "runtime=1s",  # the idle stages (the bursts and fills are sized)
         "--set",
         "stage.empty.size=70%",
         "--set",
