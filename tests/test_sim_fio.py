@@ -93,14 +93,20 @@ def _sequential_fill(sim, workdir: Path, size: int, window_ms: int) -> BwLog:
 
 @pytest.mark.parametrize("preset", CACHED)
 def test_bandwidth_steps_down_where_the_slc_cache_ends(preset, tmp_path):
-    with running_sim(preset, tmp_path) as sim:
+    # the preset's rates and IU with a random cache of 40-64 MiB (its own: 192-256 MiB,
+    # 6-8 s of writing); 1.3-2 s in the cache still gives >= 50 samples of 20 ms
+    slc = random.Random(f"{SEED}-{preset}").randint(40, 64) * MIB
+    with running_sim(f"{preset},slc={slc}", tmp_path) as sim:
         truth = sim.stats()["truth"]
         cache = truth["slc_bytes"]
+        assert cache == slc, f"randseed {SEED}"
         log = _sequential_fill(sim, tmp_path, cache + 12 * MIB, window_ms=20)
     high = mean_rate(log, 0.1 * cache, 0.8 * cache)
     low = mean_rate(log, cache + 2 * MIB, cache + 10 * MIB)
     step = step_down(log)
-    assert step == pytest.approx(cache, rel=0.10), f"{preset}: step at {step / MIB:.1f} MiB"
+    assert step == pytest.approx(cache, rel=0.10), (
+        f"{preset}, {cache / MIB:.0f} MiB cache (randseed {SEED}): step at {step / MIB:.1f} MiB"
+    )
     assert high == pytest.approx(truth["in_cache_write_bw"], rel=0.15)
     assert low == pytest.approx(truth["native_write_bw"], rel=0.15)
 
