@@ -93,32 +93,28 @@ def _iu_misses(figures: list[dict], key: str, want: str = "iu") -> list[str]:
 # -- fast --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fast(tmp_path_factory):
+def test_full_sweep_and_adaptive_search_find_the_iu_cache_rates_and_waf(tmp_path):
+    """One random drive through the full sweep (IU, cache and rates, WAF), another through
+    `iu-adaptive` (the IU in few cells), two at a time. One test, not one per drive:
+    pytest-xdist (`make test`) may run a module's tests on different workers, and a shared
+    fixture would then measure both drives on each."""
     (full_seed,), (adaptive_seed,) = seeds(1, 9002), seeds(1, 9005)
     jobs = [
         (draw_drive(full_seed, FAST_CACHE_SECONDS), (FULL,)),
         (draw_drive(adaptive_seed, FAST_CACHE_SECONDS), (ADAPTIVE,)),
     ]
-    results = measure_all(
-        jobs, tmp_path_factory.mktemp("validate"), cell_s=FAST_CELL_S, sweep=FAST_SWEEP
-    )
-    return [(result, judge_drive(result)) for result in results]
+    full, adaptive = measure_all(jobs, tmp_path, cell_s=FAST_CELL_S, sweep=FAST_SWEEP)
 
-
-def test_full_sweep_finds_iu_cache_rates_and_waf_of_a_random_drive(fast):
-    result, figures = fast[0]
+    figures = judge_drive(full)  # the full sweep
     assert not _check_drive(figures), f"{_reproduce(figures['seed'])}: {_check_drive(figures)}"
     assert figures["iu_full"] == figures["iu"], _reproduce(figures["seed"])
-    assert result[FULL]["findings"]["iu"]["agrees"] is True
+    assert full[FULL]["findings"]["iu"]["agrees"] is True
 
-
-def test_adaptive_search_finds_the_iu_of_a_random_drive_in_few_cells(fast):
-    result, figures = fast[1]
+    figures = judge_drive(adaptive)  # the adaptive search
     assert not figures["error"], f"{_reproduce(figures['seed'])}: {figures['error']}"
     assert figures["iu_adaptive"] == figures["iu"], _reproduce(figures["seed"])
     assert 3 <= figures["probes"] <= 10, figures
-    assert result[ADAPTIVE]["findings"]["iu"]["evidence"]["points"] == figures["probes"]
+    assert adaptive[ADAPTIVE]["findings"]["iu"]["evidence"]["points"] == figures["probes"]
 
 
 def _loop_findings(make_loop, workdir: Path, size_mib: int, lba: int) -> dict:
