@@ -22,7 +22,9 @@ GUEST_OUT   ?= guest-out
 # measurements with a simulated drive's truth can read low while other workers
 # load the CPU: a test that fails in the parallel pass is run once more, alone,
 # and only that run decides (a real failure fails there too; the re-run is
-# printed, never hidden).
+# printed, never hidden). Tests that share a module-scoped fixture (the demo,
+# a lab's tree, a fio run) carry an xdist_group mark, so --dist loadgroup
+# runs that fixture once, on one worker, instead of once per worker.
 TEST_WORKERS ?= 4
 
 all: test
@@ -59,13 +61,13 @@ lint: deps
 	$(PY) -m mypy
 
 test: lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --durations=15 || { \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 || { \
 	  echo "== re-running, alone, the tests that failed in the parallel pass"; \
 	  $(PY) -m pytest --last-failed --last-failed-no-failures none -n 0; }
 
 # The quick loop over the pure logic: no programs, no devices (about a minute).
 test-fast: deps
-	$(PY) -m pytest -m "not live and not slow" -n $(TEST_WORKERS)
+	$(PY) -m pytest -m "not live and not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 # The guest level: a QEMU guest (Debian 6.1 kernel built from packages, cached
 # in .cache/guest) with emulated NVMe, null_blk and an nvmet-tcp namespace.

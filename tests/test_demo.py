@@ -10,7 +10,10 @@ from click.testing import CliRunner
 
 from nvmeprobe.cli import main
 
-pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed"),
+    pytest.mark.xdist_group("demo"),  # one worker runs the module fixture once
+]
 
 
 @pytest.fixture(scope="module")

@@ -27,10 +27,13 @@ from nvmeprobe.cli import main
 from nvmeprobe.profile.resolve import load_profiles, resolve_profiles
 from nvmeprobe.sim.spec import parse_spec
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("fio") is None or shutil.which("nbdkit") is None,
-    reason="fio and nbdkit are needed for simulated drives",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("fio") is None or shutil.which("nbdkit") is None,
+        reason="fio and nbdkit are needed for simulated drives",
+    ),
+    pytest.mark.xdist_group("fleet-lab"),  # one worker runs the module fixture once
+]
 
 NORMAL = [f"sim:preset=tlc-4k,capacity=256m,seed={seed}" for seed in (1, 2, 3)]
 SLOW = "sim:preset=tlc-4k,capacity=256m,seed=4,prog_us=2000"  # writes 8x slower, reads alike

@@ -16,7 +16,10 @@ import pytest
 from cli_run import run_cli
 from PIL import Image
 
-pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed"),
+    pytest.mark.xdist_group("results-tree"),  # one worker runs the module fixture once
+]
 
 FIO_PLOT = Path(sys.executable).parent / "fio-plot"  # a dependency: installed with nvmeprobe
 PLAN = """name = "burst-and-rand"
