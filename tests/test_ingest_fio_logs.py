@@ -76,6 +76,53 @@ def test_bandwidth_vs_bytes_known_answer_per_direction() -> None:
     assert list(curve["bytes_written"]) == [1024, 2048, 2048, 4096, 4096 + 3072 * 2]
 
 
+def _sampled(seed: int, window_ms: int = 10) -> tuple[pd.DataFrame, float, np.ndarray]:
+    """A write log as fio samples it: every window, some samples late (a busy host: the
+    line's rate is over its whole interval), some windows without IO (no line; the next
+    line's rate is over one window). (log, bytes fio counted, true cumulative bytes)."""
+    rng = np.random.default_rng(seed)
+    t = 0.0
+    times, values, truth = [], [], []
+    done = 0.0
+    while t < 2.0:
+        kind = rng.choice(["on time", "late", "gap"], p=[0.6, 0.25, 0.15])
+        rate_kib = float(rng.uniform(1000, 50_000))
+        spent = window_ms * (rng.uniform(1.5, 3.0) if kind == "late" else 1.0)
+        if kind == "gap":  # a call without IO (no line), then one window with IO
+            t += window_ms / 1000
+        t += spent / 1000
+        done += rate_kib * 1024 * spent / 1000
+        times.append(round(t * 1000) / 1000)
+        values.append(round(rate_kib))
+        truth.append(done)
+    log = pd.DataFrame({"t_s": times, "value": values, "direction": "write", "bs": 0})
+    return log, done, np.array(truth)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_late_samples_and_gaps_add_up_to_the_bytes_fio_counted(seed: int) -> None:
+    log, total, truth = _sampled(seed)
+    capped = bandwidth_vs_bytes(log, avg_msec=10)["bytes_written"].to_numpy()
+    curve = bandwidth_vs_bytes(log, avg_msec=10, total_bytes={"write": total})
+    written = curve["bytes_written"].to_numpy()
+    assert written[-1] == pytest.approx(total, rel=0.01)
+    # every line's position within a few windows' bytes of the truth; without the total,
+    # late samples counted as gaps leave it far short
+    worst = np.max(np.abs(written - truth)) / total
+    assert worst < 0.05, worst
+    assert capped[-1] < 0.95 * total
+
+
+def test_long_intervals_count_one_window_without_the_total() -> None:
+    log = pd.DataFrame(
+        {"t_s": [0.01, 0.03, 0.04], "value": [1, 1, 1], "direction": "write", "bs": 0}
+    )
+    only_gaps = bandwidth_vs_bytes(log, avg_msec=10)["bytes_written"]
+    assert list(only_gaps) == pytest.approx([10.24, 20.48, 30.72])
+    all_late = bandwidth_vs_bytes(log, avg_msec=10, total_bytes={"write": 40.96})
+    assert list(all_late["bytes_written"]) == pytest.approx([10.24, 30.72, 40.96])
+
+
 def _write(tmp_path: Path, text: str, name: str = "x_bw.1.log") -> Path:
     path = tmp_path / name
     path.write_text(text)

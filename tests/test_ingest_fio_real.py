@@ -22,7 +22,10 @@ from nvmeprobe.ingest import (
     series_from_log,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("fio") is None, reason="fio not installed"),
+    pytest.mark.xdist_group("fio-runs"),  # one worker runs the module fixture once
+]
 
 PERCENTILES = "1:5:10:25:50:75:90:99:99.5:99.9:99.95:99.99:99.999:99.9999:100"
 
@@ -45,7 +48,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--rwmixread=70",
         "--bs=4k,64k",
         "--ioengine=psync",
-        "--runtime=1",
+        "--runtime=2",  # the bytes after the last sample are a small share,
         "--time_based",
         "--numjobs=2",
         "--group_reporting",

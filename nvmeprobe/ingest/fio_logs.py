@@ -17,6 +17,7 @@ time; without it there is one line per IO and bs is that IO's size.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -130,18 +131,28 @@ def read_fio_log(path: str | Path) -> pd.DataFrame:
     )
 
 
-def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.DataFrame:
+def bandwidth_vs_bytes(
+    df: pd.DataFrame,
+    avg_msec: float | None = None,
+    total_bytes: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """A bw log as t_s, direction, value, bw_bytes (bytes/s) and bytes_written
     (cumulative, per direction).
 
     Each averaged sample covers the interval since the previous sample of its
     direction (the first one: since t=0), so its bytes are bw x interval; a
     per-IO line (bs > 0) counts its own bs. With `avg_msec` (the log's
-    log_avg_msec), fio samples every window (a late one spans a little more)
-    and writes no line for a window in which no IO completed: the line after
-    such a gap (1.5 windows or more) covers its own window only. bytes_written
-    accumulates in file order within each direction (a log holds one job; sum
-    jobs' logs yourself).
+    log_avg_msec), fio samples every window and writes no line for a window in
+    which no IO completed: the line after such a gap covers its own window
+    only. A line 1.5 windows or more after the previous one is either that or a
+    late sample (fio's sampling thread held up on a busy host), which covers
+    its whole interval: the timestamps cannot tell them apart. Without
+    `total_bytes` such a line counts one window (a gap). With `total_bytes`
+    (direction -> the bytes fio counted for this job, from its JSON) the lines'
+    extra time counts by the share that makes the log add up to fio's own
+    total: all of it when every long interval was a late sample, none when
+    every one was a gap. bytes_written accumulates in file order within each
+    direction (a log holds one job; sum jobs' logs yourself).
     """
     missing = {"t_s", "value", "direction", "bs"} - set(df.columns)
     if missing:
@@ -154,9 +165,9 @@ def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.Da
     for code in np.unique(directions.codes):
         rows = np.flatnonzero(directions.codes == code)
         interval = np.diff(t_s[rows], prepend=0.0)
-        if avg_msec:  # a gap of a window or more without a line: the line covers one window
-            window = avg_msec / 1000.0
-            interval = np.where(interval < 1.5 * window, interval, window)
+        if avg_msec:
+            total = (total_bytes or {}).get(str(DIRECTIONS.categories[code]))
+            interval = _covered_interval(interval, bw_bytes[rows], avg_msec / 1000.0, total)
         written[rows] = np.cumsum(np.where(bs[rows] > 0, bs[rows], bw_bytes[rows] * interval))
     return pd.DataFrame(
         {
@@ -170,6 +181,21 @@ def bandwidth_vs_bytes(df: pd.DataFrame, avg_msec: float | None = None) -> pd.Da
     )
 
 
+def _covered_interval(
+    interval: np.ndarray, bw_bytes: np.ndarray, window: float, total: float | None
+) -> np.ndarray:
+    """Each averaged line's covered time: its interval, or a share of a long one
+    (see `bandwidth_vs_bytes`)."""
+    long = interval >= 1.5 * window
+    extra = np.where(long, interval - window, 0.0)
+    base = np.where(long, window, interval)
+    if total is None or not long.any():
+        return base
+    extra_bytes = float(np.sum(bw_bytes * extra))
+    share = (total - float(np.sum(bw_bytes * base))) / extra_bytes if extra_bytes > 0 else 0.0
+    return base + extra * min(max(share, 0.0), 1.0)
+
+
 def series_kind(path: str | Path) -> str:
     """'bw', 'iops', 'lat', 'clat' or 'slat' from fio's log name (`<prefix>_bw.1.log[.host]`)."""
     match = _KIND_RE.search(Path(path).name)
@@ -181,7 +207,10 @@ def series_kind(path: str | Path) -> str:
 
 
 def series_from_log(
-    path: str | Path, cell: str | None = None, avg_msec: float | None = None
+    path: str | Path,
+    cell: str | None = None,
+    avg_msec: float | None = None,
+    total_bytes: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """A log as profile 'series' rows: series, cell, t_s, value, direction, bs, offset
     (+ bw_bytes, bytes_written for bw).
@@ -189,12 +218,13 @@ def series_from_log(
     value is in the profile's units: bw bytes/s, iops IO/s, latencies us. `bs` is
     the IO's size in per-IO logs and null in averaged ones (fio writes 0 there);
     `offset` is null unless fio logged it. `avg_msec`: the log_avg_msec it was
-    written with, when known (see `bandwidth_vs_bytes`).
+    written with, when known; `total_bytes`: the job's bytes per direction from
+    fio's JSON, when known (both: see `bandwidth_vs_bytes`).
     """
     kind = series_kind(path)
     log = read_fio_log(path)
     if kind == "bw":
-        frame = bandwidth_vs_bytes(log, avg_msec)
+        frame = bandwidth_vs_bytes(log, avg_msec, total_bytes)
         frame["value"] = frame["bw_bytes"]
     else:
         frame = log[["t_s", "direction", "value"]].copy()

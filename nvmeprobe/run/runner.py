@@ -42,7 +42,7 @@ from nvmeprobe.analyze.steady import SteadyResult, steady_state
 from nvmeprobe.discover.session import Counters, Session, drive_identity
 from nvmeprobe.errors import MeasurementFailed, ProbeError
 from nvmeprobe.ingest.fio_json import cells_from_fio, load_fio_json
-from nvmeprobe.ingest.fio_logs import series_from_log
+from nvmeprobe.ingest.fio_logs import series_from_log, series_kind
 from nvmeprobe.plan import Cell, Plan, TargetFacts, expand_round, fio_args
 from nvmeprobe.profile import profile_path, read_profile, write_profile
 from nvmeprobe.run import layout
@@ -107,6 +107,15 @@ def tool_versions() -> dict[str, Any]:
         "python": platform.python_version(),
         "nvmeprobe": __version__,
     }
+
+
+def _job_totals(rows: pd.DataFrame, logs: list[Path]) -> dict[str, float] | None:
+    """Bytes per direction fio counted for the one job whose logs these are (None for
+    several jobs' logs: the JSON does not say which log holds which bytes)."""
+    bw_logs = [log for log in logs if series_kind(log) == "bw"]
+    if len(bw_logs) != 1 or not rows["direction"].is_unique:
+        return None
+    return {str(row.direction): float(row.io_bytes) for row in rows.itertuples()}
 
 
 def _delta(before: Counters | None, after: Counters | None, name: str) -> int | None:
@@ -300,7 +309,7 @@ class Runner:
                 f"cell {cell.id}: fio failed (exit {outcome.returncode},"
                 f" error {fio_error}): {detail[:200]}"
             )
-        series = self._series(cell, logs) if cell.logs else None
+        series = self._series(cell, logs, rows) if cell.logs else None
         thermal = {}
         if cell.kind == "sustained":
             thermal = {
@@ -313,9 +322,10 @@ class Runner:
                 series = temps if series is None else pd.concat([series, temps], ignore_index=True)
         return CellResult(rows, series, outcome.stopped_early, thermal)
 
-    def _series(self, cell: Cell, prefix: Path) -> pd.DataFrame | None:
+    def _series(self, cell: Cell, prefix: Path, rows: pd.DataFrame) -> pd.DataFrame | None:
         logs = sorted(prefix.parent.glob(prefix.name + "_*.log"))
-        frames = [series_from_log(log, cell.id, cell.log_avg_msec) for log in logs]
+        totals = _job_totals(rows, logs)
+        frames = [series_from_log(log, cell.id, cell.log_avg_msec, totals) for log in logs]
         return pd.concat(frames, ignore_index=True) if frames else None
 
     # -- the loop -----------------------------------------------------------------
