@@ -220,7 +220,7 @@ def test_a_missing_baseline_is_refused_before_anything_runs(tmp_path):
 @needs_fio
 def test_qualify_runs_smoke_on_a_loop_device(make_loop, tmp_path):
     device = make_loop(256)
-    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE)
+    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=500ms"]\n' + REACHABLE)
     junit = tmp_path / "junit.xml"
     result = qualify(
         device,
@@ -270,7 +270,7 @@ def test_a_refused_target_exits_3_with_a_junit_error(make_loop, tmp_path):
 @needs_fio
 def test_qualify_json_names_the_failed_cell_of_a_failed_run(make_loop, tmp_path):
     device = make_loop(64, read_only=True)  # its first write cell fails
-    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE)
+    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=500ms"]\n' + REACHABLE)
     result = qualify(
         device,
         "--criteria",
@@ -294,7 +294,7 @@ def test_qualify_several_targets_at_once(make_loop, tmp_path):
     good, formatted = make_loop(128), make_loop(64)
     subprocess.run(["mkfs.ext4", "-q", formatted], check=True)  # refused: in use
     junit = tmp_path / "junit.xml"
-    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=1s"]\n' + REACHABLE)
+    criteria = write(tmp_path, "ok.toml", 'set = ["runtime=500ms"]\n' + REACHABLE)
     result = qualify(
         good,
         formatted,

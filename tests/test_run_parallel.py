@@ -24,14 +24,17 @@ from nvmeprobe.run.procs import fio_holding
 
 needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 
+# smoke with 500 ms cells, cut to what a test needs: THREE_CELLS, 4 KiB random write and read
+# at QD16 and the 128 KiB sequential write; TWO_WRITE_CELLS, its two writes only
+THREE_CELLS = ["--set", "runtime=500ms", "--set", "stage.rand4k.iodepth=16"]
+TWO_WRITE_CELLS = [*THREE_CELLS, "--set", "stage.rand4k.rw=randwrite"]
+
 
 @needs_fio
 def test_three_loop_devices_at_once_one_failing(make_loop, tmp_path):
     good = [make_loop(128), make_loop(128)]
     read_only = make_loop(128, read_only=True)  # its write cells fail (EPERM), its reads do not
-    result = run_cli(
-        tmp_path, good[0], read_only, good[1], "--set", "runtime=1s", "--on-error", "continue"
-    )
+    result = run_cli(tmp_path, good[0], read_only, good[1], *THREE_CELLS, "--on-error", "continue")
     assert result.exit_code == 1, result.output
     assert f"1 of 3 target(s) did not succeed: {read_only}" in result.output
     assert "Traceback" not in result.output
@@ -39,14 +42,14 @@ def test_three_loop_devices_at_once_one_failing(make_loop, tmp_path):
     assert [s["target"] for s in summaries] == [good[0], read_only, good[1]]
     for summary in summaries[0], summaries[2]:
         assert summary["error"] is None and summary["cells_failed"] == []
-        assert summary["cells_done"] == 5
+        assert summary["cells_done"] == 3
     bad = summaries[1]
-    assert bad["cells_done"] == 2 and len(bad["cells_failed"]) == 3  # smoke: 2 reads, 3 writes
+    assert bad["cells_done"] == 1 and len(bad["cells_failed"]) == 2  # 1 read, 2 writes
     assert all("write" in cell for cell in bad["cells_failed"])
     assert "Operation not permitted" in bad["errors"][bad["cells_failed"][0]]
-    assert "3 cell(s) failed" in bad["error"]
+    assert "2 cell(s) failed" in bad["error"]
     profiles = [read_profile(Path(s["profile"])) for s in summaries]  # one per drive
-    assert [len(p.cells["cell"].unique()) for p in profiles] == [5, 2, 5]
+    assert [len(p.cells["cell"].unique()) for p in profiles] == [3, 1, 3]
     assert len({s["results"] for s in summaries}) == 3
     lines = result.stderr.splitlines()  # one progress line per drive, left with its outcome
     for device, outcome in (good[0], "done"), (read_only, "failed"), (good[1], "done"):
@@ -59,15 +62,15 @@ def test_three_loop_devices_at_once_one_failing(make_loop, tmp_path):
 def test_each_target_gets_its_own_safety_check(make_loop, tmp_path):
     blank, formatted = make_loop(64), make_loop(64)
     subprocess.run(["mkfs.ext4", "-q", formatted], check=True)
-    result = run_cli(tmp_path, blank, formatted, "--set", "runtime=1s")
+    result = run_cli(tmp_path, blank, formatted, *TWO_WRITE_CELLS)
     assert result.exit_code == 3, result.output  # the only failure is a refusal
     summaries = json.loads(result.stdout)
-    assert summaries[0]["error"] is None and summaries[0]["cells_done"] == 5
+    assert summaries[0]["error"] is None and summaries[0]["cells_done"] == 2
     assert "in use" in summaries[1]["error"] and summaries[1]["run_id"] is None
     # naming one target in --destroy-data is not a wrong name for the other
-    result = run_cli(tmp_path, blank, formatted, "--destroy-data", formatted, "--set", "runtime=1s")
+    result = run_cli(tmp_path, blank, formatted, "--destroy-data", formatted, *TWO_WRITE_CELLS)
     assert result.exit_code == 0, result.output
-    assert [s["cells_done"] for s in json.loads(result.stdout)] == [5, 5]
+    assert [s["cells_done"] for s in json.loads(result.stdout)] == [2, 2]
 
 
 def _done(run_dir: Path) -> list[str]:
@@ -90,7 +93,7 @@ def test_sigterm_stops_every_target_and_each_resumes(tmp_path):
         "run",
         *map(str, targets),
         "--set",
-        "runtime=1s",
+        "runtime=500ms",
         "--results",
         str(tmp_path / "results"),
         "--profiles",
