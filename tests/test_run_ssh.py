@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -159,6 +160,15 @@ def _assert_only_loopback(watch: Watch, server: Sshd) -> None:
     assert {(item.pid, item.port) for item in tcp} == {(server.proc.pid, server.port)}, tcp
 
 
+# A remote cell costs its runtime and ~1.3 s more (fio's client and server), so these runs cut
+# smoke's 5 cells down. TWO_WRITE_CELLS: its 4 KiB random write at QD16 and 128 KiB sequential
+# write (two cells: one fio server serves a whole run). THREE_CELLS: 4 KiB random write and read
+# at QD16 and the 128 KiB write: a run stopped after 2 cells has 1 left to resume.
+TWO_WRITE_CELLS = ["--set", "runtime=500ms", "--set", "stage.rand4k.rw=randwrite"]
+TWO_WRITE_CELLS += ["--set", "stage.rand4k.iodepth=16"]
+THREE_CELLS = ["--set", "runtime=500ms", "--set", "stage.rand4k.iodepth=16"]
+
+
 @needs_sshd
 def test_run_over_ssh_leaves_nothing_listening_or_running(make_loop, sshd, tmp_path):
     server = sshd()
@@ -170,8 +180,7 @@ def test_run_over_ssh_leaves_nothing_listening_or_running(make_loop, sshd, tmp_p
         "run",
         "--host",
         f"ssh://127.0.0.1:{server.port}={device}",
-        "--set",
-        "runtime=1s",
+        *TWO_WRITE_CELLS,
         "--destroy-data",
         device,
         "--results",
@@ -188,7 +197,7 @@ def test_run_over_ssh_leaves_nothing_listening_or_running(make_loop, sshd, tmp_p
     assert "plain TCP" not in err.decode()
     # the profile and the facts, read over the same SSH connection
     host = json.loads(out)["hosts"][0]
-    assert host["host"] == f"ssh://127.0.0.1:{server.port}" and host["cells_done"] == 5
+    assert host["host"] == f"ssh://127.0.0.1:{server.port}" and host["cells_done"] == 2
     profile = read_profile(Path(host["profile"]))
     assert set(profile.cells["host"]) == {host["host"]} and (profile.cells["iops"] > 0).all()
     manifest = json.loads((Path(host["results"]) / "manifest.json").read_text())
@@ -228,7 +237,8 @@ def test_qualify_over_ssh(make_loop, sshd, tmp_path):
     device = make_loop(256)
     criteria = tmp_path / "ok.toml"
     criteria.write_text(
-        'set = ["runtime=1s"]\n[[criterion]]\nname = "randread IOPS"\n'
+        'set = ["runtime=500ms", "stage.rand4k.rw=randread", "stage.rand4k.iodepth=16"]\n'
+        '[[criterion]]\nname = "randread IOPS"\n'
         'metric = "iops"\nwhere = { rw = "randread" }\nmin = 100\n'
     )
     result = CliRunner().invoke(
@@ -251,7 +261,7 @@ def test_qualify_over_ssh(make_loop, sshd, tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["passed"] and doc["target"] == device and doc["plan"] == "smoke"
-    assert doc["run"]["cells_done"] == 5 and doc["run"]["profile"] == doc["profile"]
+    assert doc["run"]["cells_done"] == 2 and doc["run"]["profile"] == doc["profile"]
     assert set(read_profile(Path(doc["profile"])).cells["host"]) == {
         f"ssh://root@127.0.0.1:{server.port}"
     }
@@ -270,12 +280,25 @@ def _no_known_hosts_config(server: Sshd) -> Path:
     return server.write_client_config("unknown_config", server.folder / "user_key", empty)
 
 
-def _old_fio_path(folder: Path) -> str:
+def _old_fio(folder: Path) -> str:
     folder.mkdir()
     fio = folder / "fio"
     fio.write_text("#!/bin/sh\necho fio-3.1\n")  # what `fio --version` says on that host
     fio.chmod(0o755)
-    return f"{folder}:/usr/sbin:/usr/bin:/sbin:/bin"
+    return f"{folder}:"
+
+
+def _noting_mktemp(folder: Path) -> Path:
+    """A `mktemp` for the host's PATH that also notes each path it made in FOLDER/made: the
+    test's own remote folders, among those of the other tests' runs in /tmp."""
+    folder.mkdir()
+    mktemp = folder / "mktemp"
+    mktemp.write_text(
+        f'#!/bin/sh\nmade=$(/usr/bin/mktemp "$@") || exit\necho "$made" >>{folder}/made\n'
+        'echo "$made"\n'
+    )
+    mktemp.chmod(0o755)
+    return folder / "made"
 
 
 FAILURES = {
@@ -293,8 +316,10 @@ FAILURES = {
 def test_ssh_failures_exit_2_in_one_line_and_leave_nothing(
     case, make_loop, sshd, tmp_path, monkeypatch
 ):
-    paths = {"fio missing": "/nonexistent", "another fio": _old_fio_path(tmp_path / "old")}
-    server = sshd(paths.get(case), forwarding=case != "forwarding refused")
+    made = _noting_mktemp(tmp_path / "spy")
+    path = f"{made.parent}:/usr/sbin:/usr/bin:/sbin:/bin"
+    paths = {"fio missing": "/nonexistent", "another fio": _old_fio(tmp_path / "old") + path}
+    server = sshd(paths.get(case, path), forwarding=case != "forwarding refused")
     port = free_port() if case == "refused" else server.port
     if case == "key not accepted":
         monkeypatch.setenv(CONFIG_ENV, str(_other_key_config(server)))
@@ -302,16 +327,23 @@ def test_ssh_failures_exit_2_in_one_line_and_leave_nothing(
         monkeypatch.setenv(CONFIG_ENV, str(_no_known_hosts_config(server)))
     device = make_loop(64)
     before = sha256_of(device)
-    ours = set(os.listdir("/tmp"))
-    result = run_cli(
-        tmp_path,
-        "--host",
-        f"ssh://127.0.0.1:{port}={device}",
-        "--set",
-        "runtime=1s",
-        "--destroy-data",
-        device,
-    )
+    # this side's folders go to a folder of the test's own (short: it holds sockets)
+    here = Path(tempfile.mkdtemp(prefix="ssh-failure-"))
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(tempfile, "tempdir", str(here))
+            result = run_cli(
+                tmp_path,
+                "--host",
+                f"ssh://127.0.0.1:{port}={device}",
+                "--set",
+                "runtime=1s",
+                "--destroy-data",
+                device,
+            )
+        left_here = list(here.iterdir())
+    finally:
+        shutil.rmtree(here)
     assert result.exit_code == 2, result.output
     said = [
         line.strip()
@@ -323,12 +355,9 @@ def test_ssh_failures_exit_2_in_one_line_and_leave_nothing(
     assert "Traceback" not in result.output
     assert not (tmp_path / "results").exists() and sha256_of(device) == before
     assert _wait_gone(server.sessions()) == []
-    left = {
-        name
-        for name in set(os.listdir("/tmp")) - ours
-        if name.startswith(("nvmeprobe-ssh-", "nvmeprobe-fio."))
-    }
-    assert not left
+    remote = made.read_text().split() if made.exists() else []
+    assert bool(remote) == (case == "forwarding refused")  # only its server was started
+    assert not left_here and not [folder for folder in remote if Path(folder).exists()]
 
 
 @needs_sshd
@@ -340,7 +369,7 @@ def test_two_servers_on_one_host_share_no_port_or_socket(make_loop, sshd, tmp_pa
     plan = tmp_path / "read.toml"
     plan.write_text(
         'name = "r"\n[[stage]]\nkind = "matrix"\nname = "rr"\nrw = "randread"\n'
-        'bs = "4k"\niodepth = 4\nruntime = "1s"\n'
+        'bs = "4k"\niodepth = 4\nruntime = "500ms"\n'
     )
     result = run_cli(
         tmp_path,
@@ -359,8 +388,8 @@ def test_two_servers_on_one_host_share_no_port_or_socket(make_loop, sshd, tmp_pa
 
 
 def _start_and_wait_for_cells(server: Sshd, device: str, tmp_path: Path, done: int):
-    """Start `run --host ssh://...` in a process; return it, its Watch and its host's manifest
-    path once `done` cells are done."""
+    """Start `run --host ssh://...` (THREE_CELLS) in a process; return it, its Watch and its
+    host's manifest path once `done` cells are done."""
     results = tmp_path / "results"
     args = [
         sys.executable,
@@ -369,8 +398,7 @@ def _start_and_wait_for_cells(server: Sshd, device: str, tmp_path: Path, done: i
         "run",
         "--host",
         f"ssh://127.0.0.1:{server.port}={device}",
-        "--set",
-        "runtime=1s",
+        *THREE_CELLS,
         "--destroy-data",
         device,
         "--results",
@@ -437,7 +465,7 @@ def test_a_dropped_connection_keeps_finished_cells_and_resume_finishes(make_loop
     assert "Traceback" not in message
     lost = json.loads(manifest_path.read_text())
     finished = {k: v["updated"] for k, v in lost["state"].items() if v["status"] == "done"}
-    assert 2 <= len(finished) < 5
+    assert 2 <= len(finished) < 3
     assert sorted(read_profile(Path(lost["profile"])).cells["cell"].unique()) == sorted(finished)
     # the server died with its connection; nothing runs there any more
     assert watch.fio_servers and _wait_gone(list(watch.fio_servers)) == []
@@ -460,7 +488,7 @@ def test_a_dropped_connection_keeps_finished_cells_and_resume_finishes(make_loop
         ],
     )
     assert result.exit_code == 0, result.output
-    final = resumed_manifest(manifest_path, finished, cells=5)
+    final = resumed_manifest(manifest_path, finished, cells=3)
     cells = read_profile(Path(final["profile"])).cells
     assert len(cells) == len(cells.drop_duplicates(["cell", "direction"]))
     assert _wait_gone(server.sessions()) == []
