@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -62,7 +63,13 @@ def test_workflow_parses_and_calls_what_exists() -> None:
 def test_script_qualifies_a_loop_device_and_keeps_its_artifacts(tmp_path: Path) -> None:
     blocks = _recipe_blocks()
     (tmp_path / "criteria").mkdir()
-    (tmp_path / "criteria" / "ci.toml").write_text(blocks["toml"])
+    # the criteria as written but for the cells' length: 500 ms instead of 2 s (a quarter of
+    # the time and of the bytes written; the wear check below scales back to 2 s cells)
+    readme_set = 'set = ["runtime=2s"]\n'
+    assert blocks["toml"].count(readme_set) == 1, "the recipe's cell length changed"
+    (tmp_path / "criteria" / "ci.toml").write_text(
+        blocks["toml"].replace(readme_set, 'set = ["runtime=500ms"]\n')
+    )
     script = tmp_path / "ci" / "qualify-smoke.sh"
     script.parent.mkdir()
     script.write_text(blocks["sh"])
@@ -83,6 +90,8 @@ def test_script_qualifies_a_loop_device_and_keeps_its_artifacts(tmp_path: Path) 
         verdicts = json.loads(answer.read_text())["verdicts"]
         assert [v["name"] for v in verdicts] == ["4 KiB random write IOPS at QD16", "wear per run"]
         assert all(v["passed"] for v in verdicts)
+        wear_max = tomllib.loads(blocks["toml"])["criterion"][1]["max"]
+        assert verdicts[1]["value"] * 4 <= wear_max  # within the limit with 2 s cells too
         junit = ET.parse(out / f"junit-{answer.stem.removeprefix('qualify-')}.xml").getroot()
         assert len(junit.findall(".//testcase")) == 2 and not junit.findall(".//failure")
     assert list((out / "profiles").glob("*/*.parquet"))
