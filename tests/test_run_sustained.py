@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from nvmeprobe.analyze.slc import DropWatcher
 from nvmeprobe.plan import Cell
 from nvmeprobe.run.fio_progress import ProgressTail, dump_progress, split_documents
 from nvmeprobe.run.sustained import (
+    LAG_S,
     DumpFeed,
     LeaderDrop,
     StopRule,
@@ -73,6 +75,48 @@ def _stop_point(cache: float, in_bw: float, post_bw: float, dt: float = 0.05) ->
 def test_a_burst_stops_by_the_cache_plus_its_margin(cache, in_bw, post_bw):
     stopped = _stop_point(cache, in_bw, post_bw)
     assert cache < stopped <= cache + max(0.25 * cache, post_bw) + 1  # + 1: float rounding
+
+
+def _burst(seed: int, intervals: tuple[float, float]) -> tuple[float, float]:
+    """A 1-3 s cache at 60-120 MiB/s dropping 3-8x, live samples `intervals` s apart.
+    (bytes beyond the cache when the burst has ended, the bound's margin)"""
+    rng = random.Random(seed)
+    in_bw = rng.uniform(60, 120) * MIB
+    cache, post_bw = in_bw * rng.uniform(1, 3), in_bw / rng.uniform(3, 8)
+    rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3), MIB)
+    feed = DumpFeed(rule, 2 * MIB)
+    t, written = 0.0, 0.0
+    while not feed(t, written):
+        dt = rng.uniform(*intervals)
+        rate = in_bw if written < cache else post_bw
+        t, written = t + dt, written + rate * dt
+        assert written < 10 * cache, "never stopped"
+    ended = written + MIB + LAG_S * post_bw  # after the decision: the queue, fio stopping
+    return ended - cache, max(0.25 * cache, post_bw)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_burst_ends_within_its_bound_with_half_its_margin_written(seed):
+    """What the decision lets through counts: the queue in flight, fio stopping, the
+    sample that straddles the edge, the crossing seen one sample late."""
+    beyond, margin = _burst(seed, (0.05, 0.055))  # fio's status every 50 ms
+    assert margin / 2 < beyond <= margin, beyond / margin
+
+
+def test_late_live_samples_make_the_rule_aim_shorter():
+    """On a busy host fio's status comes late: the same drop, seen through samples 150 ms
+    apart instead of 50, is stopped earlier (never below half the margin)."""
+    aims = []
+    for dt in (0.05, 0.15):
+        rule = StopRule(DropWatcher(confirm_samples=5, warmup_samples=1, min_reference=3), MIB)
+        t, written = 0.0, 0.0
+        while rule.stop_at() is None:
+            rate = 100 * MIB if written < 200 * MIB else 20 * MIB
+            t, written = t + dt, written + rate * dt
+            rule.feed(t, rate, written)
+        aims.append(rule.stop_at() - rule.watcher.drop_bytes)
+    margin = 0.25 * 200 * MIB
+    assert margin / 2 <= aims[1] < aims[0] < margin
 
 
 def test_status_dumps_split_and_read():

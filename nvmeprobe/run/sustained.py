@@ -21,8 +21,10 @@ Every byte a burst writes wears the drive, so:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections import deque
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from nvmeprobe.analyze.slc import DropWatcher, bin_by_bytes, detect_drop
@@ -32,21 +34,32 @@ from nvmeprobe.units import format_bytes
 STOP_SHARE = 0.25
 STOP_SECONDS = 1.0
 LAG_S = 0.15
+RECENT_SAMPLES = 10
+MARGIN_KEPT = 0.5
 
 
 @dataclass
 class StopRule:
     """Decides when a burst whose drop the watcher confirmed has written enough.
 
-    It aims short of the bound by what is written after the decision (the
-    IO in flight and ~`LAG_S` of writing until fio has stopped) and by the
-    watcher's late estimate of the edge (the sample straddling it is not yet
-    low): `LAG_S` of post-drop writing and two queue-fulls, yet it keeps at
-    least 3/4 of the margin for the analysis' post-drop samples.
+    It aims short of the bound by what the burst writes beyond the aim: the
+    crossing is seen at the next live sample only and fio takes `LAG_S` to
+    stop (both at the post-drop rate), the queue in flight drains, and the
+    watcher places the edge late by up to one sample of in-cache writing (the
+    sample straddling it is not yet low). Live samples come every 50 ms on an
+    idle host and later on a busy one: the longest of the recent intervals
+    counts. It keeps at least half of the margin for the analysis' post-drop
+    samples.
     """
 
     watcher: DropWatcher
     queue_bytes: float = 0.0
+    _times: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_SAMPLES + 1))
+
+    def interval_s(self) -> float:
+        """The longest of the recent intervals between live samples (0 before two)."""
+        recent = np.diff(np.array(self._times))
+        return float(recent.max()) if len(recent) else 0.0
 
     def stop_at(self) -> float | None:
         """Bytes written at which to stop, None before a drop is confirmed."""
@@ -54,11 +67,14 @@ class StopRule:
             return None
         post = self.watcher.low_bw or 0.0
         margin = max(STOP_SHARE * self.watcher.drop_bytes, STOP_SECONDS * post)
-        slack = LAG_S * post + 2 * self.queue_bytes
-        return self.watcher.drop_bytes + max(margin - slack, 0.75 * margin)
+        interval = self.interval_s()
+        edge_late = max(self.queue_bytes, interval * (self.watcher.reference_bw or 0.0))
+        slack = (LAG_S + interval) * post + self.queue_bytes + edge_late
+        return self.watcher.drop_bytes + max(margin - slack, MARGIN_KEPT * margin)
 
     def feed(self, t_s: float, bw: float, bytes_written: float) -> bool:
         """Take one live sample; True once the burst should stop."""
+        self._times.append(t_s)
         self.watcher.feed(t_s, bw, bytes_written)
         stop = self.stop_at()
         return stop is not None and bytes_written >= stop
