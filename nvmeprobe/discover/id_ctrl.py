@@ -16,10 +16,8 @@ from nvmeprobe.discover.values import (
     ascii_field,
     clean_str,
     colon_pairs,
-    decode_text,
     le_uint,
-    load_json,
-    sniff,
+    parse_capture,
     to_int,
 )
 from nvmeprobe.errors import InputError
@@ -63,14 +61,9 @@ def psd_watts(max_power: int, scale_bit: int) -> float:
 
 def parse_id_ctrl(data: bytes | str) -> ControllerFacts:
     """Identify Controller from any capture shape (JSON, text, raw page)."""
-    kind = sniff(data)
-    if kind == "json":
-        return parse_id_ctrl_json(load_json(data, "id-ctrl"))
-    if kind == "text":
-        return parse_id_ctrl_text(decode_text(data))
-    if kind == "binary":
-        return parse_id_ctrl_binary(data if isinstance(data, bytes) else data.encode())
-    raise InputError("id-ctrl: empty output")
+    return parse_capture(
+        data, "id-ctrl", parse_id_ctrl_json, parse_id_ctrl_text, parse_id_ctrl_binary
+    )
 
 
 def parse_id_ctrl_json(doc: Any) -> ControllerFacts:

@@ -21,10 +21,8 @@ from typing import Any
 
 from nvmeprobe.discover.values import (
     colon_pairs,
-    decode_text,
     le_uint,
-    load_json,
-    sniff,
+    parse_capture,
     to_int,
 )
 from nvmeprobe.errors import InputError
@@ -160,14 +158,7 @@ _INT_FIELDS = (
 
 def parse_id_ns(data: bytes | str) -> NamespaceFacts:
     """Identify Namespace from any capture shape (JSON, text, raw page)."""
-    kind = sniff(data)
-    if kind == "json":
-        return parse_id_ns_json(load_json(data, "id-ns"))
-    if kind == "text":
-        return parse_id_ns_text(decode_text(data))
-    if kind == "binary":
-        return parse_id_ns_binary(data if isinstance(data, bytes) else data.encode())
-    raise InputError("id-ns: empty output")
+    return parse_capture(data, "id-ns", parse_id_ns_json, parse_id_ns_text, parse_id_ns_binary)
 
 
 def parse_id_ns_json(doc: Any) -> NamespaceFacts:

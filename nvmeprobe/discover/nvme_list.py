@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from nvmeprobe.discover.values import clean_str, decode_text, load_json, sniff, to_int
+from nvmeprobe.discover.values import (
+    clean_str,
+    parse_capture,
+    to_int,
+)
 from nvmeprobe.errors import InputError
 
 
@@ -24,12 +28,7 @@ class ListedNamespace:
 
 def parse_nvme_list(data: bytes | str) -> list[ListedNamespace]:
     """Namespaces from `nvme list -o json` (either JSON shape) or the plain `nvme list` table."""
-    kind = sniff(data)
-    if kind == "json":
-        return parse_nvme_list_json(load_json(data, "nvme list"))
-    if kind == "text":
-        return parse_nvme_list_text(decode_text(data))
-    raise InputError("nvme list: empty or binary output")
+    return parse_capture(data, "nvme list", parse_nvme_list_json, parse_nvme_list_text)
 
 
 def parse_nvme_list_json(doc: Any) -> list[ListedNamespace]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from nvmeprobe.discover.values import decode_text, load_json, norm_key, sniff, u128
+from nvmeprobe.discover.values import norm_key, parse_capture, u128
 from nvmeprobe.errors import InputError
 
 
@@ -60,15 +60,18 @@ def ocp_from_pairs(pairs: dict[str, Any]) -> OcpSmartLog:
 
 def parse_ocp_smart_log(data: bytes | str) -> OcpSmartLog:
     """OCP C0 log from nvme-cli JSON (either key style) or the 1.x text block."""
-    kind = sniff(data)
-    if kind == "json":
-        doc = load_json(data, "OCP C0 log")
-        if not isinstance(doc, dict):
-            raise InputError("OCP C0 log: JSON is not an object")
-        return ocp_from_pairs({norm_key(k): v for k, v in doc.items()})
-    if kind == "text":
-        return ocp_from_pairs(cloud_attribute_pairs(decode_text(data)))
-    raise InputError("OCP C0 log: empty or binary output")
+    return parse_capture(
+        data,
+        "OCP C0 log",
+        _ocp_json,
+        lambda text: ocp_from_pairs(cloud_attribute_pairs(text)),
+    )
+
+
+def _ocp_json(doc: Any) -> OcpSmartLog:
+    if not isinstance(doc, dict):
+        raise InputError("OCP C0 log: JSON is not an object")
+    return ocp_from_pairs({norm_key(k): v for k, v in doc.items()})
 
 
 # "label [-|:] [hi] value" where value is decimal or (0x)+hex; the label is everything before

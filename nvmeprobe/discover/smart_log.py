@@ -21,11 +21,9 @@ from typing import Any
 from nvmeprobe.discover.values import (
     DATA_UNIT_BYTES,
     colon_pairs,
-    decode_text,
     le_uint,
-    load_json,
     norm_key,
-    sniff,
+    parse_capture,
     to_int,
 )
 from nvmeprobe.errors import InputError
@@ -110,14 +108,13 @@ def smart_from_pairs(pairs: dict[str, Any], temperature_c: int | None) -> SmartL
 
 def parse_smart_log(data: bytes | str) -> SmartLog:
     """A SMART log from any capture shape; a text capture holding several logs gives the last."""
-    kind = sniff(data)
-    if kind == "json":
-        return parse_smart_log_json(load_json(data, "smart-log"))
-    if kind == "text":
-        return parse_smart_log_text(decode_text(data))[-1]
-    if kind == "binary":
-        return parse_smart_log_binary(data if isinstance(data, bytes) else data.encode())
-    raise InputError("smart-log: empty output")
+    return parse_capture(
+        data,
+        "smart-log",
+        parse_smart_log_json,
+        lambda text: parse_smart_log_text(text)[-1],
+        parse_smart_log_binary,
+    )
 
 
 def parse_smart_log_json(doc: Any) -> SmartLog:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from nvmeprobe.errors import InputError
 
 DATA_UNIT_BYTES = 1000 * 512
 """One NVMe SMART 'data unit' (Data Units Read/Written): 1000 units of 512 bytes."""
+
+T = TypeVar("T")
 
 _NUMBER_RE = re.compile(r"^\s*(0x[0-9a-f]+|[0-9][0-9,_]*)", re.IGNORECASE)
 
@@ -36,6 +39,27 @@ def sniff(data: bytes | str) -> Literal["json", "text", "binary", "empty"]:
     if stripped[:1] in (b"{", b"["):
         return "json"
     return "text"
+
+
+def parse_capture(
+    data: bytes | str,
+    what: str,
+    json_doc: Callable[[Any], T],
+    text: Callable[[str], T],
+    binary: Callable[[bytes], T] | None = None,
+) -> T:
+    """Hand a capture to the parser for its shape (`sniff`): a JSON document, text, or a raw
+    page where `binary` is given; InputError for an empty (or unparsable binary) capture."""
+    kind = sniff(data)
+    if kind == "json":
+        return json_doc(load_json(data, what))
+    if kind == "text":
+        return text(decode_text(data))
+    if binary is None:
+        raise InputError(f"{what}: empty or binary output")
+    if kind == "binary":
+        return binary(data if isinstance(data, bytes) else data.encode())
+    raise InputError(f"{what}: empty output")
 
 
 def load_json(data: bytes | str, what: str) -> Any:
