@@ -169,27 +169,24 @@ TWO_WRITE_CELLS += ["--set", "stage.rand4k.iodepth=16"]
 THREE_CELLS = ["--set", "runtime=500ms", "--set", "stage.rand4k.iodepth=16"]
 
 
+def _start_run(server: Sshd, device: str, tmp_path: Path, cells: list[str]) -> subprocess.Popen:
+    """`nvmeprobe run --host ssh://...=DEVICE` with `cells` (plan overrides) in a process,
+    results and profiles under tmp_path, --json on stdout."""
+    args = ["run", "--host", f"ssh://127.0.0.1:{server.port}={device}", *cells]
+    args += ["--destroy-data", device, "--results", str(tmp_path / "results")]
+    args += ["--profiles", str(tmp_path / "profiles"), "--json"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "nvmeprobe.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
 @needs_sshd
 def test_run_over_ssh_leaves_nothing_listening_or_running(make_loop, sshd, tmp_path):
     server = sshd()
     device = make_loop(256, 4096)
-    args = [
-        sys.executable,
-        "-m",
-        "nvmeprobe.cli",
-        "run",
-        "--host",
-        f"ssh://127.0.0.1:{server.port}={device}",
-        *TWO_WRITE_CELLS,
-        "--destroy-data",
-        device,
-        "--results",
-        str(tmp_path / "results"),
-        "--profiles",
-        str(tmp_path / "profiles"),
-        "--json",
-    ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _start_run(server, device, tmp_path, TWO_WRITE_CELLS)
     watch = Watch(server, proc.pid)
     out, err = proc.communicate(timeout=300)
     watch.stop()
@@ -391,23 +388,7 @@ def _start_and_wait_for_cells(server: Sshd, device: str, tmp_path: Path, done: i
     """Start `run --host ssh://...` (THREE_CELLS) in a process; return it, its Watch and its
     host's manifest path once `done` cells are done."""
     results = tmp_path / "results"
-    args = [
-        sys.executable,
-        "-m",
-        "nvmeprobe.cli",
-        "run",
-        "--host",
-        f"ssh://127.0.0.1:{server.port}={device}",
-        *THREE_CELLS,
-        "--destroy-data",
-        device,
-        "--results",
-        str(results),
-        "--profiles",
-        str(tmp_path / "profiles"),
-        "--json",
-    ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _start_run(server, device, tmp_path, THREE_CELLS)
     watch = Watch(server, proc.pid)
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
