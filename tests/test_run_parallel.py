@@ -82,22 +82,28 @@ def _done(run_dir: Path) -> list[str]:
 
 
 @needs_fio
-def test_sigterm_stops_every_target_and_each_resumes(tmp_path):
+@pytest.mark.parametrize("command", ["run", "qualify"])
+def test_sigterm_stops_every_target_and_each_resumes(command, tmp_path):
+    """Stopped, each target keeps its finished cells, `--json` still says how far each got
+    (qualify judges them: cut short, they fail), and one `run --resume` per run finishes."""
     targets = [tmp_path / "a.img", tmp_path / "b.img"]
     for target in targets:
         target.write_bytes(b"\0" * (64 << 20))
+    criteria = tmp_path / "criteria.toml"
+    criteria.write_text('set = ["runtime=500ms"]\n[[criterion]]\nmetric = "iops"\nmin = 1\n')
+    how = ["--set", "runtime=500ms"] if command == "run" else ["--criteria", str(criteria)]
     args = [
         sys.executable,
         "-m",
         "nvmeprobe.cli",
-        "run",
+        command,
         *map(str, targets),
-        "--set",
-        "runtime=500ms",
+        *how,
         "--results",
         str(tmp_path / "results"),
         "--profiles",
         str(tmp_path / "profiles"),
+        "--json",
     ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 60
@@ -107,7 +113,7 @@ def test_sigterm_stops_every_target_and_each_resumes(tmp_path):
             break
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err.decode()
     assert b"Traceback" not in err
     runs = sorted((tmp_path / "results").glob("*"))
@@ -116,6 +122,13 @@ def test_sigterm_stops_every_target_and_each_resumes(tmp_path):
     assert not any(fio_holding(str(t)) for t in targets)  # every fio stopped
     finished = {run.name: _done(run) for run in runs}
     assert all(2 <= len(done) < 5 for done in finished.values()), finished
+    docs = json.loads(out)  # one per target, in order, each cut short
+    assert [d["target"] for d in docs] == list(map(str, targets))
+    assert all("interrupted" in d["error"] for d in docs), docs
+    if command == "qualify":
+        assert not any(d["passed"] for d in docs)
+    else:
+        assert sorted(d["run_id"] for d in docs) == [run.name for run in runs]
     stamps = {run.name: json.loads((run / "manifest.json").read_text())["state"] for run in runs}
     result = CliRunner().invoke(
         main,

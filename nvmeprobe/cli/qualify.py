@@ -231,11 +231,15 @@ def _qualify_several(
     request: QualifyRequest, targets: list[str], parallel: int | None, as_json: bool
 ) -> None:
     """Run every target at once, then judge each on its own profile."""
-    from nvmeprobe.cli.run_many import run_drives
+    from nvmeprobe.cli.run_many import DrivesInterrupted, run_drives
     from nvmeprobe.run.parallel import DriveRun, drive_options
 
     check_request(request)
-    drives = run_drives(drive_options(run_options(request), targets, []), parallel)
+    interrupted: DrivesInterrupted | None = None
+    try:
+        drives = run_drives(drive_options(run_options(request), targets, []), parallel)
+    except DrivesInterrupted as stopped:  # judged as they are: a target cut short fails
+        drives, interrupted = stopped.drives, stopped
 
     def replay(drive: DriveRun) -> Callable[[RunOptions], RunSummary]:
         def outcome(_: RunOptions) -> RunSummary:
@@ -256,4 +260,6 @@ def _qualify_several(
     else:
         for result in results:
             render(result)
+    if interrupted is not None:
+        raise interrupted
     raise_if_any_failed(results)

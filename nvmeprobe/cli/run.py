@@ -385,10 +385,21 @@ def run_several(
     options: RunOptions, targets: list[str], resume: list[str], parallel: int | None, as_json: bool
 ) -> None:
     """`run T1 T2 ...` (or `--resume A --resume B`): every target at once, one summary each."""
-    from nvmeprobe.cli.run_many import failure, print_outcomes, run_drives, summaries
+    from nvmeprobe.cli.run_many import (
+        DrivesInterrupted,
+        failure,
+        print_outcomes,
+        run_drives,
+        summaries,
+    )
     from nvmeprobe.run.parallel import drive_options
 
-    drives = run_drives(drive_options(options, targets, resume), parallel)
+    try:
+        drives = run_drives(drive_options(options, targets, resume), parallel)
+    except DrivesInterrupted as stopped:
+        if as_json:  # how far each target got, as when it ends
+            print_json(summaries(stopped.drives))
+        raise
     if as_json:
         print_json(summaries(drives))
     else:

@@ -97,8 +97,17 @@ class DrivesProgress:
             self.progress.console.print(f"[red]{drive.target}: {drive.error}[/]")
 
 
+class DrivesInterrupted(MeasurementFailed):
+    """Ctrl-C or SIGTERM ended a several-target command: the message says how to resume;
+    `drives` say how far each target got (an unfinished one fails as interrupted)."""
+
+    def __init__(self, message: str, drives: list[DriveRun]):
+        super().__init__(message)
+        self.drives = drives
+
+
 def run_drives(options: list[RunOptions], parallel: int | None) -> list[DriveRun]:
-    """Run several targets with one display; raises MeasurementFailed on Ctrl-C or SIGTERM."""
+    """Run several targets with one display; raises DrivesInterrupted on Ctrl-C or SIGTERM."""
     labels = [o.target or o.resume or "" for o in options]
     with DrivesProgress(labels) as display:
         try:
@@ -108,12 +117,15 @@ def run_drives(options: list[RunOptions], parallel: int | None) -> list[DriveRun
     unfinished = [d for d in drives if d.summary is None or d.error is not None]
     run_ids = [d.run_id or d.options.resume for d in unfinished]
     never = [d.target for d in unfinished if not (d.run_id or d.options.resume)]
-    raise MeasurementFailed(
+    message = (
         "interrupted: finished cells are kept; resume with nvmeprobe run"
         f" {resume_flags([r for r in run_ids if r])}"
         f" --results {options[0].results_dir}"
         + (f"; not started: {' '.join(never)}" if never else "")
     )
+    for drive in unfinished:
+        drive.failure = drive.failure or MeasurementFailed("interrupted before it finished")
+    raise DrivesInterrupted(message, drives)
 
 
 def resume_flags(run_ids: list[str]) -> str:
