@@ -6,11 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from nvmeprobe.discover.values import (
-    clean_str,
-    parse_capture,
-    to_int,
-)
+from nvmeprobe.discover.values import clean_str, parse_capture, to_int
 from nvmeprobe.errors import InputError
 
 
